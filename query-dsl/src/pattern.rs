@@ -7,7 +7,7 @@
 //! labels and types as strings, for ad-hoc queries.
 
 use crate::ast::{Direction, Ex, Hops, NodePat, PatternPart, RelPat, RemoveItem, SetItem};
-use crate::expr::{Expr, IntoExpr};
+use crate::expr::{Expr, HasProperties, IntoExpr};
 use crate::schema::{Label, Prop, RelType};
 use crate::types::{self, Any, CypherType, Map};
 use std::marker::PhantomData;
@@ -203,6 +203,17 @@ impl NodeVar<AnyLabel> {
 /// One `SET` item.
 #[derive(Debug, Clone)]
 pub struct SetOp(pub(crate) SetItem);
+
+impl SetOp {
+    /// `SET on.key = value` for any expression with properties (a variable bound by
+    /// `UNWIND` or `FOREACH`, a map): the untyped form of [`NodeVar::set`].
+    pub fn key<T: HasProperties>(on: Expr<T>, key: &str, value: impl IntoExpr<Any>) -> SetOp {
+        SetOp(SetItem::Prop {
+            target: on.key(key).ex,
+            value: value.into_expr().ex,
+        })
+    }
+}
 
 /// One `REMOVE` item.
 #[derive(Debug, Clone)]
