@@ -23,6 +23,8 @@ fn case(name: &'static str, stmt: Result<Statement, BuildError>, cypher: &'stati
     }
 }
 
+// Cases read best one at a time, each next to the variables it needs.
+#[allow(clippy::vec_init_then_push)]
 pub fn cases() -> Vec<Case> {
     let p = node::<Person>("p");
     let q = node::<Person>("q");
