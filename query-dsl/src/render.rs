@@ -540,9 +540,11 @@ impl Renderer {
                         | BinOp::Div
                         | BinOp::Mod
                 );
+                // AND, OR and XOR are associative: `a AND (b AND c)` needs no parentheses.
+                let associative = matches!(op, BinOp::Or | BinOp::Xor | BinOp::And);
                 self.expr(l, if left_assoc { p } else { p + 1 })?;
                 self.w(op_text(*op));
-                self.expr(r, p + 1)?;
+                self.expr(r, if associative { p } else { p + 1 })?;
             }
             Ex::Not(x) => {
                 self.w("NOT ");
