@@ -1,0 +1,6 @@
+//! Stockyard: the search and faceted-catalog service for marketplaces of used
+//! machinery. See `docs/architecture.md` for how the parts fit.
+
+#![warn(missing_docs)]
+
+pub mod search;

@@ -1,0 +1,113 @@
+//! From a listing and its catalog context to one index document.
+
+use super::currency::Rates;
+use super::fields::{Fields, Group};
+use super::language::{LangSet, LanguageDetector};
+use stockyard_schema::domain::{Category, Machine, Maker, Model};
+use stockyard_schema::Text;
+use tantivy::TantivyDocument;
+
+/// A live listing with the catalog entities its text is denormalised from.
+#[derive(Debug, Clone, Copy)]
+pub struct Listing<'a> {
+    /// The caller's dense numeric id for the machine (handed back with hits, so that
+    /// hit sets can go to the graph side without string lookups).
+    pub key: u64,
+    /// The listing itself.
+    pub machine: &'a Machine,
+    /// Its model.
+    pub model: &'a Model,
+    /// The model's maker.
+    pub maker: &'a Maker,
+    /// The machine's category first, then its ancestors up to the root.
+    pub categories: &'a [&'a Category],
+    /// When it was listed, in seconds since the Unix epoch.
+    pub listed_at: i64,
+}
+
+/// Adds every text of `text` to the field of its language group; returns the languages
+/// it is written in. Text of unknown language is detected when a detector is given, and
+/// indexed as "other" otherwise (catalog names: short, shared by many listings, and in
+/// the normalised code field anyway).
+fn add_text(
+    doc: &mut TantivyDocument,
+    fields: &Fields,
+    detector: Option<&LanguageDetector>,
+    text: &Text,
+) -> LangSet {
+    let mut langs = LangSet::default();
+    for (lang, s) in text.iter() {
+        let group = match lang {
+            Some(l) => {
+                langs = langs.with(LangSet::of(l));
+                Group::of(Some(l))
+            }
+            None => {
+                let detected = detector.map_or(LangSet::default(), |d| d.languages_of(s));
+                langs = langs.with(detected);
+                let mut it = detected.langs();
+                match (it.next(), it.next()) {
+                    (Some(l), None) => Group::of(Some(l)),
+                    (Some(_), Some(_)) => Group::Cjk,
+                    _ => Group::Other,
+                }
+            }
+        };
+        doc.add_text(fields.text(group), s);
+        doc.add_text(fields.ngram, s);
+    }
+    langs
+}
+
+impl Listing<'_> {
+    /// The index document of this listing.
+    pub fn document(
+        &self,
+        fields: &Fields,
+        detector: &LanguageDetector,
+        rates: &Rates,
+    ) -> TantivyDocument {
+        let m = self.machine;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.machine_id, m.id.as_str());
+        doc.add_u64(fields.key, self.key);
+        doc.add_text(fields.model_id, self.model.id.as_str());
+        doc.add_text(fields.maker_id, self.maker.id.as_str());
+        let category = m.category_id.as_ref().unwrap_or(&self.model.category_id);
+        doc.add_text(fields.category_id, category.as_str());
+        if let Some(y) = m.year {
+            doc.add_u64(fields.year, y.get().into());
+        }
+        if let Some(h) = m.hours {
+            doc.add_u64(fields.hours, h.get().into());
+        }
+        if let Some(usd) = m.price.as_ref().and_then(|p| rates.to_usd(p)) {
+            doc.add_f64(fields.price_usd, usd);
+        }
+        doc.add_i64(fields.listed_at, self.listed_at);
+        doc.add_text(
+            fields.title,
+            serde_json::to_string(&m.title).expect("text serializes"),
+        );
+
+        let mut langs = add_text(&mut doc, fields, Some(detector), &m.title);
+        if let Some(d) = &m.description {
+            langs = langs.with(add_text(&mut doc, fields, Some(detector), d));
+        }
+        doc.add_u64(fields.langs, langs.0);
+
+        // Catalog names: in their own languages, for words and n-grams; the model number
+        // and maker names also in normalised form, for prefixes across spellings.
+        add_text(&mut doc, fields, None, &self.maker.names);
+        for c in self.categories {
+            add_text(&mut doc, fields, None, &c.names);
+        }
+        doc.add_text(fields.text(Group::Other), &self.model.name);
+        doc.add_text(fields.ngram, &self.model.name);
+        doc.add_text(fields.code, &self.model.name);
+        for (_, name) in self.maker.names.iter() {
+            doc.add_text(fields.code, name);
+        }
+        doc
+    }
+}

@@ -1,0 +1,29 @@
+//! Multilingual full-text search over listings, on a tantivy index.
+//!
+//! Buyers type in their own language, often model numbers (`PC200`, `320D`), maker
+//! names in any script (コマツ / Komatsu / 小松) and partial words. Listings are written
+//! in one or several languages, or in a language nobody stated. So:
+//!
+//! * each text is indexed in the field of its language group with an analyser fit for
+//!   it ([`analysis`]): stemming for English, German, French, Spanish and Russian, CJK
+//!   bigrams for Japanese, Chinese and Korean; a character n-gram companion field for
+//!   everything; a normalised code field for model numbers and maker names;
+//! * text of unknown language is assigned by script and lingua ([`language`]);
+//!   Han-only text counts as both Japanese and Chinese;
+//! * a query matches as phrase, prefix or n-grams ([`query`]), listings in the buyer's
+//!   language are boosted, and one collector pass computes the total, the page and
+//!   optionally the whole hit set for the graph side ([`collect`]).
+
+pub mod analysis;
+mod collect;
+pub mod currency;
+mod document;
+pub mod fields;
+mod index;
+pub mod language;
+pub mod query;
+
+pub use document::Listing;
+pub use index::{Hit, ListingWriter, SearchError, SearchResults, TextIndex};
+pub use language::{LangSet, LanguageDetector};
+pub use query::{Order, RequestError, SearchRequest, Sort, Tuning};

@@ -1,0 +1,245 @@
+//! Search requests and the tantivy queries made from them.
+//!
+//! The words typed are matched three ways at once, any of which may match:
+//!
+//! * **phrase**: the analysed words, in order, in any language group's field;
+//! * **prefix**: the words with the last one as a prefix (`hydraulic exc`), and the
+//!   normalised query as a prefix of model numbers and maker names (`pc200` →
+//!   `PC200-8`, `zx 135` → `ZX135US-7`, `コマ` → `コマツ`);
+//! * **ngram**: enough of the query's character n-grams (a share set by
+//!   [`Tuning::ngram_min_share`]), for partial words, typos and unsegmented text.
+//!
+//! Phrase and prefix matches score a constant each ([`Tuning::phrase`],
+//! [`Tuning::prefix`]); the n-gram match scores BM25, scaled by [`Tuning::ngram`] and
+//! divided by the number of n-grams, so it ranks within a class but never lifts an
+//! n-gram-only hit over a prefix hit. A phrase hit matches all three and ranks first.
+
+use super::analysis::{code_form, ngram_terms};
+use super::fields::{Fields, Group};
+use stockyard_schema::Lang;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
+    TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Term;
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Largest page accepted.
+pub const MAX_LIMIT: usize = 100;
+/// Deepest page start accepted: deeper paging belongs to filters, not to scrolling.
+pub const MAX_OFFSET: usize = 10_000;
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Smallest first.
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// The order of hits. Listings without the sorted value come last either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Best match first (browse mode: all equal, so by key).
+    #[default]
+    Relevance,
+    /// By price in a common currency.
+    Price(Order),
+    /// By model year.
+    Year(Order),
+    /// By hours.
+    Hours(Order),
+    /// Most recently listed first.
+    Newest,
+}
+
+/// Weights of the scoring. The defaults keep phrase above prefix above n-gram hits.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Score of a phrase match.
+    pub phrase: f32,
+    /// Score of a prefix match.
+    pub prefix: f32,
+    /// Scale of the n-gram match's BM25 (per n-gram of the query).
+    pub ngram: f32,
+    /// Share of the query's n-grams a listing must hold to match by n-grams.
+    pub ngram_min_share: f32,
+    /// Factor applied to listings written in the buyer's language.
+    pub lang_boost: f32,
+    /// Lead over the runner-up language the detector must reach before a query's
+    /// language counts (see [`super::LanguageDetector::detect`]). Short queries are
+    /// often ambiguous (`komatsu` reads as German, 0.17 ahead); they get no boost.
+    pub detect_confidence: f64,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            phrase: 4.0,
+            prefix: 2.0,
+            ngram: 0.25,
+            ngram_min_share: 0.6,
+            lang_boost: 1.5,
+            detect_confidence: 0.3,
+        }
+    }
+}
+
+/// A search: the words typed (empty to browse), the buyer's language, paging, order.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// The words typed; empty or blank browses all live listings.
+    pub text: String,
+    /// The buyer's primary language; detected from the words when `None`.
+    pub lang: Option<Lang>,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Hits to return (1 to [`MAX_LIMIT`]).
+    pub limit: usize,
+    /// Order of hits.
+    pub sort: Sort,
+    /// Hits scoring below this are dropped (ignored when browsing).
+    pub min_score: Option<f32>,
+    /// Also return the keys of every hit (for facets over the whole hit set).
+    pub collect_keys: bool,
+}
+
+/// A request that cannot be served, and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    /// The words typed are too long.
+    #[error("the query is {chars} characters long; at most {MAX_QUERY_CHARS} are accepted")]
+    QueryTooLong {
+        /// Its length.
+        chars: usize,
+    },
+    /// `limit` is 0 or above the maximum.
+    #[error("limit must be from 1 to {MAX_LIMIT}, got {0}")]
+    Limit(usize),
+    /// `offset` is beyond the deepest page.
+    #[error("offset must be at most {MAX_OFFSET}, got {0}")]
+    Offset(usize),
+    /// The minimum score is not a finite number.
+    #[error("min_score must be a finite number")]
+    MinScore,
+}
+
+impl SearchRequest {
+    /// Checks the limits; every search calls it first.
+    pub fn validate(&self) -> Result<(), RequestError> {
+        let chars = self.text.chars().count();
+        if chars > MAX_QUERY_CHARS {
+            return Err(RequestError::QueryTooLong { chars });
+        }
+        if self.limit == 0 || self.limit > MAX_LIMIT {
+            return Err(RequestError::Limit(self.limit));
+        }
+        if self.offset > MAX_OFFSET {
+            return Err(RequestError::Offset(self.offset));
+        }
+        if self.min_score.is_some_and(|s| !s.is_finite()) {
+            return Err(RequestError::MinScore);
+        }
+        Ok(())
+    }
+}
+
+fn terms(analyzer: &mut TextAnalyzer, field: tantivy::schema::Field, text: &str) -> Vec<Term> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(t) = stream.next() {
+        out.push(Term::from_field_text(field, &t.text));
+    }
+    out
+}
+
+fn phrase_or_term(terms: Vec<Term>) -> Box<dyn Query> {
+    if terms.len() == 1 {
+        let t = terms.into_iter().next().expect("one term");
+        Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs))
+    } else {
+        Box::new(PhraseQuery::new(terms))
+    }
+}
+
+/// The query for non-blank `text`; `analyzers` are the text fields' analysers in
+/// [`Group::ALL`] order.
+pub fn text_query(
+    fields: &Fields,
+    analyzers: &mut [TextAnalyzer],
+    text: &str,
+    tuning: &Tuning,
+) -> Box<dyn Query> {
+    let mut phrase: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut prefix: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (group, analyzer) in Group::ALL.iter().zip(analyzers.iter_mut()) {
+        let field = fields.text(*group);
+        let ts = terms(analyzer, field, text);
+        if ts.is_empty() {
+            continue;
+        }
+        prefix.push((Occur::Should, Box::new(PhrasePrefixQuery::new(ts.clone()))));
+        phrase.push((Occur::Should, phrase_or_term(ts)));
+    }
+    // Model numbers and maker names: the whole query, and each word, as prefixes.
+    let whole = code_form(text);
+    let words: Vec<String> = text.split_whitespace().map(code_form).collect();
+    for form in std::iter::once(whole)
+        .chain(words)
+        .filter(|f| f.chars().count() >= 2)
+    {
+        let term = Term::from_field_text(fields.code, &form);
+        prefix.push((Occur::Should, Box::new(PhrasePrefixQuery::new(vec![term]))));
+    }
+
+    let mut grams = ngram_terms(text);
+    grams.sort();
+    grams.dedup();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if !phrase.is_empty() {
+        clauses.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                Box::new(BooleanQuery::new(phrase)),
+                tuning.phrase,
+            )),
+        ));
+    }
+    if !prefix.is_empty() {
+        clauses.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                Box::new(BooleanQuery::new(prefix)),
+                tuning.prefix,
+            )),
+        ));
+    }
+    if !grams.is_empty() {
+        let n = grams.len();
+        let need = ((n as f32 * tuning.ngram_min_share).ceil() as usize).clamp(1, n);
+        let gram_queries: Vec<Box<dyn Query>> = grams
+            .iter()
+            .map(|g| {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.ngram, g),
+                    IndexRecordOption::WithFreqs,
+                )) as Box<dyn Query>
+            })
+            .collect();
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(
+                Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                    gram_queries,
+                    need,
+                )),
+                tuning.ngram / n as f32,
+            )),
+        ));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
