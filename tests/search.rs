@@ -265,14 +265,16 @@ fn each_buyer_sees_the_listing_in_their_language_first() {
     assert_eq!(ids(&search(&idx, "PC200", Some(Lang::EN)))[0], "M2");
     // Without a stated language, the query's own language counts.
     let r = search(&idx, "油圧ショベル", None);
-    assert_eq!(r.lang, Some(Lang::JA));
+    assert_eq!(r.langs, [Lang::JA]);
     assert_eq!(ids(&r)[0], "M1");
     let r = search(&idx, "wheel loader", None);
-    assert_eq!(r.lang, Some(Lang::EN));
+    assert_eq!(r.langs, [Lang::EN]);
     assert_eq!(ids(&r)[0], "M5");
     // A model number or a bare maker name says nothing reliable about the buyer.
-    assert_eq!(search(&idx, "PC200", None).lang, None);
-    assert_eq!(search(&idx, "komatsu", None).lang, None);
+    assert!(search(&idx, "PC200", None).langs.is_empty());
+    assert!(search(&idx, "komatsu", None).langs.is_empty());
+    // Han characters alone could be either: both get the boost.
+    assert_eq!(search(&idx, "中古建機", None).langs, [Lang::JA, Lang::ZH]);
 }
 
 #[test]

@@ -52,8 +52,9 @@ pub struct SearchResults {
     pub total: usize,
     /// The requested page.
     pub hits: Vec<Hit>,
-    /// The language whose listings were boosted, given or detected.
-    pub lang: Option<Lang>,
+    /// The languages whose listings were boosted: the buyer's, given or detected (both
+    /// Japanese and Chinese for a query in Han characters only).
+    pub langs: Vec<Lang>,
     /// Keys of every hit, when requested.
     pub keys: Option<Vec<u64>>,
 }
@@ -139,12 +140,14 @@ impl TextIndex {
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         req.validate()?;
         let text = req.text.trim();
-        let lang = req.lang.or_else(|| {
-            self.detector
+        let langs = match req.lang {
+            Some(l) => LangSet::of(l),
+            None => self
+                .detector
                 .detect(text)
-                .filter(|(_, confidence)| *confidence >= self.tuning.detect_confidence)
-                .map(|(l, _)| l)
-        });
+                .filter(|(_, lead)| *lead >= self.tuning.detect_confidence)
+                .map_or(LangSet::default(), |(set, _)| set),
+        };
         let browse = text.is_empty();
         let query: Box<dyn Query> = if browse {
             Box::new(AllQuery)
@@ -162,7 +165,7 @@ impl TextIndex {
         };
         let collector = RankCollector {
             sort,
-            lang_bits: lang.map_or(0, |l| LangSet::of(l).0),
+            lang_bits: langs.0,
             lang_boost: if browse { 1.0 } else { self.tuning.lang_boost },
             min_score: if browse { None } else { req.min_score },
             top: req.offset + req.limit,
@@ -193,7 +196,7 @@ impl TextIndex {
         Ok(SearchResults {
             total: collected.total,
             hits,
-            lang,
+            langs: langs.langs().collect(),
             keys: req.collect_keys.then_some(collected.keys),
         })
     }

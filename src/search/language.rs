@@ -129,16 +129,17 @@ impl LanguageDetector {
         }
     }
 
-    /// The most likely language of `text` and how sure the detector is: the lead of its
-    /// confidence over the runner-up's (1.0 when the script decides). Lingua's
-    /// confidences are shares that sum to one, so a lead is comparable between short
-    /// and long texts where the raw share is not. Han-only text yields `None`: it could
-    /// be either; so does text whose every word holds a digit (model numbers).
-    pub fn detect(&self, text: &str) -> Option<(Lang, f64)> {
+    /// The language a buyer's query is most likely in, and how sure the detector is:
+    /// the lead of its confidence over the runner-up's (1.0 when the script decides).
+    /// Lingua's confidences are shares that sum to one, so a lead is comparable between
+    /// short and long texts where the raw share is not. Han-only text yields Japanese
+    /// and Chinese together; text whose every word holds a digit (model numbers) yields
+    /// nothing.
+    pub fn detect(&self, text: &str) -> Option<(LangSet, f64)> {
         match script(text) {
-            Script::Japanese => Some((Lang::JA, 1.0)),
-            Script::Korean => Some((Lang::KO, 1.0)),
-            Script::HanOnly => None,
+            Script::Japanese => Some((LangSet::of(Lang::JA), 1.0)),
+            Script::Korean => Some((LangSet::of(Lang::KO), 1.0)),
+            Script::HanOnly => Some((LangSet::of(Lang::JA).with(LangSet::of(Lang::ZH)), 1.0)),
             Script::Other => {
                 // Model numbers and other words with digits say nothing of a language.
                 let words: Vec<&str> = text
@@ -153,7 +154,7 @@ impl LanguageDetector {
                     .compute_language_confidence_values(words.join(" "));
                 let (best, first) = *values.first()?;
                 let second = values.get(1).map_or(0.0, |v| v.1);
-                Some((from_lingua(best), first - second))
+                Some((LangSet::of(from_lingua(best)), first - second))
             }
         }
     }
