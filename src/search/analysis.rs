@@ -61,8 +61,15 @@ pub fn is_cjk(c: char) -> bool {
     )
 }
 
-/// NFKC and lowercase: the form every analyser starts from.
+/// NFKC and lowercase: the form every analyser starts from. ASCII text (most model
+/// numbers and much European text) takes a fast path: it is already NFKC.
 pub fn normalize(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    if unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
+        return text.to_lowercase();
+    }
     text.nfkc().flat_map(char::to_lowercase).collect()
 }
 
@@ -110,6 +117,17 @@ fn push_words<'a>(text: &'a str, from: usize, to: usize, out: &mut Vec<(usize, S
 
 /// Overlapping `n`-grams of graphemes (the whole string when shorter than `n`).
 fn grams(s: &str, n: usize, mut emit: impl FnMut(usize, &str)) {
+    if s.is_ascii() {
+        // One byte, one grapheme (CR LF aside, which never occurs inside a word).
+        if s.len() <= n {
+            emit(0, s);
+        } else {
+            for k in 0..=s.len() - n {
+                emit(k, &s[k..k + n]);
+            }
+        }
+        return;
+    }
     let bounds: Vec<usize> = s
         .grapheme_indices(true)
         .map(|(i, _)| i)

@@ -149,6 +149,7 @@ impl TextIndex {
                 .map_or(LangSet::default(), |(set, _)| set),
         };
         let browse = text.is_empty();
+        let searcher = self.reader.searcher();
         let query: Box<dyn Query> = if browse {
             Box::new(AllQuery)
         } else {
@@ -156,7 +157,9 @@ impl TextIndex {
                 .iter()
                 .map(|g| self.index.tokenizer_for_field(self.fields.text(*g)))
                 .collect::<tantivy::Result<Vec<_>>>()?;
-            text_query(&self.fields, &mut analyzers, text, &self.tuning)
+            text_query(&self.fields, &mut analyzers, text, &self.tuning, |t| {
+                searcher.doc_freq(t).unwrap_or(0)
+            })
         };
         let sort = if browse && req.sort == Sort::Relevance {
             Sort::Newest
@@ -171,7 +174,6 @@ impl TextIndex {
             top: req.offset + req.limit,
             collect_keys: req.collect_keys,
         };
-        let searcher = self.reader.searcher();
         let collected = searcher.search(query.as_ref(), &collector)?;
         let mut hits = Vec::with_capacity(req.limit);
         for r in collected.top.iter().skip(req.offset) {

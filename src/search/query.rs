@@ -7,7 +7,8 @@
 //!   normalised query as a prefix of model numbers and maker names (`pc200` →
 //!   `PC200-8`, `zx 135` → `ZX135US-7`, `コマ` → `コマツ`);
 //! * **ngram**: enough of the query's character n-grams (a share set by
-//!   [`Tuning::ngram_min_share`]), for partial words, typos and unsegmented text.
+//!   [`Tuning::ngram_min_share`] of its rarest [`Tuning::ngram_max_terms`]), for
+//!   partial words, typos and unsegmented text.
 //!
 //! Phrase and prefix matches score a constant each ([`Tuning::phrase`],
 //! [`Tuning::prefix`]); the n-gram match scores BM25, scaled by [`Tuning::ngram`] and
@@ -68,6 +69,8 @@ pub struct Tuning {
     pub ngram: f32,
     /// Share of the query's n-grams a listing must hold to match by n-grams.
     pub ngram_min_share: f32,
+    /// How many of the query's n-grams are used: the rarest ones.
+    pub ngram_max_terms: usize,
     /// Factor applied to listings written in the buyer's language.
     pub lang_boost: f32,
     /// Lead over the runner-up language the detector must reach before a query's
@@ -83,6 +86,7 @@ impl Default for Tuning {
             prefix: 2.0,
             ngram: 0.25,
             ngram_min_share: 0.6,
+            ngram_max_terms: 6,
             lang_boost: 1.5,
             detect_confidence: 0.3,
         }
@@ -173,6 +177,7 @@ pub fn text_query(
     analyzers: &mut [TextAnalyzer],
     text: &str,
     tuning: &Tuning,
+    doc_freq: impl Fn(&Term) -> u64,
 ) -> Box<dyn Query> {
     let mut phrase: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut prefix: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -196,9 +201,15 @@ pub fn text_query(
         prefix.push((Occur::Should, Box::new(PhrasePrefixQuery::new(vec![term]))));
     }
 
-    let mut grams = ngram_terms(text);
+    let mut grams: Vec<Term> = ngram_terms(text)
+        .iter()
+        .map(|g| Term::from_field_text(fields.ngram, g))
+        .collect();
     grams.sort();
     grams.dedup();
+    // The rarest n-grams are the most telling and the cheapest to read: keep those.
+    grams.sort_by_cached_key(|t| doc_freq(t));
+    grams.truncate(tuning.ngram_max_terms);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !phrase.is_empty() {
         clauses.push((
@@ -222,13 +233,8 @@ pub fn text_query(
         let n = grams.len();
         let need = ((n as f32 * tuning.ngram_min_share).ceil() as usize).clamp(1, n);
         let gram_queries: Vec<Box<dyn Query>> = grams
-            .iter()
-            .map(|g| {
-                Box::new(TermQuery::new(
-                    Term::from_field_text(fields.ngram, g),
-                    IndexRecordOption::WithFreqs,
-                )) as Box<dyn Query>
-            })
+            .into_iter()
+            .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>)
             .collect();
         clauses.push((
             Occur::Should,
