@@ -11,9 +11,9 @@ use criterion::{black_box, Criterion};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use stockyard::search::{LanguageDetector, Listing, SearchRequest, TextIndex};
-use stockyard_schema::domain::{Category, Maker, Model};
-use stockyard_schema::{demo, CategoryId, MakerId, ModelId, Payload};
+use stockyard::search::{CatalogEntry, LanguageDetector, Listing, SearchRequest, TextIndex};
+use stockyard_schema::domain::Model;
+use stockyard_schema::{demo, CategoryId, ModelId, Payload};
 
 const QUERIES: &[&str] = &[
     "油圧ショベル",
@@ -40,21 +40,24 @@ const QUERIES: &[&str] = &[
 
 /// Indexes the first `n` listings of the demo generator; returns listings/s.
 fn build(index: &TextIndex, n: usize) -> f64 {
-    let mut makers: HashMap<MakerId, Maker> = HashMap::new();
     let mut models: HashMap<ModelId, Model> = HashMap::new();
-    let mut categories: HashMap<CategoryId, Category> = HashMap::new();
+    let mut parents: HashMap<CategoryId, Option<CategoryId>> = HashMap::new();
     let mut writer = index.writer(512 << 20).expect("writer");
     let start = Instant::now();
     let mut key = 0u64;
     for event in demo::generate(7, n) {
         match event.payload {
             Payload::CategoryDefined(c) => {
-                categories.insert(c.id.clone(), c);
+                writer
+                    .upsert_entry(CatalogEntry::Category(&c))
+                    .expect("index");
+                parents.insert(c.id.clone(), c.parent_id.clone());
             }
             Payload::MakerRegistered(m) => {
-                makers.insert(m.id.clone(), m);
+                writer.upsert_entry(CatalogEntry::Maker(&m)).expect("index");
             }
             Payload::ModelRegistered(m) => {
+                writer.upsert_entry(CatalogEntry::Model(&m)).expect("index");
                 models.insert(m.id.clone(), m);
             }
             Payload::MachineListed(machine) => {
@@ -62,9 +65,8 @@ fn build(index: &TextIndex, n: usize) -> f64 {
                 let mut chain = Vec::new();
                 let mut next = Some(machine.category_id.as_ref().unwrap_or(&model.category_id));
                 while let Some(id) = next {
-                    let c = &categories[id];
-                    chain.push(c);
-                    next = c.parent_id.as_ref();
+                    chain.push(id);
+                    next = parents[id].as_ref();
                 }
                 key += 1;
                 writer
@@ -72,7 +74,6 @@ fn build(index: &TextIndex, n: usize) -> f64 {
                         key,
                         machine: &machine,
                         model,
-                        maker: &makers[&model.maker_id],
                         categories: &chain,
                         listed_at: event.at.unix_seconds(),
                     })
@@ -141,7 +142,9 @@ fn main() {
         }
         let mut group = criterion.benchmark_group(format!("search_{n}"));
         for q in ["excavator", "pc200", "油圧ショベル", "hydraulic excavator"] {
-            group.bench_function(q, |b| b.iter(|| black_box(index.search(&request(q)).unwrap())));
+            group.bench_function(q, |b| {
+                b.iter(|| black_box(index.search(&request(q)).unwrap()))
+            });
         }
         group.finish();
     }

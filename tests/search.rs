@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, OnceLock};
 use stockyard::search::{
-    LanguageDetector, Listing, Order, RequestError, SearchError, SearchRequest, SearchResults,
-    Sort, TextIndex,
+    CatalogEntry, LanguageDetector, Listing, Order, RequestError, SearchError, SearchRequest,
+    SearchResults, Sort, TextIndex,
 };
 use stockyard_schema::domain::{Category, Machine, Maker, Model, Price, Year};
 use stockyard_schema::{Lang, Text};
@@ -203,20 +203,22 @@ fn catalog() -> Catalog {
 
 fn build_index(c: &Catalog, index: &TextIndex) {
     let mut w = index.writer(50_000_000).unwrap();
+    for m in &c.makers {
+        w.upsert_entry(CatalogEntry::Maker(m)).unwrap();
+    }
+    for m in &c.models {
+        w.upsert_entry(CatalogEntry::Model(m)).unwrap();
+    }
+    for cat in &c.categories {
+        w.upsert_entry(CatalogEntry::Category(cat)).unwrap();
+    }
     for (i, m) in c.machines.iter().enumerate() {
         let model = c.models.iter().find(|x| x.id == m.model_id).unwrap();
-        let maker = c.makers.iter().find(|x| x.id == model.maker_id).unwrap();
-        let category = c
-            .categories
-            .iter()
-            .find(|x| x.id == model.category_id)
-            .unwrap();
         w.upsert(&Listing {
             key: i as u64 + 1,
             machine: m,
             model,
-            maker,
-            categories: &[category],
+            categories: &[&model.category_id],
             listed_at: 1_767_225_600 + i as i64 * 60,
         })
         .unwrap();
@@ -454,8 +456,7 @@ fn removed_and_replaced_listings() {
         key: 2,
         machine: &m2,
         model: &c.models[0],
-        maker: &c.makers[0],
-        categories: &[&c.categories[0]],
+        categories: &[&c.categories[0].id],
         listed_at: 0,
     })
     .unwrap();
@@ -464,6 +465,22 @@ fn removed_and_replaced_listings() {
     assert_eq!(ids(&search(&idx, "pc200", None)), ["M2"]);
     assert_eq!(ids(&search(&idx, "price reduced", None)), ["M2"]);
     assert!(search(&idx, "hydraulic", Some(Lang::EN)).hits.is_empty());
+}
+
+#[test]
+fn renamed_maker_is_found_by_its_new_names_without_reindexing_listings() {
+    let idx = index();
+    let mut w = idx.writer(20_000_000).unwrap();
+    let renamed = maker("komatsu", &[("en", "Develon"), ("ko", "디벨론")]);
+    w.upsert_entry(CatalogEntry::Maker(&renamed)).unwrap();
+    w.commit(None).unwrap();
+    let komatsu = ["M1", "M2", "M5", "M7"];
+    assert_eq!(sorted(ids(&search(&idx, "develon", None))), komatsu);
+    assert_eq!(sorted(ids(&search(&idx, "디벨론", None))), komatsu);
+    // The old names are gone from the vocabulary; only the titles that say so match.
+    assert_eq!(sorted(ids(&search(&idx, "小松", None))), Vec::<&str>::new());
+    assert_eq!(sorted(ids(&search(&idx, "Komatsu", None))), ["M2", "M5"]);
+    assert_eq!(sorted(ids(&search(&idx, "コマツ", None))), ["M1"]);
 }
 
 #[test]

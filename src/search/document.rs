@@ -1,13 +1,13 @@
-//! From a listing and its catalog context to one index document.
+//! From listings and catalog entities to index documents.
 
 use super::currency::Rates;
 use super::fields::{Fields, Group};
 use super::language::{LangSet, LanguageDetector};
 use stockyard_schema::domain::{Category, Machine, Maker, Model};
-use stockyard_schema::Text;
+use stockyard_schema::{CategoryId, Text};
 use tantivy::TantivyDocument;
 
-/// A live listing with the catalog entities its text is denormalised from.
+/// A live listing, with the catalog ids it belongs to.
 #[derive(Debug, Clone, Copy)]
 pub struct Listing<'a> {
     /// The caller's dense numeric id for the machine (handed back with hits, so that
@@ -15,20 +15,63 @@ pub struct Listing<'a> {
     pub key: u64,
     /// The listing itself.
     pub machine: &'a Machine,
-    /// Its model.
+    /// Its model (for the model, maker and default category ids).
     pub model: &'a Model,
-    /// The model's maker.
-    pub maker: &'a Maker,
     /// The machine's category first, then its ancestors up to the root.
-    pub categories: &'a [&'a Category],
+    pub categories: &'a [&'a CategoryId],
     /// When it was listed, in seconds since the Unix epoch.
     pub listed_at: i64,
 }
 
+/// A catalog entity whose names are matched by queries ([`super::query`]).
+#[derive(Debug, Clone, Copy)]
+pub enum CatalogEntry<'a> {
+    /// A maker: names in every script.
+    Maker(&'a Maker),
+    /// A model: its model number.
+    Model(&'a Model),
+    /// A category: names in every language.
+    Category(&'a Category),
+}
+
+impl CatalogEntry<'_> {
+    /// `maker:ID`, `model:ID` or `category:ID`: the entity's key in the vocabulary.
+    pub fn entity(&self) -> String {
+        match self {
+            CatalogEntry::Maker(m) => format!("maker:{}", m.id),
+            CatalogEntry::Model(m) => format!("model:{}", m.id),
+            CatalogEntry::Category(c) => format!("category:{}", c.id),
+        }
+    }
+
+    /// The vocabulary document: names in the fields of their languages, n-grams, and
+    /// normalised codes of model numbers and maker names.
+    pub fn document(&self, fields: &Fields) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.entity, self.entity());
+        match self {
+            CatalogEntry::Maker(m) => {
+                add_text(&mut doc, fields, None, &m.names);
+                for (_, name) in m.names.iter() {
+                    doc.add_text(fields.code, name);
+                }
+            }
+            CatalogEntry::Model(m) => {
+                doc.add_text(fields.text(Group::Other), &m.name);
+                doc.add_text(fields.ngram, &m.name);
+                doc.add_text(fields.code, &m.name);
+            }
+            CatalogEntry::Category(c) => {
+                add_text(&mut doc, fields, None, &c.names);
+            }
+        }
+        doc
+    }
+}
+
 /// Adds every text of `text` to the field of its language group; returns the languages
 /// it is written in. Text of unknown language is detected when a detector is given, and
-/// indexed as "other" otherwise (catalog names: short, shared by many listings, and in
-/// the normalised code field anyway).
+/// indexed as "other" otherwise (catalog names: short and rarely ambiguous).
 fn add_text(
     doc: &mut TantivyDocument,
     fields: &Fields,
@@ -72,9 +115,14 @@ impl Listing<'_> {
         doc.add_text(fields.machine_id, m.id.as_str());
         doc.add_u64(fields.key, self.key);
         doc.add_text(fields.model_id, self.model.id.as_str());
-        doc.add_text(fields.maker_id, self.maker.id.as_str());
-        let category = m.category_id.as_ref().unwrap_or(&self.model.category_id);
-        doc.add_text(fields.category_id, category.as_str());
+        doc.add_text(fields.maker_id, self.model.maker_id.as_str());
+        if self.categories.is_empty() {
+            let own = m.category_id.as_ref().unwrap_or(&self.model.category_id);
+            doc.add_text(fields.category_id, own.as_str());
+        }
+        for c in self.categories {
+            doc.add_text(fields.category_id, c.as_str());
+        }
         if let Some(y) = m.year {
             doc.add_u64(fields.year, y.get().into());
         }
@@ -89,25 +137,11 @@ impl Listing<'_> {
             fields.title,
             serde_json::to_string(&m.title).expect("text serializes"),
         );
-
         let mut langs = add_text(&mut doc, fields, Some(detector), &m.title);
         if let Some(d) = &m.description {
             langs = langs.with(add_text(&mut doc, fields, Some(detector), d));
         }
         doc.add_u64(fields.langs, langs.0);
-
-        // Catalog names: in their own languages, for words and n-grams; the model number
-        // and maker names also in normalised form, for prefixes across spellings.
-        add_text(&mut doc, fields, None, &self.maker.names);
-        for c in self.categories {
-            add_text(&mut doc, fields, None, &c.names);
-        }
-        doc.add_text(fields.text(Group::Other), &self.model.name);
-        doc.add_text(fields.ngram, &self.model.name);
-        doc.add_text(fields.code, &self.model.name);
-        for (_, name) in self.maker.names.iter() {
-            doc.add_text(fields.code, name);
-        }
         doc
     }
 }

@@ -1,4 +1,5 @@
-//! The tantivy schema of the listing index.
+//! The tantivy schema, shared by the listing index and the catalog vocabulary (which
+//! sets the text fields and `entity` only).
 
 use super::analysis::tokenizer;
 use stockyard_schema::Lang;
@@ -82,7 +83,8 @@ pub struct Fields {
     pub machine_id: Field,
     /// The caller's dense numeric id of the machine, for handing hit sets onward.
     pub key: Field,
-    /// Model, maker and category ids (fast, for filters and the graph side).
+    /// Model, maker and category ids (indexed for catalog matches, fast for the graph
+    /// side); `category_id` holds the listing's category and all its ancestors.
     pub model_id: Field,
     /// See `model_id`.
     pub maker_id: Field,
@@ -104,8 +106,10 @@ pub struct Fields {
     pub text: [Field; 7],
     /// Character n-grams of all text.
     pub ngram: Field,
-    /// Normalised model numbers and maker names, for prefix matching.
+    /// Normalised model numbers and maker names, for prefix matching (catalog).
     pub code: Field,
+    /// `maker:ID`, `model:ID` or `category:ID` of a catalog vocabulary document.
+    pub entity: Field,
 }
 
 impl Fields {
@@ -142,6 +146,7 @@ impl Fields {
             text: Group::ALL.map(|g| b.add_text_field(g.field_name(), positions(g.tokenizer()))),
             ngram: b.add_text_field("text__ngram", freqs(tokenizer::NGRAM)),
             code: b.add_text_field("code", freqs(tokenizer::CODE)),
+            entity: b.add_text_field("entity", STRING | STORED),
         };
         (b.build(), fields)
     }

@@ -1,19 +1,21 @@
-//! The listing index on disk: writing listings, and searching them.
+//! The listing index on disk, with its catalog vocabulary: writing, and searching.
 
 use super::analysis;
 use super::collect::RankCollector;
 use super::currency::Rates;
-use super::document::Listing;
+use super::document::{CatalogEntry, Listing};
 use super::fields::{Fields, Group};
 use super::language::{LangSet, LanguageDetector};
-use super::query::{text_query, RequestError, SearchRequest, Sort, Tuning};
+use super::query::{classes, listing_query, Expansions, RequestError, SearchRequest, Sort, Tuning};
 use std::path::Path;
 use std::sync::Arc;
 use stockyard_schema::{Lang, MachineId, Text};
+use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{AllQuery, Query};
-use tantivy::schema::Value;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::query::{AllQuery, BooleanQuery, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 /// Why the index could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -59,10 +61,53 @@ pub struct SearchResults {
     pub keys: Option<Vec<u64>>,
 }
 
-/// The listing index; cheap to share between threads.
-pub struct TextIndex {
+/// One tantivy index with its reader.
+struct Part {
     index: Index,
     reader: IndexReader,
+}
+
+impl Part {
+    fn open(dir: Option<&Path>) -> Result<Part, SearchError> {
+        let (schema, _) = Fields::schema();
+        let index = match dir {
+            None => Index::create_in_ram(schema),
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| SearchError::Io(dir.display().to_string(), e))?;
+                let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+                Index::open_or_create(directory, schema).map_err(|e| match e {
+                    tantivy::TantivyError::SchemaError(_) => {
+                        SearchError::SchemaMismatch(dir.display().to_string())
+                    }
+                    other => SearchError::Index(other),
+                })?
+            }
+        };
+        analysis::register(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Part { index, reader })
+    }
+
+    fn analyzers(&self, fields: &Fields) -> Result<Vec<TextAnalyzer>, SearchError> {
+        Ok(Group::ALL
+            .iter()
+            .map(|g| self.index.tokenizer_for_field(fields.text(*g)))
+            .collect::<tantivy::Result<Vec<_>>>()?)
+    }
+}
+
+/// The listing index and its catalog vocabulary; cheap to share between threads.
+///
+/// Listings live in one tantivy index, the names of makers, models and categories in a
+/// second, small one (see [`super::query`] for why); on disk they are the `listings/`
+/// and `catalog/` folders of the index directory.
+pub struct TextIndex {
+    listings: Part,
+    catalog: Part,
     fields: Fields,
     detector: Arc<LanguageDetector>,
     tuning: Tuning,
@@ -74,38 +119,21 @@ impl TextIndex {
         dir: &Path,
         detector: Arc<LanguageDetector>,
     ) -> Result<Self, SearchError> {
-        std::fs::create_dir_all(dir).map_err(|e| SearchError::Io(dir.display().to_string(), e))?;
-        let (schema, fields) = Fields::schema();
-        let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
-        let index = Index::open_or_create(directory, schema).map_err(|e| match e {
-            tantivy::TantivyError::SchemaError(_) => {
-                SearchError::SchemaMismatch(dir.display().to_string())
-            }
-            other => SearchError::Index(other),
-        })?;
-        Self::with_index(index, fields, detector)
+        Ok(TextIndex {
+            listings: Part::open(Some(&dir.join("listings")))?,
+            catalog: Part::open(Some(&dir.join("catalog")))?,
+            fields: Fields::schema().1,
+            detector,
+            tuning: Tuning::default(),
+        })
     }
 
     /// A throw-away index in memory (tests, tools).
     pub fn in_memory(detector: Arc<LanguageDetector>) -> Result<Self, SearchError> {
-        let (schema, fields) = Fields::schema();
-        Self::with_index(Index::create_in_ram(schema), fields, detector)
-    }
-
-    fn with_index(
-        index: Index,
-        fields: Fields,
-        detector: Arc<LanguageDetector>,
-    ) -> Result<Self, SearchError> {
-        analysis::register(&index);
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
         Ok(TextIndex {
-            index,
-            reader,
-            fields,
+            listings: Part::open(None)?,
+            catalog: Part::open(None)?,
+            fields: Fields::schema().1,
             detector,
             tuning: Tuning::default(),
         })
@@ -116,11 +144,14 @@ impl TextIndex {
         self.tuning = tuning;
     }
 
-    /// A writer; one at a time per index. `heap_bytes` is tantivy's indexing memory.
+    /// A writer; one at a time per index. `heap_bytes` is tantivy's indexing memory for
+    /// listings (the catalog vocabulary uses the minimum).
     pub fn writer(&self, heap_bytes: usize) -> Result<ListingWriter, SearchError> {
         Ok(ListingWriter {
-            writer: self.index.writer(heap_bytes)?,
-            reader: self.reader.clone(),
+            listings: self.listings.index.writer(heap_bytes)?,
+            catalog: self.catalog.index.writer_with_num_threads(1, 15_000_000)?,
+            listing_reader: self.listings.reader.clone(),
+            catalog_reader: self.catalog.reader.clone(),
             fields: self.fields.clone(),
             detector: self.detector.clone(),
         })
@@ -128,12 +159,73 @@ impl TextIndex {
 
     /// The payload of the last commit (the indexer's checkpoint), if any.
     pub fn commit_payload(&self) -> Result<Option<String>, SearchError> {
-        Ok(self.index.load_metas()?.payload)
+        Ok(self.listings.index.load_metas()?.payload)
     }
 
     /// Live listings in the index (as of the last commit).
     pub fn num_docs(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.listings.reader.searcher().num_docs()
+    }
+
+    /// The catalog entities whose names match `text`, by class, as queries on the
+    /// listing id fields.
+    fn expansions(&self, text: &str) -> Result<Expansions, SearchError> {
+        let searcher = self.catalog.reader.searcher();
+        if searcher.num_docs() == 0 {
+            return Ok(Expansions::default());
+        }
+        let mut analyzers = self.catalog.analyzers(&self.fields)?;
+        let c = classes(&self.fields, &mut analyzers, text, &self.tuning, |t| {
+            searcher.doc_freq(t).unwrap_or(0)
+        });
+        let mut out = Expansions::default();
+        let mut seen = std::collections::HashSet::new();
+        // Best class first, so that an entity counts once, in its best class.
+        for (queries, into) in [(c.phrase, &mut out.phrase), (c.prefix, &mut out.prefix)] {
+            self.match_entities(&searcher, queries, into, &mut seen)?;
+        }
+        if let Some((q, _)) = c.ngram {
+            self.match_entities(&searcher, vec![q], &mut out.ngram, &mut seen)?;
+        }
+        Ok(out)
+    }
+
+    fn match_entities(
+        &self,
+        searcher: &Searcher,
+        queries: Vec<Box<dyn Query>>,
+        into: &mut Vec<Box<dyn Query>>,
+        seen: &mut std::collections::HashSet<String>,
+    ) -> Result<(), SearchError> {
+        if queries.is_empty() {
+            return Ok(());
+        }
+        let q = BooleanQuery::new(
+            queries
+                .into_iter()
+                .map(|q| (tantivy::query::Occur::Should, q))
+                .collect(),
+        );
+        for address in searcher.search(&q, &DocSetCollector)? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let Some(entity) = doc.get_first(self.fields.entity).and_then(|v| v.as_str()) else {
+                continue;
+            };
+            if !seen.insert(entity.to_owned()) {
+                continue;
+            }
+            let (kind, id) = entity.split_once(':').unwrap_or(("", entity));
+            let field = match kind {
+                "maker" => self.fields.maker_id,
+                "model" => self.fields.model_id,
+                _ => self.fields.category_id,
+            };
+            into.push(Box::new(TermQuery::new(
+                Term::from_field_text(field, id),
+                IndexRecordOption::Basic,
+            )));
+        }
+        Ok(())
     }
 
     /// Runs a search.
@@ -149,17 +241,15 @@ impl TextIndex {
                 .map_or(LangSet::default(), |(set, _)| set),
         };
         let browse = text.is_empty();
-        let searcher = self.reader.searcher();
+        let searcher = self.listings.reader.searcher();
         let query: Box<dyn Query> = if browse {
             Box::new(AllQuery)
         } else {
-            let mut analyzers = Group::ALL
-                .iter()
-                .map(|g| self.index.tokenizer_for_field(self.fields.text(*g)))
-                .collect::<tantivy::Result<Vec<_>>>()?;
-            text_query(&self.fields, &mut analyzers, text, &self.tuning, |t| {
+            let mut analyzers = self.listings.analyzers(&self.fields)?;
+            let own = classes(&self.fields, &mut analyzers, text, &self.tuning, |t| {
                 searcher.doc_freq(t).unwrap_or(0)
-            })
+            });
+            listing_query(own, self.expansions(text)?, &self.tuning)
         };
         let sort = if browse && req.sort == Sort::Relevance {
             Sort::Newest
@@ -204,10 +294,13 @@ impl TextIndex {
     }
 }
 
-/// Adds, replaces and removes listings; changes become visible at [`ListingWriter::commit`].
+/// Adds, replaces and removes listings and catalog entities; changes become visible at
+/// [`ListingWriter::commit`].
 pub struct ListingWriter {
-    writer: IndexWriter,
-    reader: IndexReader,
+    listings: IndexWriter,
+    catalog: IndexWriter,
+    listing_reader: IndexReader,
+    catalog_reader: IndexReader,
     fields: Fields,
     detector: Arc<LanguageDetector>,
 }
@@ -217,25 +310,38 @@ impl ListingWriter {
     pub fn upsert(&mut self, listing: &Listing<'_>) -> Result<(), SearchError> {
         self.remove(&listing.machine.id);
         let doc = listing.document(&self.fields, &self.detector, &Rates);
-        self.writer.add_document(doc)?;
+        self.listings.add_document(doc)?;
         Ok(())
     }
 
     /// Removes a listing (sold, withdrawn); unknown ids are fine.
     pub fn remove(&mut self, id: &MachineId) {
-        self.writer
+        self.listings
             .delete_term(Term::from_field_text(self.fields.machine_id, id.as_str()));
     }
 
+    /// Adds or replaces the names of a maker, model or category. Listings refer to
+    /// entities by id, so a renamed maker needs no listing reindexed.
+    pub fn upsert_entry(&mut self, entry: CatalogEntry<'_>) -> Result<(), SearchError> {
+        self.catalog
+            .delete_term(Term::from_field_text(self.fields.entity, &entry.entity()));
+        self.catalog.add_document(entry.document(&self.fields))?;
+        Ok(())
+    }
+
     /// Makes everything written so far durable and searchable, with an optional
-    /// payload stored atomically with the commit (the indexer's checkpoint).
+    /// payload stored atomically with the listings' commit (the indexer's checkpoint).
+    /// The catalog commits first: after a crash between the two, the vocabulary is
+    /// ahead, never behind, and replaying the same events rewrites the same entries.
     pub fn commit(&mut self, payload: Option<String>) -> Result<(), SearchError> {
-        let mut prepared = self.writer.prepare_commit()?;
+        self.catalog.commit()?;
+        let mut prepared = self.listings.prepare_commit()?;
         if let Some(p) = payload {
             prepared.set_payload(&p);
         }
         prepared.commit()?;
-        self.reader.reload()?;
+        self.catalog_reader.reload()?;
+        self.listing_reader.reload()?;
         Ok(())
     }
 }

@@ -8,6 +8,9 @@
 //!   it ([`analysis`]): stemming for English, German, French, Spanish and Russian, CJK
 //!   bigrams for Japanese, Chinese and Korean; a character n-gram companion field for
 //!   everything; a normalised code field for model numbers and maker names;
+//! * the names of makers, models and categories form a small catalog vocabulary that
+//!   queries run through first; what matches there reaches listings through their ids
+//!   ([`query`]), as if the names were in every listing's text;
 //! * text of unknown language is assigned by script and lingua ([`language`]);
 //!   Han-only text counts as both Japanese and Chinese;
 //! * a query matches as phrase, prefix or n-grams ([`query`]), listings in the buyer's
@@ -23,7 +26,7 @@ mod index;
 pub mod language;
 pub mod query;
 
-pub use document::Listing;
+pub use document::{CatalogEntry, Listing};
 pub use index::{Hit, ListingWriter, SearchError, SearchResults, TextIndex};
 pub use language::{LangSet, LanguageDetector};
 pub use query::{Order, RequestError, SearchRequest, Sort, Tuning};

@@ -10,10 +10,21 @@
 //!   [`Tuning::ngram_min_share`] of its rarest [`Tuning::ngram_max_terms`]), for
 //!   partial words, typos and unsegmented text.
 //!
+//! The listing's own title and description are matched, and so are the names of its
+//! catalog entities: the query runs first over the small catalog vocabulary (maker
+//! names in every script, model numbers, category names in every language), and each
+//! entity matched joins the class it matched in as a term query on the listing's
+//! `maker_id`, `model_id` or `category_id` (categories include their ancestors). A
+//! listing of category "Excavators" matches `油圧ショベル` as a phrase exactly as if the
+//! name were in its own text, while the names stay out of millions of listing
+//! documents: indexing is cheaper, posting lists shorter, and a renamed maker needs no
+//! listing reindexed.
+//!
 //! Phrase and prefix matches score a constant each ([`Tuning::phrase`],
 //! [`Tuning::prefix`]); the n-gram match scores BM25, scaled by [`Tuning::ngram`] and
 //! divided by the number of n-grams, so it ranks within a class but never lifts an
-//! n-gram-only hit over a prefix hit. A phrase hit matches all three and ranks first.
+//! n-gram-only hit over a prefix hit; an entity matched by n-grams only scores
+//! [`Tuning::ngram`]. A phrase hit matches all three and ranks first.
 
 use super::analysis::{code_form, ngram_terms};
 use super::fields::{Fields, Group};
@@ -170,25 +181,42 @@ fn phrase_or_term(terms: Vec<Term>) -> Box<dyn Query> {
     }
 }
 
-/// The query for non-blank `text`; `analyzers` are the text fields' analysers in
-/// [`Group::ALL`] order.
-pub fn text_query(
+/// The three ways a query can match, each as its own query over one index.
+pub struct Classes {
+    /// The words in order, in any language group's field.
+    pub phrase: Vec<Box<dyn Query>>,
+    /// The words with the last as a prefix; normalised codes as prefixes.
+    pub prefix: Vec<Box<dyn Query>>,
+    /// Enough of the rarest n-grams (BM25-scored), and how many n-grams it holds.
+    pub ngram: Option<(Box<dyn Query>, usize)>,
+}
+
+fn should(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+    ))
+}
+
+/// The match classes of non-blank `text`. `analyzers` are the text fields' analysers
+/// in [`Group::ALL`] order; `doc_freq` tells how common an n-gram is in the index
+/// searched.
+pub fn classes(
     fields: &Fields,
     analyzers: &mut [TextAnalyzer],
     text: &str,
     tuning: &Tuning,
     doc_freq: impl Fn(&Term) -> u64,
-) -> Box<dyn Query> {
-    let mut phrase: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut prefix: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+) -> Classes {
+    let mut phrase = Vec::new();
+    let mut prefix: Vec<Box<dyn Query>> = Vec::new();
     for (group, analyzer) in Group::ALL.iter().zip(analyzers.iter_mut()) {
         let field = fields.text(*group);
         let ts = terms(analyzer, field, text);
         if ts.is_empty() {
             continue;
         }
-        prefix.push((Occur::Should, Box::new(PhrasePrefixQuery::new(ts.clone()))));
-        phrase.push((Occur::Should, phrase_or_term(ts)));
+        prefix.push(Box::new(PhrasePrefixQuery::new(ts.clone())));
+        phrase.push(phrase_or_term(ts));
     }
     // Model numbers and maker names: the whole query, and each word, as prefixes.
     let whole = code_form(text);
@@ -198,7 +226,7 @@ pub fn text_query(
         .filter(|f| f.chars().count() >= 2)
     {
         let term = Term::from_field_text(fields.code, &form);
-        prefix.push((Occur::Should, Box::new(PhrasePrefixQuery::new(vec![term]))));
+        prefix.push(Box::new(PhrasePrefixQuery::new(vec![term])));
     }
 
     let mut grams: Vec<Term> = ngram_terms(text)
@@ -210,41 +238,63 @@ pub fn text_query(
     // The rarest n-grams are the most telling and the cheapest to read: keep those.
     grams.sort_by_cached_key(|t| doc_freq(t));
     grams.truncate(tuning.ngram_max_terms);
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if !phrase.is_empty() {
-        clauses.push((
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(
-                Box::new(BooleanQuery::new(phrase)),
-                tuning.phrase,
-            )),
-        ));
-    }
-    if !prefix.is_empty() {
-        clauses.push((
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(
-                Box::new(BooleanQuery::new(prefix)),
-                tuning.prefix,
-            )),
-        ));
-    }
-    if !grams.is_empty() {
+    let ngram = (!grams.is_empty()).then(|| {
         let n = grams.len();
         let need = ((n as f32 * tuning.ngram_min_share).ceil() as usize).clamp(1, n);
         let gram_queries: Vec<Box<dyn Query>> = grams
             .into_iter()
             .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>)
             .collect();
+        let q: Box<dyn Query> = Box::new(BooleanQuery::union_with_minimum_required_clauses(
+            gram_queries,
+            need,
+        ));
+        (q, n)
+    });
+    Classes {
+        phrase,
+        prefix,
+        ngram,
+    }
+}
+
+/// Catalog entities (makers, models, categories) whose names matched the query, by
+/// class, as queries over the listing index's id fields.
+#[derive(Default)]
+pub struct Expansions {
+    /// Entities matched as a phrase.
+    pub phrase: Vec<Box<dyn Query>>,
+    /// Entities matched by prefix.
+    pub prefix: Vec<Box<dyn Query>>,
+    /// Entities matched only by n-grams.
+    pub ngram: Vec<Box<dyn Query>>,
+}
+
+/// The listing query: each class scores a constant when either the listing's own text
+/// or a catalog entity it belongs to matches, n-grams of its own text add BM25.
+pub fn listing_query(own: Classes, entities: Expansions, tuning: &Tuning) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut class = |queries: Vec<Box<dyn Query>>, score: f32| {
+        if !queries.is_empty() {
+            clauses.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(should(queries), score)),
+            ));
+        }
+    };
+    class(
+        own.phrase.into_iter().chain(entities.phrase).collect(),
+        tuning.phrase,
+    );
+    class(
+        own.prefix.into_iter().chain(entities.prefix).collect(),
+        tuning.prefix,
+    );
+    class(entities.ngram, tuning.ngram);
+    if let Some((q, n)) = own.ngram {
         clauses.push((
             Occur::Should,
-            Box::new(BoostQuery::new(
-                Box::new(BooleanQuery::union_with_minimum_required_clauses(
-                    gram_queries,
-                    need,
-                )),
-                tuning.ngram / n as f32,
-            )),
+            Box::new(BoostQuery::new(q, tuning.ngram / n as f32)),
         ));
     }
     Box::new(BooleanQuery::new(clauses))
