@@ -8,7 +8,9 @@
 //!   `PC200-8`, `zx 135` → `ZX135US-7`, `コマ` → `コマツ`);
 //! * **ngram**: enough of the query's character n-grams (a share set by
 //!   [`Tuning::ngram_min_share`] of its rarest [`Tuning::ngram_max_terms`]), for
-//!   partial words, typos and unsegmented text.
+//!   partial words, typos and unsegmented text. A one-word query needs all of its
+//!   chosen n-grams (an intersection, cheap even for common words); a longer query a
+//!   share of them.
 //!
 //! The listing's own title and description are matched, and so are the names of its
 //! catalog entities: the query runs first over the small catalog vocabulary (maker
@@ -26,7 +28,7 @@
 //! n-gram-only hit over a prefix hit; an entity matched by n-grams only scores
 //! [`Tuning::ngram`]. A phrase hit matches all three and ranks first.
 
-use super::analysis::{code_form, ngram_terms};
+use super::analysis::{code_form, is_cjk, ngram_terms, normalize, segments};
 use super::fields::{Fields, Group};
 use stockyard_schema::Lang;
 use tantivy::query::{
@@ -198,7 +200,7 @@ fn should(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 }
 
 /// The match classes of non-blank `text`. `analyzers` are the text fields' analysers
-/// in [`Group::ALL`] order; `doc_freq` tells how common an n-gram is in the index
+/// in [`Group::ALL`] order; `doc_freq` tells how common a term is in the index
 /// searched.
 pub fn classes(
     fields: &Fields,
@@ -209,13 +211,21 @@ pub fn classes(
 ) -> Classes {
     let mut phrase = Vec::new();
     let mut prefix: Vec<Box<dyn Query>> = Vec::new();
+    let single_word = segments(&normalize(text)).len() == 1;
     for (group, analyzer) in Group::ALL.iter().zip(analyzers.iter_mut()) {
         let field = fields.text(*group);
         let ts = terms(analyzer, field, text);
         if ts.is_empty() {
             continue;
         }
-        prefix.push(Box::new(PhrasePrefixQuery::new(ts.clone())));
+        // A prefix of a CJK bigram means nothing (the n-grams cover partial CJK words);
+        // for other scripts the last word may be unfinished.
+        let last_is_cjk = ts
+            .last()
+            .is_some_and(|t| t.value().as_str().is_some_and(|s| s.chars().any(is_cjk)));
+        if !last_is_cjk {
+            prefix.push(Box::new(PhrasePrefixQuery::new(ts.clone())));
+        }
         phrase.push(phrase_or_term(ts));
     }
     // Model numbers and maker names: the whole query, and each word, as prefixes.
@@ -240,15 +250,21 @@ pub fn classes(
     grams.truncate(tuning.ngram_max_terms);
     let ngram = (!grams.is_empty()).then(|| {
         let n = grams.len();
-        let need = ((n as f32 * tuning.ngram_min_share).ceil() as usize).clamp(1, n);
         let gram_queries: Vec<Box<dyn Query>> = grams
             .into_iter()
             .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>)
             .collect();
-        let q: Box<dyn Query> = Box::new(BooleanQuery::union_with_minimum_required_clauses(
-            gram_queries,
-            need,
-        ));
+        // One word: all its chosen n-grams, an intersection that reads little more
+        // than the rarest list. Several words: a share of them, in any word.
+        let q: Box<dyn Query> = if single_word {
+            Box::new(BooleanQuery::intersection(gram_queries))
+        } else {
+            let need = ((n as f32 * tuning.ngram_min_share).ceil() as usize).clamp(1, n);
+            Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                gram_queries,
+                need,
+            ))
+        };
         (q, n)
     });
     Classes {
