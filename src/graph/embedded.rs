@@ -1,0 +1,364 @@
+//! The embedded catalog graph: the catalog in memory, kept current by events.
+
+use roaring::RoaringBitmap;
+use std::collections::HashMap;
+use stockyard_schema::domain::{Category, Machine, SpecCategory, SpecValue};
+use stockyard_schema::{Event, Payload, Text};
+
+/// Strings to dense ids and back, for one kind of entity.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Interner {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    /// The dense id of `key`, assigning the next one when it is new.
+    pub(crate) fn intern(&mut self, key: &str) -> u32 {
+        if let Some(&i) = self.ids.get(key) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.ids.insert(key.to_owned(), i);
+        self.names.push(key.to_owned());
+        i
+    }
+
+    /// The dense id of `key`, if known.
+    pub(crate) fn get(&self, key: &str) -> Option<u32> {
+        self.ids.get(key).copied()
+    }
+
+    /// The key of a dense id.
+    pub(crate) fn key(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+}
+
+/// A node of the category tree. `names` is `None` until the category is defined (a
+/// model may name it first).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CategoryNode {
+    pub names: Option<Text>,
+    pub parent: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ModelNode {
+    /// `None` until the model is registered (a listing may name it first).
+    pub name: Option<String>,
+    pub maker: Option<u32>,
+    pub category: Option<u32>,
+    pub specs: Vec<(u32, SpecValue)>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MachineNode {
+    pub model: u32,
+    /// The listing's own category, overriding the model's.
+    pub category: Option<u32>,
+    pub live: bool,
+    pub year: Option<u16>,
+    pub hours: Option<u32>,
+    pub price_usd: Option<f64>,
+}
+
+/// The catalog in memory; see the [module docs](super).
+#[derive(Debug, Default, Clone)]
+pub struct EmbeddedGraph {
+    pub(crate) category_ids: Interner,
+    pub(crate) categories: Vec<CategoryNode>,
+    pub(crate) maker_ids: Interner,
+    pub(crate) makers: Vec<Option<Text>>,
+    pub(crate) model_ids: Interner,
+    pub(crate) models: Vec<ModelNode>,
+    pub(crate) spec_ids: Interner,
+    pub(crate) specs: Vec<Option<SpecCategory>>,
+    pub(crate) machine_ids: Interner,
+    pub(crate) machines: Vec<MachineNode>,
+    /// Live machines.
+    pub(crate) live: RoaringBitmap,
+    /// Live machines per model.
+    pub(crate) by_model: Vec<RoaringBitmap>,
+    /// Live machines per category they are directly in (not rolled up).
+    pub(crate) by_category: Vec<RoaringBitmap>,
+}
+
+fn grow<T: Default>(v: &mut Vec<T>, i: u32) {
+    if v.len() <= i as usize {
+        v.resize_with(i as usize + 1, T::default);
+    }
+}
+
+impl EmbeddedGraph {
+    /// An empty graph.
+    pub fn new() -> EmbeddedGraph {
+        EmbeddedGraph::default()
+    }
+
+    /// The dense key of a machine, assigned on first sight: the key the text index
+    /// stores, so that hit sets need no translation.
+    pub fn machine_key(&mut self, machine_id: &str) -> u32 {
+        self.machine_ids.intern(machine_id)
+    }
+
+    /// Live machines.
+    pub fn live_count(&self) -> u64 {
+        self.live.len()
+    }
+
+    fn category(&mut self, id: &str) -> u32 {
+        let i = self.category_ids.intern(id);
+        grow(&mut self.categories, i);
+        grow(&mut self.by_category, i);
+        i
+    }
+
+    fn maker(&mut self, id: &str) -> u32 {
+        let i = self.maker_ids.intern(id);
+        grow(&mut self.makers, i);
+        i
+    }
+
+    fn model(&mut self, id: &str) -> u32 {
+        let i = self.model_ids.intern(id);
+        grow(&mut self.models, i);
+        grow(&mut self.by_model, i);
+        i
+    }
+
+    fn spec(&mut self, id: &str) -> u32 {
+        let i = self.spec_ids.intern(id);
+        grow(&mut self.specs, i);
+        i
+    }
+
+    /// The category a machine counts in: its own, else its model's.
+    pub(crate) fn effective_category(&self, m: &MachineNode) -> Option<u32> {
+        m.category.or(self.models[m.model as usize].category)
+    }
+
+    /// Takes a live machine out of the per-model and per-category sets.
+    fn unindex(&mut self, key: u32) {
+        let m = &self.machines[key as usize];
+        if !m.live {
+            return;
+        }
+        self.by_model[m.model as usize].remove(key);
+        if let Some(c) = self.effective_category(m) {
+            self.by_category[c as usize].remove(key);
+        }
+        self.live.remove(key);
+    }
+
+    /// Puts a live machine into the per-model and per-category sets.
+    fn index(&mut self, key: u32) {
+        let m = &self.machines[key as usize];
+        if !m.live {
+            return;
+        }
+        let (model, category) = (m.model, self.effective_category(m));
+        self.by_model[model as usize].insert(key);
+        if let Some(c) = category {
+            self.by_category[c as usize].insert(key);
+        }
+        self.live.insert(key);
+    }
+
+    fn put_machine(&mut self, m: &Machine, price_usd: Option<f64>) {
+        let key = self.machine_key(m.id.as_str());
+        let model = self.model(m.model_id.as_str());
+        let category = m.category_id.as_ref().map(|c| self.category(c.as_str()));
+        let node = MachineNode {
+            model,
+            category,
+            live: true,
+            year: m.year.map(|y| y.get()),
+            hours: m.hours.map(|h| h.get()),
+            price_usd,
+        };
+        if (key as usize) < self.machines.len() {
+            self.unindex(key);
+            self.machines[key as usize] = node;
+        } else {
+            // Keys are assigned densely; a key may have been handed out by
+            // `machine_key` before the machine itself arrives.
+            while self.machines.len() < key as usize {
+                self.machines.push(MachineNode {
+                    model,
+                    category: None,
+                    live: false,
+                    year: None,
+                    hours: None,
+                    price_usd: None,
+                });
+            }
+            self.machines.push(node);
+        }
+        self.index(key);
+    }
+
+    /// Re-files the live machines of a model whose category may have changed.
+    fn refile_model(&mut self, model: u32, old_category: Option<u32>) {
+        let new_category = self.models[model as usize].category;
+        if old_category == new_category {
+            return;
+        }
+        let keys: Vec<u32> = self.by_model[model as usize].iter().collect();
+        for key in keys {
+            if self.machines[key as usize].category.is_some() {
+                continue;
+            }
+            if let Some(c) = old_category {
+                self.by_category[c as usize].remove(key);
+            }
+            if let Some(c) = new_category {
+                self.by_category[c as usize].insert(key);
+            }
+        }
+    }
+
+    /// Applies events in order. Events are upserts of whole entities or of fields,
+    /// so applying the same sequence again leaves the same graph; references to
+    /// entities not defined yet are kept and resolve when they arrive.
+    pub fn apply<'a>(
+        &mut self,
+        events: impl IntoIterator<Item = &'a Event>,
+        rates: &crate::search::currency::Rates,
+    ) {
+        for e in events {
+            self.apply_one(&e.payload, rates);
+        }
+    }
+
+    fn apply_one(&mut self, p: &Payload, rates: &crate::search::currency::Rates) {
+        match p {
+            Payload::CategoryDefined(Category {
+                id,
+                parent_id,
+                names,
+            }) => {
+                let c = self.category(id.as_str());
+                let parent = parent_id.as_ref().map(|p| self.category(p.as_str()));
+                // A parent that would close a cycle is refused: the tree stays a tree.
+                let parent = parent.filter(|&p| !self.is_descendant(p, c));
+                self.categories[c as usize] = CategoryNode {
+                    names: Some(names.clone()),
+                    parent,
+                };
+            }
+            Payload::SpecCategoryDefined(s) => {
+                let i = self.spec(s.id.as_str());
+                self.specs[i as usize] = Some(s.clone());
+            }
+            Payload::MakerRegistered(m) | Payload::MakerRenamed(m) => {
+                let i = self.maker(m.id.as_str());
+                self.makers[i as usize] = Some(m.names.clone());
+            }
+            Payload::ModelRegistered(m) => {
+                let i = self.model(m.id.as_str());
+                let maker = self.maker(m.maker_id.as_str());
+                let category = self.category(m.category_id.as_str());
+                let specs = m
+                    .specs
+                    .iter()
+                    .map(|s| (self.spec(s.spec_category_id.as_str()), s.value.clone()))
+                    .collect();
+                let old = self.models[i as usize].category;
+                self.models[i as usize] = ModelNode {
+                    name: Some(m.name.clone()),
+                    maker: Some(maker),
+                    category: Some(category),
+                    specs,
+                };
+                self.refile_model(i, old);
+            }
+            Payload::ModelSpecsChanged(m) => {
+                let i = self.model(m.model_id.as_str());
+                let specs = m
+                    .specs
+                    .iter()
+                    .map(|s| (self.spec(s.spec_category_id.as_str()), s.value.clone()))
+                    .collect();
+                self.models[i as usize].specs = specs;
+            }
+            Payload::MachineListed(m) => {
+                let usd = m.price.as_ref().and_then(|p| rates.to_usd(p));
+                self.put_machine(m, usd);
+            }
+            Payload::MachineUpdated(c) => {
+                let Some(key) = self.machine_ids.get(c.machine_id.as_str()) else {
+                    return;
+                };
+                if key as usize >= self.machines.len() {
+                    return;
+                }
+                self.unindex(key);
+                let model = c.model_id.as_ref().map(|m| self.model(m.as_str()));
+                let category = match &c.category_id {
+                    stockyard_schema::domain::Patch::Keep => None,
+                    stockyard_schema::domain::Patch::Clear => Some(None),
+                    stockyard_schema::domain::Patch::Set(id) => {
+                        Some(Some(self.category(id.as_str())))
+                    }
+                };
+                let m = &mut self.machines[key as usize];
+                if let Some(model) = model {
+                    m.model = model;
+                }
+                if let Some(category) = category {
+                    m.category = category;
+                }
+                c.year.clone().map_into(&mut m.year, |y| y.get());
+                c.hours.clone().map_into(&mut m.hours, |h| h.get());
+                c.price
+                    .clone()
+                    .map_into(&mut m.price_usd, |p| rates.to_usd(&p).unwrap_or(f64::NAN));
+                if m.price_usd.is_some_and(f64::is_nan) {
+                    m.price_usd = None;
+                }
+                self.index(key);
+            }
+            Payload::MachineSold(r) | Payload::MachineWithdrawn(r) => {
+                if let Some(key) = self.machine_ids.get(r.machine_id.as_str()) {
+                    if (key as usize) < self.machines.len() {
+                        self.unindex(key);
+                        self.machines[key as usize].live = false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `a` is `b` or lies under it.
+    pub(crate) fn is_descendant(&self, a: u32, b: u32) -> bool {
+        let mut cur = Some(a);
+        let mut steps = 0;
+        while let Some(c) = cur {
+            if c == b {
+                return true;
+            }
+            steps += 1;
+            if steps > self.categories.len() {
+                return false;
+            }
+            cur = self.categories[c as usize].parent;
+        }
+        false
+    }
+}
+
+/// Applies a [`Patch`](stockyard_schema::domain::Patch) through a conversion.
+trait MapInto<T> {
+    fn map_into<U>(self, current: &mut Option<U>, f: impl FnOnce(T) -> U);
+}
+
+impl<T> MapInto<T> for stockyard_schema::domain::Patch<T> {
+    fn map_into<U>(self, current: &mut Option<U>, f: impl FnOnce(T) -> U) {
+        match self {
+            stockyard_schema::domain::Patch::Keep => {}
+            stockyard_schema::domain::Patch::Clear => *current = None,
+            stockyard_schema::domain::Patch::Set(v) => *current = Some(f(v)),
+        }
+    }
+}

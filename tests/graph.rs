@@ -1,0 +1,279 @@
+//! Catalog graph use cases: GIVEN these events, WHEN a search asks for facets, THEN
+//! these counts. The events are data (NDJSON), as the marketplace sends them.
+
+use roaring::RoaringBitmap;
+use stockyard::graph::{EmbeddedGraph, FacetRequest, Facets, NumberFilter, Range, Selections};
+use stockyard::search::currency::Rates;
+use stockyard_schema::{Decoder, Event, Lang};
+
+const CATALOG: &str = r#"
+{"id":"c1","type":"CategoryDefined","at":"2026-01-01T00:00:00Z","data":{"category_id":"excavators","names":{"en":"Excavators","ja":"油圧ショベル"}}}
+{"id":"c2","type":"CategoryDefined","at":"2026-01-01T00:00:00Z","data":{"category_id":"mini","parent_id":"excavators","names":{"en":"Mini excavators","ja":"ミニショベル"}}}
+{"id":"c3","type":"CategoryDefined","at":"2026-01-01T00:00:00Z","data":{"category_id":"loaders","names":{"en":"Wheel loaders"}}}
+{"id":"s1","type":"SpecCategoryDefined","at":"2026-01-01T00:00:00Z","data":{"spec_category_id":"weight","names":{"en":"Operating weight"},"unit":"t","kind":"number"}}
+{"id":"s2","type":"SpecCategoryDefined","at":"2026-01-01T00:00:00Z","data":{"spec_category_id":"fuel","names":{"en":"Fuel"},"kind":"text"}}
+{"id":"k1","type":"MakerRegistered","at":"2026-01-01T00:00:00Z","data":{"maker_id":"komatsu","names":{"en":"Komatsu","ja":"コマツ"}}}
+{"id":"k2","type":"MakerRegistered","at":"2026-01-01T00:00:00Z","data":{"maker_id":"hitachi","names":{"en":"Hitachi"}}}
+{"id":"m1","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"pc30","maker_id":"komatsu","category_id":"mini","name":"PC30MR-5","specs":[{"spec_category_id":"weight","value":3.0},{"spec_category_id":"fuel","value":"diesel"}]}}
+{"id":"m2","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"pc200","maker_id":"komatsu","category_id":"excavators","name":"PC200-8","specs":[{"spec_category_id":"weight","value":20.0},{"spec_category_id":"fuel","value":"diesel"}]}}
+{"id":"m3","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"zx135","maker_id":"hitachi","category_id":"excavators","name":"ZX135US-7","specs":[{"spec_category_id":"weight","value":13.0}]}}
+{"id":"m4","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"wa380","maker_id":"komatsu","category_id":"loaders","name":"WA380-8","specs":[{"spec_category_id":"weight","value":18.0}]}}
+{"id":"m5","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"zx17","maker_id":"hitachi","category_id":"mini","name":"ZX17U-6","specs":[{"spec_category_id":"weight","value":1.7},{"spec_category_id":"fuel","value":"electric"}]}}
+{"id":"l1","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M1","model_id":"pc30","title":"PC30","year":2018,"price":{"amount":20000,"currency":"USD"}}}
+{"id":"l2","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M2","model_id":"pc200","title":"PC200","year":2015,"price":{"amount":60000,"currency":"USD"}}}
+{"id":"l3","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M3","model_id":"pc200","title":"PC200","year":2019,"price":{"amount":90000,"currency":"USD"}}}
+{"id":"l4","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M4","model_id":"zx135","title":"ZX135","year":2017}}
+{"id":"l5","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M5","model_id":"wa380","title":"WA380","year":2020,"price":{"amount":100000,"currency":"USD"}}}
+{"id":"l6","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M6","model_id":"zx17","title":"ZX17","year":2022,"price":{"amount":30000,"currency":"USD"}}}
+{"id":"l7","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M7","model_id":"later","title":"Listed before its model","year":2021}}
+{"id":"l8","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M8","model_id":"pc200","title":"PC200 sold"}}
+{"id":"x1","type":"MachineSold","at":"2026-01-03T00:00:00Z","data":{"machine_id":"M8"}}
+{"id":"m6","type":"ModelRegistered","at":"2026-01-03T00:00:00Z","data":{"model_id":"later","maker_id":"hitachi","category_id":"loaders","name":"ZW220-7"}}
+"#;
+
+fn events(text: &str) -> Vec<Event> {
+    Decoder::new()
+        .ndjson(text)
+        .map(|r| r.expect("test events decode"))
+        .collect()
+}
+
+fn graph() -> EmbeddedGraph {
+    let mut g = EmbeddedGraph::new();
+    g.apply(&events(CATALOG), &Rates);
+    g
+}
+
+fn request(selections: Selections) -> FacetRequest<'static> {
+    FacetRequest {
+        hits: None,
+        selections,
+        lang: Lang::EN,
+        spec_facets: vec![],
+        buckets: 4,
+    }
+}
+
+fn counts(list: &[stockyard::graph::FacetCount]) -> Vec<(String, u64)> {
+    list.iter().map(|f| (f.id.clone(), f.count)).collect()
+}
+
+fn pairs(v: &[(&str, u64)]) -> Vec<(String, u64)> {
+    v.iter().map(|(i, c)| ((*i).to_owned(), *c)).collect()
+}
+
+fn keys(g: &mut EmbeddedGraph, ids: &[&str]) -> RoaringBitmap {
+    ids.iter().map(|id| g.machine_key(id)).collect()
+}
+
+fn machines(g: &mut EmbeddedGraph, f: &Facets) -> Vec<String> {
+    let mut all: Vec<String> = ["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8"]
+        .iter()
+        .filter(|id| f.matching.contains(g.machine_key(id)))
+        .map(|s| (*s).to_owned())
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn counts_roll_up_the_tree_and_sold_machines_leave() {
+    let g = graph();
+    let f = g.facets(&request(Selections::default()));
+    assert_eq!(g.live_count(), 7, "M8 was sold");
+    assert_eq!(
+        counts(&f.categories),
+        pairs(&[("excavators", 5), ("loaders", 2), ("mini", 2)])
+    );
+    assert_eq!(counts(&f.makers), pairs(&[("komatsu", 4), ("hitachi", 3)]));
+    assert_eq!(
+        counts(&f.models),
+        pairs(&[
+            ("pc200", 2),
+            ("later", 1),
+            ("pc30", 1),
+            ("wa380", 1),
+            ("zx135", 1),
+            ("zx17", 1)
+        ])
+    );
+}
+
+#[test]
+fn a_machine_listed_before_its_model_counts_once_the_model_arrives() {
+    let mut g = EmbeddedGraph::new();
+    let all = events(CATALOG);
+    let before: Vec<Event> = all
+        .iter()
+        .filter(|e| e.id.as_str() != "m6")
+        .cloned()
+        .collect();
+    g.apply(&before, &Rates);
+    let f = g.facets(&request(Selections::default()));
+    assert_eq!(counts(&f.makers), pairs(&[("komatsu", 4), ("hitachi", 2)]));
+    g.apply(all.iter().filter(|e| e.id.as_str() == "m6"), &Rates);
+    let f = g.facets(&request(Selections::default()));
+    assert_eq!(counts(&f.makers), pairs(&[("komatsu", 4), ("hitachi", 3)]));
+    assert!(counts(&f.categories).contains(&("loaders".into(), 2)));
+}
+
+#[test]
+fn each_group_ignores_its_own_selection_but_applies_the_others() {
+    let mut g = graph();
+    let sel = Selections {
+        makers: vec!["komatsu".parse_id()],
+        ..Selections::default()
+    };
+    let f = g.facets(&request(sel));
+    // Makers still show every maker: the buyer can add Hitachi.
+    assert_eq!(counts(&f.makers), pairs(&[("komatsu", 4), ("hitachi", 3)]));
+    // Categories count Komatsu machines only.
+    assert_eq!(
+        counts(&f.categories),
+        pairs(&[("excavators", 3), ("loaders", 1), ("mini", 1)])
+    );
+    assert_eq!(machines(&mut g, &f), ["M1", "M2", "M3", "M5"]);
+
+    // Selecting a category includes its subcategories; OR within a group.
+    let sel = Selections {
+        categories: vec!["mini".parse_id(), "loaders".parse_id()],
+        makers: vec!["hitachi".parse_id()],
+        ..Selections::default()
+    };
+    let f = g.facets(&request(sel));
+    assert_eq!(machines(&mut g, &f), ["M6", "M7"]);
+    assert_eq!(counts(&f.makers), pairs(&[("hitachi", 2), ("komatsu", 2)]));
+    assert_eq!(
+        counts(&f.categories),
+        pairs(&[("excavators", 2), ("loaders", 1), ("mini", 1)])
+    );
+}
+
+#[test]
+fn spec_filters_and_histograms() {
+    let mut g = graph();
+    let sel = Selections {
+        specs: vec![(
+            "weight".parse_id(),
+            NumberFilter::Range(Range {
+                min: Some(10.0),
+                max: Some(25.0),
+            }),
+        )],
+        ..Selections::default()
+    };
+    let mut req = request(sel);
+    req.spec_facets = vec!["weight".parse_id()];
+    let f = g.facets(&req);
+    assert_eq!(machines(&mut g, &f), ["M2", "M3", "M4", "M5"]);
+    // The weight facet ignores the weight filter itself: the whole range stays visible.
+    let w = &f.specs[0];
+    assert_eq!((w.min, w.max), (Some(1.7), Some(20.0)));
+    let total: u64 = w.buckets.iter().map(|b| b.2).sum();
+    assert_eq!(total, 6, "every live machine with a weight");
+
+    let sel = Selections {
+        specs: vec![(
+            "fuel".parse_id(),
+            NumberFilter::Text(vec!["electric".into()]),
+        )],
+        ..Selections::default()
+    };
+    let f = g.facets(&request(sel));
+    assert_eq!(machines(&mut g, &f), ["M6"]);
+}
+
+#[test]
+fn attribute_ranges_and_text_hits() {
+    let mut g = graph();
+    let sel = Selections {
+        year: Range {
+            min: Some(2018),
+            max: None,
+        },
+        price_usd: Range {
+            min: None,
+            max: Some(95_000.0),
+        },
+        ..Selections::default()
+    };
+    let f = g.facets(&request(sel));
+    // M5 costs too much, M7 has no price.
+    assert_eq!(machines(&mut g, &f), ["M1", "M3", "M6"]);
+
+    let hits = keys(&mut g, &["M2", "M4", "M6", "M8"]);
+    let mut req = request(Selections::default());
+    req.hits = Some(&hits);
+    let f = g.facets(&req);
+    assert_eq!(
+        machines(&mut g, &f),
+        ["M2", "M4", "M6"],
+        "sold M8 never counts"
+    );
+    assert_eq!(counts(&f.makers), pairs(&[("hitachi", 2), ("komatsu", 1)]));
+}
+
+#[test]
+fn names_come_in_the_buyers_language() {
+    let g = graph();
+    let mut req = request(Selections::default());
+    req.lang = Lang::JA;
+    let f = g.facets(&req);
+    let name = |list: &[stockyard::graph::FacetCount], id: &str| {
+        list.iter().find(|x| x.id == id).unwrap().name.clone()
+    };
+    assert_eq!(name(&f.makers, "komatsu"), "コマツ");
+    assert_eq!(
+        name(&f.makers, "hitachi"),
+        "Hitachi",
+        "falls back to English"
+    );
+    assert_eq!(name(&f.categories, "mini"), "ミニショベル");
+    assert_eq!(name(&f.models, "pc200"), "PC200-8");
+}
+
+#[test]
+fn renames_moves_updates_and_replays() {
+    let mut g = graph();
+    let changes = events(
+        r#"
+{"id":"r1","type":"MakerRenamed","at":"2026-02-01T00:00:00Z","data":{"maker_id":"hitachi","names":{"en":"Hitachi Construction"}}}
+{"id":"r2","type":"CategoryDefined","at":"2026-02-01T00:00:00Z","data":{"category_id":"mini","parent_id":"loaders","names":{"en":"Mini excavators"}}}
+{"id":"r3","type":"MachineUpdated","at":"2026-02-01T00:00:00Z","data":{"machine_id":"M2","model_id":"zx135"}}
+{"id":"r4","type":"MachineWithdrawn","at":"2026-02-01T00:00:00Z","data":{"machine_id":"M5"}}
+"#,
+    );
+    g.apply(&changes, &Rates);
+    let f = g.facets(&request(Selections::default()));
+    assert_eq!(
+        f.makers.iter().find(|m| m.id == "hitachi").unwrap().name,
+        "Hitachi Construction"
+    );
+    // mini (M1, M6) now rolls up into loaders, with M7.
+    assert_eq!(
+        counts(&f.categories),
+        pairs(&[("excavators", 3), ("loaders", 3), ("mini", 2)])
+    );
+    assert_eq!(counts(&f.makers), pairs(&[("hitachi", 4), ("komatsu", 2)]));
+
+    // Replaying everything again changes nothing.
+    let before = f;
+    g.apply(&events(CATALOG), &Rates);
+    g.apply(&changes, &Rates);
+    assert_eq!(g.facets(&request(Selections::default())), before);
+}
+
+trait ParseId {
+    fn parse_id<T: std::str::FromStr>(&self) -> T
+    where
+        T::Err: std::fmt::Debug;
+}
+
+impl ParseId for str {
+    fn parse_id<T: std::str::FromStr>(&self) -> T
+    where
+        T::Err: std::fmt::Debug,
+    {
+        self.parse().unwrap()
+    }
+}
