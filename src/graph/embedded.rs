@@ -82,6 +82,8 @@ pub struct EmbeddedGraph {
     pub(crate) by_model: Vec<RoaringBitmap>,
     /// Live machines per category they are directly in (not rolled up).
     pub(crate) by_category: Vec<RoaringBitmap>,
+    /// Live machines with a category of their own (overriding their model's).
+    pub(crate) overridden: RoaringBitmap,
 }
 
 fn grow<T: Default>(v: &mut Vec<T>, i: u32) {
@@ -149,6 +151,7 @@ impl EmbeddedGraph {
             self.by_category[c as usize].remove(key);
         }
         self.live.remove(key);
+        self.overridden.remove(key);
     }
 
     /// Puts a live machine into the per-model and per-category sets.
@@ -157,12 +160,15 @@ impl EmbeddedGraph {
         if !m.live {
             return;
         }
-        let (model, category) = (m.model, self.effective_category(m));
+        let (model, category, own) = (m.model, self.effective_category(m), m.category.is_some());
         self.by_model[model as usize].insert(key);
         if let Some(c) = category {
             self.by_category[c as usize].insert(key);
         }
         self.live.insert(key);
+        if own {
+            self.overridden.insert(key);
+        }
     }
 
     fn put_machine(&mut self, m: &Machine, price_usd: Option<f64>) {

@@ -116,25 +116,43 @@ pub struct Facets {
     pub specs: Vec<SpecFacet>,
 }
 
-/// The groups whose selections filter; a group's own counts leave out its filter.
+/// Hit sets smaller than this are filtered by visiting each machine; larger ones by
+/// bitmap unions and intersections, whose cost does not grow with the hits.
+const SCAN_BELOW: u64 = 16_384;
+
+/// Per-model counts visit each machine below this many hits (a random read per hit),
+/// and intersect the per-model bitmaps above it (a fixed cost per model). Measured
+/// crossover at 1M machines and ~200 models (`cargo bench --bench facets`).
+const COUNT_BY_SCAN_BELOW: u64 = 250_000;
+
+/// The model-level selections (maker, model, specs), as one pass/fail per model and
+/// group, so that "every selection but this group's" is a cheap test per model.
+struct ModelFilters {
+    /// Per group with a selection: which models pass it.
+    groups: Vec<(Group, Vec<bool>)>,
+}
+
+/// The model-level selection groups; a group's own counts leave out its selection.
+/// (The category group is machine-level and handled apart.)
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Group {
-    Category,
     Maker,
     Model,
     Spec(usize),
-    Attributes,
+    /// Stands for "no group": every selection applies.
+    None,
 }
 
-fn intersect_all<'a>(
-    base: &RoaringBitmap,
-    filters: impl Iterator<Item = &'a RoaringBitmap>,
-) -> RoaringBitmap {
-    let mut out = base.clone();
-    for f in filters {
-        out &= f;
+impl ModelFilters {
+    fn passes(&self, model: usize, except: Group) -> bool {
+        self.groups
+            .iter()
+            .all(|(g, pass)| *g == except || pass[model])
     }
-    out
+
+    fn any(&self) -> bool {
+        !self.groups.is_empty()
+    }
 }
 
 fn ordered(mut v: Vec<FacetCount>) -> Vec<FacetCount> {
@@ -175,14 +193,6 @@ fn histogram(values: &[(f64, u64)], buckets: usize) -> SpecFacet {
 }
 
 impl EmbeddedGraph {
-    fn union_models(&self, models: impl Iterator<Item = u32>) -> RoaringBitmap {
-        let mut out = RoaringBitmap::new();
-        for m in models {
-            out |= &self.by_model[m as usize];
-        }
-        out
-    }
-
     fn spec_matches(&self, model: u32, spec: u32, filter: &NumberFilter) -> bool {
         self.models[model as usize].specs.iter().any(|(s, v)| {
             *s == spec
@@ -198,92 +208,122 @@ impl EmbeddedGraph {
         s.year.contains(m.year) && s.hours.contains(m.hours) && s.price_usd.contains(m.price_usd)
     }
 
-    /// Counts everything a search page needs; see the [module docs](super).
-    pub fn facets(&self, req: &FacetRequest<'_>) -> Facets {
-        let sel = &req.selections;
-        let base = match req.hits {
-            Some(h) => h & &self.live,
-            None => self.live.clone(),
-        };
-        // One bitmap per group with a selection.
-        let mut filters: Vec<(Group, RoaringBitmap)> = Vec::new();
-        if !sel.categories.is_empty() {
-            let chosen: Vec<u32> = sel
-                .categories
-                .iter()
-                .filter_map(|c| self.category_ids.get(c.as_str()))
-                .collect();
-            let mut f = RoaringBitmap::new();
-            for c in 0..self.categories.len() as u32 {
-                if chosen.iter().any(|&s| self.is_descendant(c, s)) {
-                    f |= &self.by_category[c as usize];
-                }
-            }
-            filters.push((Group::Category, f));
-        }
+    fn model_filters(&self, sel: &Selections) -> ModelFilters {
+        let n = self.models.len();
+        let mut groups = Vec::new();
         if !sel.makers.is_empty() {
             let makers: Vec<u32> = sel
                 .makers
                 .iter()
                 .filter_map(|m| self.maker_ids.get(m.as_str()))
                 .collect();
-            let models = (0..self.models.len() as u32).filter(|&m| {
-                self.models[m as usize]
-                    .maker
-                    .is_some_and(|k| makers.contains(&k))
-            });
-            filters.push((Group::Maker, self.union_models(models)));
+            let pass = (0..n)
+                .map(|m| self.models[m].maker.is_some_and(|k| makers.contains(&k)))
+                .collect();
+            groups.push((Group::Maker, pass));
         }
         if !sel.models.is_empty() {
-            let models = sel
+            let mut pass = vec![false; n];
+            for m in sel
                 .models
                 .iter()
-                .filter_map(|m| self.model_ids.get(m.as_str()));
-            filters.push((Group::Model, self.union_models(models)));
+                .filter_map(|m| self.model_ids.get(m.as_str()))
+            {
+                pass[m as usize] = true;
+            }
+            groups.push((Group::Model, pass));
         }
         for (i, (spec, filter)) in sel.specs.iter().enumerate() {
-            let f = match self.spec_ids.get(spec.as_str()) {
-                Some(s) => self.union_models(
-                    (0..self.models.len() as u32).filter(|&m| self.spec_matches(m, s, filter)),
-                ),
-                None => RoaringBitmap::new(),
+            let pass = match self.spec_ids.get(spec.as_str()) {
+                Some(s) => (0..n as u32)
+                    .map(|m| self.spec_matches(m, s, filter))
+                    .collect(),
+                None => vec![false; n],
             };
-            filters.push((Group::Spec(i), f));
+            groups.push((Group::Spec(i), pass));
         }
+        ModelFilters { groups }
+    }
+
+    /// Live machines of `base` per model.
+    fn per_model(&self, base: &RoaringBitmap) -> Vec<u64> {
+        if base.len() < COUNT_BY_SCAN_BELOW {
+            let mut counts = vec![0u64; self.models.len()];
+            for key in base {
+                counts[self.machines[key as usize].model as usize] += 1;
+            }
+            counts
+        } else {
+            self.by_model
+                .iter()
+                .map(|m| m.intersection_len(base))
+                .collect()
+        }
+    }
+
+    /// Counts everything a search page needs; see the [module docs](super).
+    pub fn facets(&self, req: &FacetRequest<'_>) -> Facets {
+        let sel = &req.selections;
+        let mut base = match req.hits {
+            Some(h) => h & &self.live,
+            None => self.live.clone(),
+        };
+        // Machine-level selections: attribute ranges apply to every group; the
+        // category selection to every group but the category's own.
         if !(sel.year.is_open() && sel.hours.is_open() && sel.price_usd.is_open()) {
-            let f: RoaringBitmap = base
+            base = base
                 .iter()
                 .filter(|&k| self.attributes_match(&self.machines[k as usize], sel))
                 .collect();
-            filters.push((Group::Attributes, f));
         }
-        let except = |g: Group| {
-            intersect_all(
-                &base,
-                filters.iter().filter(|(h, _)| *h != g).map(|(_, f)| f),
-            )
-        };
-        let matching = intersect_all(&base, filters.iter().map(|(_, f)| f));
-        let has = |g: Group| filters.iter().any(|(h, _)| *h == g);
-
-        // Per-model counts over a base, shared by the maker and model groups (and the
-        // spec histograms) when the base is the same.
-        let model_counts = |b: &RoaringBitmap| -> Vec<u64> {
-            self.by_model
+        let in_category = (!sel.categories.is_empty()).then(|| {
+            let chosen: Vec<u32> = sel
+                .categories
                 .iter()
-                .map(|m| m.intersection_len(b))
+                .filter_map(|c| self.category_ids.get(c.as_str()))
+                .collect();
+            let selected: Vec<bool> = (0..self.categories.len() as u32)
+                .map(|c| chosen.iter().any(|&s| self.is_descendant(c, s)))
+                .collect();
+            if base.len() < SCAN_BELOW {
+                base.iter()
+                    .filter(|&k| {
+                        self.effective_category(&self.machines[k as usize])
+                            .is_some_and(|c| selected[c as usize])
+                    })
+                    .collect()
+            } else {
+                let mut f = RoaringBitmap::new();
+                for (c, _) in selected.iter().enumerate().filter(|(_, s)| **s) {
+                    f |= &self.by_category[c];
+                }
+                &base & &f
+            }
+        });
+        let filtered = in_category.as_ref().unwrap_or(&base);
+        let filters = self.model_filters(sel);
+
+        // Everything below works per model: a handful of bitmap intersections (or one
+        // pass over a small hit set), then arithmetic over the models.
+        let counts = self.per_model(filtered);
+        let uncategorised = match &in_category {
+            Some(_) => self.per_model(&base),
+            None => counts.clone(),
+        };
+
+        let matching = if !filters.any() {
+            filtered.clone()
+        } else if filtered.len() < SCAN_BELOW {
+            filtered
+                .iter()
+                .filter(|&k| filters.passes(self.machines[k as usize].model as usize, Group::None))
                 .collect()
-        };
-        let counts_all = model_counts(&matching);
-        let maker_counts = if has(Group::Maker) {
-            model_counts(&except(Group::Maker))
         } else {
-            counts_all.clone()
-        };
-        let model_counts_v = if has(Group::Model) {
-            model_counts(&except(Group::Model))
-        } else {
-            counts_all.clone()
+            let mut models = RoaringBitmap::new();
+            for m in (0..self.models.len()).filter(|&m| filters.passes(m, Group::None)) {
+                models |= &self.by_model[m];
+            }
+            filtered & &models
         };
 
         let lang = req.lang;
@@ -293,8 +333,8 @@ impl EmbeddedGraph {
         };
 
         let mut per_maker = vec![0u64; self.makers.len()];
-        for (m, c) in maker_counts.iter().enumerate() {
-            if let Some(k) = self.models[m].maker {
+        for (m, c) in counts.iter().enumerate() {
+            if let (Some(k), true) = (self.models[m].maker, filters.passes(m, Group::Maker)) {
                 per_maker[k as usize] += c;
             }
         }
@@ -311,34 +351,51 @@ impl EmbeddedGraph {
                 }
             })
             .collect();
-        let models = model_counts_v
+        let models = counts
             .iter()
             .enumerate()
-            .map(|(m, &count)| {
+            .map(|(m, &c)| {
                 let id = self.model_ids.key(m as u32);
-                let node = &self.models[m];
                 FacetCount {
                     id: id.to_owned(),
-                    name: node.name.clone().unwrap_or_else(|| id.to_owned()),
+                    name: self.models[m].name.clone().unwrap_or_else(|| id.to_owned()),
                     parent: None,
-                    count,
+                    count: if filters.passes(m, Group::Model) {
+                        c
+                    } else {
+                        0
+                    },
                 }
             })
             .collect();
 
-        let cat_base = if has(Group::Category) {
-            except(Group::Category)
-        } else {
-            matching.clone()
-        };
-        let mut per_category = vec![0u64; self.categories.len()];
-        for (c, direct) in self.by_category.iter().enumerate() {
-            let n = direct.intersection_len(&cat_base);
-            // Roll up: every ancestor counts the machines of its descendants.
+        // Categories: machines count in their model's category, except those with a
+        // category of their own, which are moved over one by one (they are few).
+        let mut direct = vec![0u64; self.categories.len()];
+        for (m, c) in uncategorised.iter().enumerate() {
+            if let (Some(cat), true) = (self.models[m].category, filters.passes(m, Group::None)) {
+                direct[cat as usize] += c;
+            }
+        }
+        for key in &(&self.overridden & &base) {
+            let machine = &self.machines[key as usize];
+            let m = machine.model as usize;
+            if !filters.passes(m, Group::None) {
+                continue;
+            }
+            if let Some(model_cat) = self.models[m].category {
+                direct[model_cat as usize] -= 1;
+            }
+            if let Some(own) = machine.category {
+                direct[own as usize] += 1;
+            }
+        }
+        let mut rolled = vec![0u64; self.categories.len()];
+        for (c, &n) in direct.iter().enumerate() {
             let mut cur = Some(c as u32);
             let mut steps = 0;
             while let Some(x) = cur {
-                per_category[x as usize] += n;
+                rolled[x as usize] += n;
                 cur = self.categories[x as usize].parent;
                 steps += 1;
                 if steps > self.categories.len() {
@@ -346,7 +403,7 @@ impl EmbeddedGraph {
                 }
             }
         }
-        let categories = per_category
+        let categories = rolled
             .iter()
             .enumerate()
             .map(|(c, &count)| {
@@ -365,19 +422,20 @@ impl EmbeddedGraph {
             .spec_facets
             .iter()
             .map(|spec| {
-                let i = sel.specs.iter().position(|(s, _)| s == spec);
-                let counts = match i {
-                    Some(i) => model_counts(&except(Group::Spec(i))),
-                    None => counts_all.clone(),
-                };
+                let own = sel
+                    .specs
+                    .iter()
+                    .position(|(s, _)| s == spec)
+                    .map_or(Group::None, Group::Spec);
                 let values: Vec<(f64, u64)> = match self.spec_ids.get(spec.as_str()) {
                     Some(s) => self
                         .models
                         .iter()
-                        .zip(&counts)
-                        .filter_map(|(m, &c)| {
-                            m.specs.iter().find_map(|(x, v)| match v {
-                                SpecValue::Number(n) if *x == s => Some((*n, c)),
+                        .enumerate()
+                        .filter(|(m, _)| filters.passes(*m, own))
+                        .filter_map(|(m, node)| {
+                            node.specs.iter().find_map(|(x, v)| match v {
+                                SpecValue::Number(n) if *x == s => Some((*n, counts[m])),
                                 _ => None,
                             })
                         })
