@@ -263,6 +263,62 @@ fn renames_moves_updates_and_replays() {
     assert_eq!(g.facets(&request(Selections::default())), before);
 }
 
+#[test]
+fn browse_the_catalog() {
+    let g = graph();
+    let tree = g.category_tree(Lang::EN);
+    let summary: Vec<(String, u64, Vec<(String, u64)>)> = tree
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                c.count,
+                c.children.iter().map(|x| (x.id.clone(), x.count)).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("excavators".to_owned(), 5, vec![("mini".to_owned(), 2)]),
+            ("loaders".to_owned(), 2, vec![]),
+        ]
+    );
+    assert_eq!(
+        counts(&g.makers(Lang::EN)),
+        pairs(&[("komatsu", 4), ("hitachi", 3)])
+    );
+    let models = g.maker_models("komatsu").unwrap();
+    assert_eq!(
+        models
+            .iter()
+            .map(|m| (m.name.as_str(), m.count))
+            .collect::<Vec<_>>(),
+        [("PC200-8", 2), ("PC30MR-5", 1), ("WA380-8", 1)]
+    );
+    assert!(g.maker_models("nobody").is_none());
+
+    let pc200 = g.model("pc200", Lang::EN).unwrap();
+    assert_eq!(pc200.live, 2);
+    assert_eq!(pc200.maker, Some(("komatsu".into(), "Komatsu".into())));
+    assert_eq!(
+        pc200.category,
+        Some(("excavators".into(), "Excavators".into()))
+    );
+    let weight = &pc200.specs[0];
+    assert_eq!(
+        (weight.name.as_str(), weight.unit.as_deref(), &weight.value),
+        (
+            "Operating weight",
+            Some("t"),
+            &stockyard_schema::domain::SpecValue::Number(20.0)
+        )
+    );
+    assert!(g.model("unknown", Lang::EN).is_none());
+    assert_eq!(g.same_model("M2", 5), ["M3"]);
+    assert!(g.same_model("M1", 5).is_empty());
+}
+
 trait ParseId {
     fn parse_id<T: std::str::FromStr>(&self) -> T
     where

@@ -109,27 +109,27 @@ impl EmbeddedGraph {
         self.live.len()
     }
 
-    fn category(&mut self, id: &str) -> u32 {
+    fn intern_category(&mut self, id: &str) -> u32 {
         let i = self.category_ids.intern(id);
         grow(&mut self.categories, i);
         grow(&mut self.by_category, i);
         i
     }
 
-    fn maker(&mut self, id: &str) -> u32 {
+    fn intern_maker(&mut self, id: &str) -> u32 {
         let i = self.maker_ids.intern(id);
         grow(&mut self.makers, i);
         i
     }
 
-    fn model(&mut self, id: &str) -> u32 {
+    fn intern_model(&mut self, id: &str) -> u32 {
         let i = self.model_ids.intern(id);
         grow(&mut self.models, i);
         grow(&mut self.by_model, i);
         i
     }
 
-    fn spec(&mut self, id: &str) -> u32 {
+    fn intern_spec(&mut self, id: &str) -> u32 {
         let i = self.spec_ids.intern(id);
         grow(&mut self.specs, i);
         i
@@ -173,8 +173,11 @@ impl EmbeddedGraph {
 
     fn put_machine(&mut self, m: &Machine, price_usd: Option<f64>) {
         let key = self.machine_key(m.id.as_str());
-        let model = self.model(m.model_id.as_str());
-        let category = m.category_id.as_ref().map(|c| self.category(c.as_str()));
+        let model = self.intern_model(m.model_id.as_str());
+        let category = m
+            .category_id
+            .as_ref()
+            .map(|c| self.intern_category(c.as_str()));
         let node = MachineNode {
             model,
             category,
@@ -244,8 +247,8 @@ impl EmbeddedGraph {
                 parent_id,
                 names,
             }) => {
-                let c = self.category(id.as_str());
-                let parent = parent_id.as_ref().map(|p| self.category(p.as_str()));
+                let c = self.intern_category(id.as_str());
+                let parent = parent_id.as_ref().map(|p| self.intern_category(p.as_str()));
                 // A parent that would close a cycle is refused: the tree stays a tree.
                 let parent = parent.filter(|&p| !self.is_descendant(p, c));
                 self.categories[c as usize] = CategoryNode {
@@ -254,21 +257,26 @@ impl EmbeddedGraph {
                 };
             }
             Payload::SpecCategoryDefined(s) => {
-                let i = self.spec(s.id.as_str());
+                let i = self.intern_spec(s.id.as_str());
                 self.specs[i as usize] = Some(s.clone());
             }
             Payload::MakerRegistered(m) | Payload::MakerRenamed(m) => {
-                let i = self.maker(m.id.as_str());
+                let i = self.intern_maker(m.id.as_str());
                 self.makers[i as usize] = Some(m.names.clone());
             }
             Payload::ModelRegistered(m) => {
-                let i = self.model(m.id.as_str());
-                let maker = self.maker(m.maker_id.as_str());
-                let category = self.category(m.category_id.as_str());
+                let i = self.intern_model(m.id.as_str());
+                let maker = self.intern_maker(m.maker_id.as_str());
+                let category = self.intern_category(m.category_id.as_str());
                 let specs = m
                     .specs
                     .iter()
-                    .map(|s| (self.spec(s.spec_category_id.as_str()), s.value.clone()))
+                    .map(|s| {
+                        (
+                            self.intern_spec(s.spec_category_id.as_str()),
+                            s.value.clone(),
+                        )
+                    })
                     .collect();
                 let old = self.models[i as usize].category;
                 self.models[i as usize] = ModelNode {
@@ -280,11 +288,16 @@ impl EmbeddedGraph {
                 self.refile_model(i, old);
             }
             Payload::ModelSpecsChanged(m) => {
-                let i = self.model(m.model_id.as_str());
+                let i = self.intern_model(m.model_id.as_str());
                 let specs = m
                     .specs
                     .iter()
-                    .map(|s| (self.spec(s.spec_category_id.as_str()), s.value.clone()))
+                    .map(|s| {
+                        (
+                            self.intern_spec(s.spec_category_id.as_str()),
+                            s.value.clone(),
+                        )
+                    })
                     .collect();
                 self.models[i as usize].specs = specs;
             }
@@ -300,12 +313,12 @@ impl EmbeddedGraph {
                     return;
                 }
                 self.unindex(key);
-                let model = c.model_id.as_ref().map(|m| self.model(m.as_str()));
+                let model = c.model_id.as_ref().map(|m| self.intern_model(m.as_str()));
                 let category = match &c.category_id {
                     stockyard_schema::domain::Patch::Keep => None,
                     stockyard_schema::domain::Patch::Clear => Some(None),
                     stockyard_schema::domain::Patch::Set(id) => {
-                        Some(Some(self.category(id.as_str())))
+                        Some(Some(self.intern_category(id.as_str())))
                     }
                 };
                 let m = &mut self.machines[key as usize];

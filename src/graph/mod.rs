@@ -11,8 +11,10 @@
 //! roaring bitmap of live machines per model and per category, counts as bitmap
 //! intersections.
 
+mod browse;
 mod embedded;
 mod facets;
 
+pub use browse::{CategoryTree, ModelView, SpecView};
 pub use embedded::EmbeddedGraph;
 pub use facets::{FacetCount, FacetRequest, Facets, NumberFilter, Range, Selections, SpecFacet};

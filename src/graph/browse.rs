@@ -1,0 +1,205 @@
+//! The browse queries of a catalog site: the category tree with live counts, makers,
+//! a maker's models, a model with its specs, other machines of a model.
+
+use super::embedded::EmbeddedGraph;
+use super::facets::FacetCount;
+use stockyard_schema::domain::SpecValue;
+use stockyard_schema::{Lang, Text};
+
+/// A category with its live machines (its subcategories' included) and children.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryTree {
+    /// Category id.
+    pub id: String,
+    /// Name in the buyer's language.
+    pub name: String,
+    /// Live machines in it and below.
+    pub count: u64,
+    /// Subcategories, by name.
+    pub children: Vec<CategoryTree>,
+}
+
+/// One spec of a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecView {
+    /// Spec category id.
+    pub id: String,
+    /// Spec category name in the buyer's language.
+    pub name: String,
+    /// Unit, for numbers.
+    pub unit: Option<String>,
+    /// The value.
+    pub value: SpecValue,
+}
+
+/// A model as a model page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelView {
+    /// Model id.
+    pub id: String,
+    /// Model number.
+    pub name: String,
+    /// Maker id and name.
+    pub maker: Option<(String, String)>,
+    /// Category id and name.
+    pub category: Option<(String, String)>,
+    /// Specs, in the order registered.
+    pub specs: Vec<SpecView>,
+    /// Live machines of the model.
+    pub live: u64,
+}
+
+fn name_of(t: &Option<Text>, id: &str, lang: Lang) -> String {
+    t.as_ref()
+        .map_or_else(|| id.to_owned(), |t| t.best(lang).to_owned())
+}
+
+impl EmbeddedGraph {
+    /// Live machines per category, rolled up the tree.
+    fn rolled_counts(&self) -> Vec<u64> {
+        let mut rolled = vec![0u64; self.categories.len()];
+        for (c, direct) in self.by_category.iter().enumerate() {
+            let n = direct.len();
+            let mut cur = Some(c as u32);
+            let mut steps = 0;
+            while let (Some(x), true) = (cur, steps <= self.categories.len()) {
+                rolled[x as usize] += n;
+                cur = self.categories[x as usize].parent;
+                steps += 1;
+            }
+        }
+        rolled
+    }
+
+    /// The defined categories as a tree, with live counts; roots and children by name.
+    pub fn category_tree(&self, lang: Lang) -> Vec<CategoryTree> {
+        let counts = self.rolled_counts();
+        let node = |c: usize| CategoryTree {
+            id: self.category_ids.key(c as u32).to_owned(),
+            name: name_of(
+                &self.categories[c].names,
+                self.category_ids.key(c as u32),
+                lang,
+            ),
+            count: counts[c],
+            children: Vec::new(),
+        };
+        fn build(
+            g: &EmbeddedGraph,
+            parent: Option<u32>,
+            node: &dyn Fn(usize) -> CategoryTree,
+        ) -> Vec<CategoryTree> {
+            let mut out: Vec<CategoryTree> = (0..g.categories.len())
+                .filter(|&c| g.categories[c].names.is_some() && g.categories[c].parent == parent)
+                .map(|c| {
+                    let mut n = node(c);
+                    n.children = build(g, Some(c as u32), node);
+                    n
+                })
+                .collect();
+            out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+            out
+        }
+        build(self, None, &node)
+    }
+
+    /// Registered makers with their live machines, most first.
+    pub fn makers(&self, lang: Lang) -> Vec<FacetCount> {
+        let mut counts = vec![0u64; self.makers.len()];
+        for (m, machines) in self.by_model.iter().enumerate() {
+            if let Some(k) = self.models[m].maker {
+                counts[k as usize] += machines.len();
+            }
+        }
+        let mut out: Vec<FacetCount> = (0..self.makers.len())
+            .filter(|&k| self.makers[k].is_some())
+            .map(|k| {
+                let id = self.maker_ids.key(k as u32);
+                FacetCount {
+                    id: id.to_owned(),
+                    name: name_of(&self.makers[k], id, lang),
+                    parent: None,
+                    count: counts[k],
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+        out
+    }
+
+    /// A maker's registered models with their live machines, by model number; `None`
+    /// for an unknown maker.
+    pub fn maker_models(&self, maker_id: &str) -> Option<Vec<FacetCount>> {
+        let k = self.maker_ids.get(maker_id)?;
+        self.makers[k as usize].as_ref()?;
+        let mut out: Vec<FacetCount> = (0..self.models.len())
+            .filter(|&m| self.models[m].maker == Some(k) && self.models[m].name.is_some())
+            .map(|m| FacetCount {
+                id: self.model_ids.key(m as u32).to_owned(),
+                name: self.models[m].name.clone().unwrap_or_default(),
+                parent: None,
+                count: self.by_model[m].len(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Some(out)
+    }
+
+    /// A registered model with its specs and live count; `None` when unknown.
+    pub fn model(&self, model_id: &str, lang: Lang) -> Option<ModelView> {
+        let m = self.model_ids.get(model_id)? as usize;
+        let node = &self.models[m];
+        let name = node.name.clone()?;
+        let maker = node.maker.map(|k| {
+            let id = self.maker_ids.key(k);
+            (id.to_owned(), name_of(&self.makers[k as usize], id, lang))
+        });
+        let category = node.category.map(|c| {
+            let id = self.category_ids.key(c);
+            (
+                id.to_owned(),
+                name_of(&self.categories[c as usize].names, id, lang),
+            )
+        });
+        let specs = node
+            .specs
+            .iter()
+            .map(|(s, value)| {
+                let id = self.spec_ids.key(*s);
+                let def = self.specs[*s as usize].as_ref();
+                SpecView {
+                    id: id.to_owned(),
+                    name: def.map_or_else(|| id.to_owned(), |d| d.names.best(lang).to_owned()),
+                    unit: def.and_then(|d| d.unit.clone()),
+                    value: value.clone(),
+                }
+            })
+            .collect();
+        Some(ModelView {
+            id: model_id.to_owned(),
+            name,
+            maker,
+            category,
+            specs,
+            live: self.by_model[m].len(),
+        })
+    }
+
+    /// Up to `limit` other live machines of the same model as `machine_id`, newest
+    /// listing first.
+    pub fn same_model(&self, machine_id: &str, limit: usize) -> Vec<String> {
+        let Some(key) = self.machine_ids.get(machine_id) else {
+            return Vec::new();
+        };
+        let Some(m) = self.machines.get(key as usize) else {
+            return Vec::new();
+        };
+        self.by_model[m.model as usize]
+            .iter()
+            .rev()
+            .filter(|&k| k != key)
+            .take(limit)
+            .map(|k| self.machine_ids.key(k).to_owned())
+            .collect()
+    }
+}
