@@ -41,6 +41,21 @@ fn main() {
         rss_mb() - before
     );
 
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("graph.snapshot");
+    let t = std::time::Instant::now();
+    g.save(&path, None).expect("save");
+    let saved = t.elapsed();
+    let t = std::time::Instant::now();
+    let (restored, _) = EmbeddedGraph::load(&path).expect("load");
+    println!(
+        "snapshot: {:.0} MB, saved in {saved:?}, loaded in {:?} ({} live)",
+        std::fs::metadata(&path).map_or(0, |m| m.len()) as f64 / 1e6,
+        t.elapsed(),
+        restored.live_count()
+    );
+    drop(restored);
+
     let mut c = Criterion::default()
         .configure_from_args()
         .warm_up_time(Duration::from_millis(500))

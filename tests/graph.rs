@@ -314,6 +314,39 @@ fn browse_the_catalog() {
     assert!(g.same_model("M1", 5).is_empty());
 }
 
+#[test]
+fn snapshot_restores_the_same_answers() {
+    let mut g = graph();
+    g.apply(
+        &events(r#"{"id":"u1","type":"MachineUpdated","at":"2026-02-01T00:00:00Z","data":{"machine_id":"M4","category_id":"mini","hours":1200}}"#),
+        &Rates,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("graph.snapshot");
+    g.save(&path, Some("position-23")).unwrap();
+    let (restored, checkpoint) = EmbeddedGraph::load(&path).unwrap();
+    assert_eq!(checkpoint.as_deref(), Some("position-23"));
+    let mut req = request(Selections {
+        makers: vec!["hitachi".parse_id()],
+        ..Selections::default()
+    });
+    req.spec_facets = vec!["weight".parse_id()];
+    assert_eq!(restored.facets(&req), g.facets(&req));
+    assert_eq!(restored.category_tree(Lang::JA), g.category_tree(Lang::JA));
+    assert_eq!(restored.model("zx17", Lang::EN), g.model("zx17", Lang::EN));
+
+    // A damaged file is refused with a reason, not read as garbage.
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    assert!(EmbeddedGraph::load(&path).is_err());
+    std::fs::write(&path, b"not a snapshot").unwrap();
+    assert!(matches!(
+        EmbeddedGraph::load(&path),
+        Err(stockyard::graph::SnapshotError::Format(_))
+            | Err(stockyard::graph::SnapshotError::Io(_))
+    ));
+}
+
 trait ParseId {
     fn parse_id<T: std::str::FromStr>(&self) -> T
     where

@@ -24,6 +24,12 @@ impl Interner {
         i
     }
 
+    /// Makes room for `n` more keys.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n);
+        self.names.reserve(n);
+    }
+
     /// The dense id of `key`, if known.
     pub(crate) fn get(&self, key: &str) -> Option<u32> {
         self.ids.get(key).copied()
@@ -155,7 +161,7 @@ impl EmbeddedGraph {
     }
 
     /// Puts a live machine into the per-model and per-category sets.
-    fn index(&mut self, key: u32) {
+    pub(crate) fn index_machine(&mut self, key: u32) {
         let m = &self.machines[key as usize];
         if !m.live {
             return;
@@ -204,7 +210,7 @@ impl EmbeddedGraph {
             }
             self.machines.push(node);
         }
-        self.index(key);
+        self.index_machine(key);
     }
 
     /// Re-files the live machines of a model whose category may have changed.
@@ -336,7 +342,7 @@ impl EmbeddedGraph {
                 if m.price_usd.is_some_and(f64::is_nan) {
                     m.price_usd = None;
                 }
-                self.index(key);
+                self.index_machine(key);
             }
             Payload::MachineSold(r) | Payload::MachineWithdrawn(r) => {
                 if let Some(key) = self.machine_ids.get(r.machine_id.as_str()) {

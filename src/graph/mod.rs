@@ -14,7 +14,9 @@
 mod browse;
 mod embedded;
 mod facets;
+mod snapshot;
 
 pub use browse::{CategoryTree, ModelView, SpecView};
 pub use embedded::EmbeddedGraph;
 pub use facets::{FacetCount, FacetRequest, Facets, NumberFilter, Range, Selections, SpecFacet};
+pub use snapshot::SnapshotError;
