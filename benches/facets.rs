@@ -95,8 +95,16 @@ fn main() {
                 lang: Lang::JA,
                 spec_facets: vec!["operating_weight".parse().unwrap()],
                 buckets: 10,
+                attribute_facets: false,
             };
             group.bench_function(label, |b| b.iter(|| black_box(g.facets(&req))));
+            if label == "3_selections" {
+                let mut with_attributes = req.clone();
+                with_attributes.attribute_facets = true;
+                group.bench_function("3_selections_with_year_hours_price", |b| {
+                    b.iter(|| black_box(g.facets(&with_attributes)))
+                });
+            }
         }
         group.finish();
     }

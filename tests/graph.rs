@@ -51,6 +51,7 @@ fn request(selections: Selections) -> FacetRequest<'static> {
         lang: Lang::EN,
         spec_facets: vec![],
         buckets: 4,
+        attribute_facets: false,
     }
 }
 
@@ -211,6 +212,34 @@ fn attribute_ranges_and_text_hits() {
         "sold M8 never counts"
     );
     assert_eq!(counts(&f.makers), pairs(&[("hitachi", 2), ("komatsu", 1)]));
+}
+
+#[test]
+fn year_hours_and_price_facets_ignore_their_own_range() {
+    let g = graph();
+    let mut req = request(Selections {
+        year: Range {
+            min: Some(2018),
+            max: None,
+        },
+        makers: vec!["komatsu".parse_id()],
+        ..Selections::default()
+    });
+    req.attribute_facets = true;
+    let f = g.facets(&req);
+    let [year, hours, price] = &f.attributes[..] else {
+        panic!("three attribute facets")
+    };
+    // Years of all Komatsu machines (the year range is its own): 2015 to 2020.
+    assert_eq!(
+        (year.id.as_str(), year.min, year.max),
+        ("year", Some(2015.0), Some(2020.0))
+    );
+    assert_eq!(year.buckets.iter().map(|b| b.2).sum::<u64>(), 4);
+    // Prices of Komatsu machines from 2018 on: M1 20k, M3 90k, M5 100k.
+    assert_eq!((price.min, price.max), (Some(20_000.0), Some(100_000.0)));
+    assert_eq!(price.buckets.iter().map(|b| b.2).sum::<u64>(), 3);
+    assert_eq!(hours.min, None, "no hours given");
 }
 
 #[test]

@@ -73,6 +73,8 @@ pub struct FacetRequest<'a> {
     pub spec_facets: Vec<SpecCategoryId>,
     /// Buckets per histogram.
     pub buckets: usize,
+    /// Also describe year, hours and price (a pass over the matching machines).
+    pub attribute_facets: bool,
 }
 
 /// One facet value with its count.
@@ -114,6 +116,9 @@ pub struct Facets {
     pub models: Vec<FacetCount>,
     /// Numeric spec facets, in the order asked.
     pub specs: Vec<SpecFacet>,
+    /// Year, hours and price (US dollars) facets, when asked: `year`, `hours`,
+    /// `price_usd`. Each ignores its own range but applies every other selection.
+    pub attributes: Vec<SpecFacet>,
 }
 
 /// Hit sets smaller than this are filtered by visiting each machine; larger ones by
@@ -245,6 +250,63 @@ impl EmbeddedGraph {
         ModelFilters { groups }
     }
 
+    /// Year, hours and price histograms over `unranged` (hits before attribute ranges),
+    /// each applying every selection but its own range.
+    fn attribute_facets(
+        &self,
+        unranged: &RoaringBitmap,
+        sel: &Selections,
+        filters: &ModelFilters,
+        buckets: usize,
+    ) -> Vec<SpecFacet> {
+        let selected = (!sel.categories.is_empty()).then(|| {
+            let chosen: Vec<u32> = sel
+                .categories
+                .iter()
+                .filter_map(|c| self.category_ids.get(c.as_str()))
+                .collect();
+            (0..self.categories.len() as u32)
+                .map(|c| chosen.iter().any(|&s| self.is_descendant(c, s)))
+                .collect::<Vec<bool>>()
+        });
+        let mut values: [Vec<(f64, u64)>; 3] = Default::default();
+        for key in unranged {
+            let m = &self.machines[key as usize];
+            if !filters.passes(m.model as usize, Group::None) {
+                continue;
+            }
+            if let Some(sel_cats) = &selected {
+                if !self
+                    .effective_category(m)
+                    .is_some_and(|c| sel_cats[c as usize])
+                {
+                    continue;
+                }
+            }
+            let pass = [
+                sel.year.contains(m.year),
+                sel.hours.contains(m.hours),
+                sel.price_usd.contains(m.price_usd),
+            ];
+            let value = [m.year.map(f64::from), m.hours.map(f64::from), m.price_usd];
+            for a in 0..3 {
+                let others = (0..3).filter(|&b| b != a).all(|b| pass[b]);
+                if let (true, Some(v)) = (others, value[a]) {
+                    values[a].push((v, 1));
+                }
+            }
+        }
+        ["year", "hours", "price_usd"]
+            .iter()
+            .zip(values.iter())
+            .map(|(id, v)| {
+                let mut h = histogram(v, buckets);
+                h.id = (*id).to_owned();
+                h
+            })
+            .collect()
+    }
+
     /// Live machines of `base` per model.
     fn per_model(&self, base: &RoaringBitmap) -> Vec<u64> {
         if base.len() < COUNT_BY_SCAN_BELOW {
@@ -268,6 +330,7 @@ impl EmbeddedGraph {
             Some(h) => h & &self.live,
             None => self.live.clone(),
         };
+        let unranged = base.clone();
         // Machine-level selections: attribute ranges apply to every group; the
         // category selection to every group but the category's own.
         if !(sel.year.is_open() && sel.hours.is_open() && sel.price_usd.is_open()) {
@@ -448,7 +511,14 @@ impl EmbeddedGraph {
             })
             .collect();
 
+        let attributes = if req.attribute_facets {
+            self.attribute_facets(&unranged, sel, &filters, req.buckets)
+        } else {
+            Vec::new()
+        };
+
         Facets {
+            attributes,
             matching,
             categories: ordered(categories),
             makers: ordered(makers),
