@@ -2,7 +2,7 @@
 //!
 //! * [`domain`]: makers, models, categories, spec categories, specs and machines, with
 //!   the validation rules of the event contract built into their decoding;
-//! * [`event`]: the event contract itself, with a [`Decoder`](event::Decoder) that
+//! * [`event`]: the event contract itself, with a [`Decoder`] that
 //!   names the line and field of every mistake;
 //! * [`graph`]: the graph model as typed labels and relationship types for the
 //!   `query-dsl` crate, so that Cypher built for the catalog cannot misspell a label or

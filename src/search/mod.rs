@@ -15,7 +15,7 @@
 //!   Han-only text counts as both Japanese and Chinese;
 //! * a query matches as phrase, prefix or n-grams ([`query`]), listings in the buyer's
 //!   language are boosted, and one collector pass computes the total, the page and
-//!   optionally the whole hit set for the graph side ([`collect`]).
+//!   optionally the whole hit set for the graph side.
 
 pub mod analysis;
 mod collect;
