@@ -6,30 +6,7 @@ use stockyard::graph::{EmbeddedGraph, FacetRequest, Facets, NumberFilter, Range,
 use stockyard::search::currency::Rates;
 use stockyard_schema::{Decoder, Event, Lang};
 
-const CATALOG: &str = r#"
-{"id":"c1","type":"CategoryDefined","at":"2026-01-01T00:00:00Z","data":{"category_id":"excavators","names":{"en":"Excavators","ja":"油圧ショベル"}}}
-{"id":"c2","type":"CategoryDefined","at":"2026-01-01T00:00:00Z","data":{"category_id":"mini","parent_id":"excavators","names":{"en":"Mini excavators","ja":"ミニショベル"}}}
-{"id":"c3","type":"CategoryDefined","at":"2026-01-01T00:00:00Z","data":{"category_id":"loaders","names":{"en":"Wheel loaders"}}}
-{"id":"s1","type":"SpecCategoryDefined","at":"2026-01-01T00:00:00Z","data":{"spec_category_id":"weight","names":{"en":"Operating weight"},"unit":"t","kind":"number"}}
-{"id":"s2","type":"SpecCategoryDefined","at":"2026-01-01T00:00:00Z","data":{"spec_category_id":"fuel","names":{"en":"Fuel"},"kind":"text"}}
-{"id":"k1","type":"MakerRegistered","at":"2026-01-01T00:00:00Z","data":{"maker_id":"komatsu","names":{"en":"Komatsu","ja":"コマツ"}}}
-{"id":"k2","type":"MakerRegistered","at":"2026-01-01T00:00:00Z","data":{"maker_id":"hitachi","names":{"en":"Hitachi"}}}
-{"id":"m1","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"pc30","maker_id":"komatsu","category_id":"mini","name":"PC30MR-5","specs":[{"spec_category_id":"weight","value":3.0},{"spec_category_id":"fuel","value":"diesel"}]}}
-{"id":"m2","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"pc200","maker_id":"komatsu","category_id":"excavators","name":"PC200-8","specs":[{"spec_category_id":"weight","value":20.0},{"spec_category_id":"fuel","value":"diesel"}]}}
-{"id":"m3","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"zx135","maker_id":"hitachi","category_id":"excavators","name":"ZX135US-7","specs":[{"spec_category_id":"weight","value":13.0}]}}
-{"id":"m4","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"wa380","maker_id":"komatsu","category_id":"loaders","name":"WA380-8","specs":[{"spec_category_id":"weight","value":18.0}]}}
-{"id":"m5","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"zx17","maker_id":"hitachi","category_id":"mini","name":"ZX17U-6","specs":[{"spec_category_id":"weight","value":1.7},{"spec_category_id":"fuel","value":"electric"}]}}
-{"id":"l1","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M1","model_id":"pc30","title":"PC30","year":2018,"price":{"amount":20000,"currency":"USD"}}}
-{"id":"l2","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M2","model_id":"pc200","title":"PC200","year":2015,"price":{"amount":60000,"currency":"USD"}}}
-{"id":"l3","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M3","model_id":"pc200","title":"PC200","year":2019,"price":{"amount":90000,"currency":"USD"}}}
-{"id":"l4","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M4","model_id":"zx135","title":"ZX135","year":2017}}
-{"id":"l5","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M5","model_id":"wa380","title":"WA380","year":2020,"price":{"amount":100000,"currency":"USD"}}}
-{"id":"l6","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M6","model_id":"zx17","title":"ZX17","year":2022,"price":{"amount":30000,"currency":"USD"}}}
-{"id":"l7","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M7","model_id":"later","title":"Listed before its model","year":2021}}
-{"id":"l8","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"M8","model_id":"pc200","title":"PC200 sold"}}
-{"id":"x1","type":"MachineSold","at":"2026-01-03T00:00:00Z","data":{"machine_id":"M8"}}
-{"id":"m6","type":"ModelRegistered","at":"2026-01-03T00:00:00Z","data":{"model_id":"later","maker_id":"hitachi","category_id":"loaders","name":"ZW220-7"}}
-"#;
+const CATALOG: &str = include_str!("data/catalog.ndjson");
 
 fn events(text: &str) -> Vec<Event> {
     Decoder::new()

@@ -209,6 +209,11 @@ pub enum Clause {
         list: Ex,
         body: Vec<Clause>,
     },
+    UniqueConstraint {
+        name: String,
+        label: String,
+        key: String,
+    },
 }
 
 /// A single query (clauses) or several joined by `UNION [ALL]`.

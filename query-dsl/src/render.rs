@@ -313,6 +313,15 @@ impl Renderer {
                     })?;
                 }
             }
+            Clause::UniqueConstraint { name, label, key } => {
+                self.w("CREATE CONSTRAINT ");
+                self.name("constraint name", name)?;
+                self.w(" IF NOT EXISTS FOR (n:");
+                self.name("label", label)?;
+                self.w(") REQUIRE n.");
+                self.name("property key", key)?;
+                self.w(" IS UNIQUE");
+            }
             Clause::Foreach { var, list, body } => {
                 if body.is_empty() {
                     return Err(BuildError::EmptyClause("FOREACH"));

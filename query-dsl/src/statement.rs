@@ -28,6 +28,22 @@ impl Statement {
         })
     }
 
+    /// `CREATE CONSTRAINT name IF NOT EXISTS FOR (n:L) REQUIRE n.key IS UNIQUE`: a
+    /// schema command, idempotent, for start-up.
+    pub fn unique_constraint<L: crate::schema::Label, T>(
+        name: &str,
+        key: crate::schema::Prop<L, T>,
+    ) -> Result<Statement, BuildError> {
+        Statement::new(StatementAst {
+            first: vec![Clause::UniqueConstraint {
+                name: name.to_owned(),
+                label: L::NAME.to_owned(),
+                key: key.key().to_owned(),
+            }],
+            unions: Vec::new(),
+        })
+    }
+
     /// The statement on one line.
     pub fn cypher(&self) -> &str {
         &self.text

@@ -33,6 +33,12 @@ label! {
         pub const STATUS: Str = "status";
         /// When it was listed, in seconds since the Unix epoch.
         pub const LISTED_AT: Int = "listed_at";
+        /// The dense numeric key shared with the text index.
+        pub const KEY: Int = "key";
+        /// Asking price in US dollars (for ranges and histograms across currencies).
+        pub const PRICE_USD: Float = "price_usd";
+        /// The listing's own category id, when it overrides the model's.
+        pub const OWN_CATEGORY: Str = "own_category";
     }
 }
 
@@ -43,6 +49,8 @@ label! {
         pub const ID: Str = "id";
         /// The model number as the maker writes it.
         pub const NAME: Str = "name";
+        /// The id of the category its machines belong to by default.
+        pub const CATEGORY: Str = "category";
     }
 }
 
@@ -51,6 +59,8 @@ label! {
     pub Maker = "Maker" {
         /// The marketplace's maker id.
         pub const ID: Str = "id";
+        /// Names per language, as the JSON of the event (a graph property holds no map).
+        pub const NAMES: Str = "names";
     }
 }
 
@@ -59,6 +69,8 @@ label! {
     pub Category = "Category" {
         /// The marketplace's category id.
         pub const ID: Str = "id";
+        /// Names per language, as JSON.
+        pub const NAMES: Str = "names";
     }
 }
 
@@ -83,6 +95,8 @@ label! {
         pub const UNIT: Str = "unit";
         /// `number` or `text`.
         pub const KIND: Str = "kind";
+        /// Names per language, as JSON.
+        pub const NAMES: Str = "names";
     }
 }
 

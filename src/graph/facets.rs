@@ -160,13 +160,13 @@ impl ModelFilters {
     }
 }
 
-fn ordered(mut v: Vec<FacetCount>) -> Vec<FacetCount> {
+pub(crate) fn ordered(mut v: Vec<FacetCount>) -> Vec<FacetCount> {
     v.retain(|f| f.count > 0);
     v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
     v
 }
 
-fn histogram(values: &[(f64, u64)], buckets: usize) -> SpecFacet {
+pub(crate) fn histogram(values: &[(f64, u64)], buckets: usize) -> SpecFacet {
     let present = values.iter().filter(|(_, n)| *n > 0);
     let min = present.clone().map(|(v, _)| *v).reduce(f64::min);
     let max = present.map(|(v, _)| *v).reduce(f64::max);

@@ -14,9 +14,11 @@
 mod browse;
 mod embedded;
 mod facets;
+mod neo4j;
 mod snapshot;
 
 pub use browse::{CategoryTree, ModelView, SpecView};
 pub use embedded::EmbeddedGraph;
 pub use facets::{FacetCount, FacetRequest, Facets, NumberFilter, Range, Selections, SpecFacet};
+pub use neo4j::{GraphError, Neo4jConfig, Neo4jGraph};
 pub use snapshot::SnapshotError;

@@ -562,5 +562,10 @@ pub fn cases() -> Vec<Case> {
         },
         "MATCH (p:Person), (q:Person) WHERE p.age >= $min AND q.age >= $min AND p.age < $min_1 RETURN p",
     ));
+    out.push(case(
+        "unique_constraint",
+        Statement::unique_constraint("person_name", Person::NAME),
+        "CREATE CONSTRAINT person_name IF NOT EXISTS FOR (n:Person) REQUIRE n.name IS UNIQUE",
+    ));
     out
 }

@@ -7,11 +7,17 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `../shared` beside the workspace, or `STOCKYARD_SHARED`.
+/// `shared/` beside the workspace (the first ancestor of this crate that has one), or
+/// `STOCKYARD_SHARED`.
 pub fn shared_dir() -> PathBuf {
-    std::env::var_os("STOCKYARD_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
+    if let Some(dir) = std::env::var_os("STOCKYARD_SHARED") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared"))
+        .find(|s| s.join("tools").is_dir())
+        .unwrap_or_else(|| PathBuf::from("../shared"))
 }
 
 /// Whether `program --version` runs.

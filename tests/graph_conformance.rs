@@ -1,0 +1,213 @@
+//! One suite, two implementations: the embedded graph and the Neo4j graph (on a real
+//! Bolt server started here, see `../shared/README.md`) apply the same event sequences
+//! and must give identical facets, filters and counts. Scenarios and requests are data.
+//! Every statement the Neo4j graph sent is then checked by Neo4j's own parser.
+
+#[path = "../query-dsl/tests/common/tools.rs"]
+mod tools;
+
+use roaring::RoaringBitmap;
+use stockyard::graph::{
+    EmbeddedGraph, FacetRequest, Neo4jConfig, Neo4jGraph, NumberFilter, Range, Selections,
+};
+use stockyard::search::currency::Rates;
+use stockyard_schema::{Decoder, Event, Lang};
+use tools::{need, BoltServer, Linter};
+
+fn events(text: &str) -> Vec<Event> {
+    Decoder::new()
+        .ndjson(text)
+        .map(|r| r.expect("test events decode"))
+        .collect()
+}
+
+/// A scenario: events applied in order (a list of batches), then every request.
+struct Scenario {
+    name: &'static str,
+    batches: Vec<Vec<Event>>,
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let catalog = events(include_str!("data/catalog.ndjson"));
+    let changes = events(include_str!("data/changes.ndjson"));
+    // The machine listed before its model, with the model arriving last.
+    let (late, early): (Vec<Event>, Vec<Event>) =
+        catalog.iter().cloned().partition(|e| e.id.as_str() == "m6");
+    vec![
+        Scenario {
+            name: "catalog",
+            batches: vec![catalog.clone()],
+        },
+        Scenario {
+            name: "model arrives late",
+            batches: vec![early, late],
+        },
+        Scenario {
+            name: "renames, moves, updates, withdrawals",
+            batches: vec![catalog.clone(), changes.clone()],
+        },
+        Scenario {
+            name: "everything replayed twice",
+            batches: vec![catalog.clone(), changes.clone(), catalog, changes],
+        },
+    ]
+}
+
+/// The requests asked in every scenario; hits are machine ids.
+fn requests() -> Vec<(&'static str, Option<Vec<&'static str>>, Selections)> {
+    fn id<T: std::str::FromStr>(s: &str) -> T
+    where
+        T::Err: std::fmt::Debug,
+    {
+        s.parse().unwrap()
+    }
+    vec![
+        ("all, no selection", None, Selections::default()),
+        (
+            "hits subset",
+            Some(vec!["M2", "M4", "M6", "M8", "M9"]),
+            Selections::default(),
+        ),
+        (
+            "maker",
+            None,
+            Selections {
+                makers: vec![id("komatsu")],
+                ..Selections::default()
+            },
+        ),
+        (
+            "category and maker",
+            None,
+            Selections {
+                categories: vec![id("mini"), id("loaders")],
+                makers: vec![id("hitachi")],
+                ..Selections::default()
+            },
+        ),
+        (
+            "model",
+            Some(vec!["M1", "M2", "M3", "M4"]),
+            Selections {
+                models: vec![id("pc200")],
+                ..Selections::default()
+            },
+        ),
+        (
+            "spec range",
+            None,
+            Selections {
+                specs: vec![(
+                    id("weight"),
+                    NumberFilter::Range(Range {
+                        min: Some(10.0),
+                        max: Some(25.0),
+                    }),
+                )],
+                ..Selections::default()
+            },
+        ),
+        (
+            "text spec",
+            None,
+            Selections {
+                specs: vec![(
+                    id("fuel"),
+                    NumberFilter::Text(vec!["electric".into(), "diesel".into()]),
+                )],
+                ..Selections::default()
+            },
+        ),
+        (
+            "attribute ranges",
+            None,
+            Selections {
+                year: Range {
+                    min: Some(2018),
+                    max: None,
+                },
+                price_usd: Range {
+                    min: None,
+                    max: Some(95_000.0),
+                },
+                ..Selections::default()
+            },
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_and_neo4j_give_the_same_answers() {
+    let Some(server) = need(
+        BoltServer::start("graph"),
+        "python3 and shared/tools/bolt-server",
+    ) else {
+        return;
+    };
+    let config = Neo4jConfig {
+        uri: server.uri.clone(),
+        user: server.user.clone(),
+        password: server.password.clone(),
+        database: server.database.clone(),
+    };
+    let mut neo = Neo4jGraph::connect(&config).await.expect("connect");
+    neo.record_statements();
+    let mut compared = 0;
+    for scenario in scenarios() {
+        neo.clear().await.unwrap();
+        let mut embedded = EmbeddedGraph::new();
+        for batch in &scenario.batches {
+            embedded.apply(batch, &Rates);
+            neo.apply(batch, &Rates)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
+        }
+        for (name, hits, selections) in requests() {
+            let to_keys = |key: &mut dyn FnMut(&str) -> u32| -> Option<RoaringBitmap> {
+                hits.as_ref()
+                    .map(|ids| ids.iter().map(|id| key(id)).collect())
+            };
+            let embedded_hits = to_keys(&mut |id| embedded.machine_key(id));
+            let neo_hits = to_keys(&mut |id| neo.machine_key(id));
+            assert_eq!(embedded_hits, neo_hits, "both assign the same keys");
+            for lang in [Lang::EN, Lang::JA] {
+                let req = |hits| FacetRequest {
+                    hits,
+                    selections: selections.clone(),
+                    lang,
+                    spec_facets: vec!["weight".parse().unwrap()],
+                    buckets: 4,
+                    attribute_facets: true,
+                };
+                let want = embedded.facets(&req(embedded_hits.as_ref()));
+                let got = neo
+                    .facets(&req(neo_hits.as_ref()))
+                    .await
+                    .unwrap_or_else(|e| panic!("{} / {name}: {e}", scenario.name));
+                assert_eq!(got, want, "{} / {name} / {lang}", scenario.name);
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 4 * 8 * 2);
+
+    // Every statement sent passes Neo4j's own parser.
+    let Some(linter) = need(Linter::prepare(), "node, npm and shared/tools/cypher-lint") else {
+        return;
+    };
+    let mut sent = neo.recorded();
+    sent.sort();
+    sent.dedup();
+    let statements: Vec<(String, String)> = sent
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (format!("neo4j-{i}"), s))
+        .collect();
+    let report = linter.lint("graph-statements.jsonl", &statements);
+    assert!(
+        report.failed.is_empty(),
+        "Neo4j's parser refused: {:?}",
+        report.failed
+    );
+    assert_eq!(report.passed, statements.len());
+}
