@@ -306,7 +306,8 @@ fn browse_the_catalog() {
         pc200.category,
         Some(("excavators".into(), "Excavators".into()))
     );
-    let weight = &pc200.specs[0];
+    let weight = &pc200.specs[1];
+    assert_eq!(pc200.specs[0].id, "fuel", "specs by id");
     assert_eq!(
         (weight.name.as_str(), weight.unit.as_deref(), &weight.value),
         (

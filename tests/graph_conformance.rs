@@ -8,7 +8,8 @@ mod tools;
 
 use roaring::RoaringBitmap;
 use stockyard::graph::{
-    EmbeddedGraph, FacetRequest, Neo4jConfig, Neo4jGraph, NumberFilter, Range, Selections,
+    CatalogGraph, CategoryTree, EmbeddedGraph, FacetCount, FacetRequest, Facets, ModelView,
+    Neo4jConfig, Neo4jGraph, NumberFilter, Range, Selections,
 };
 use stockyard::search::currency::Rates;
 use stockyard_schema::{Decoder, Event, Lang};
@@ -136,6 +137,76 @@ fn requests() -> Vec<(&'static str, Option<Vec<&'static str>>, Selections)> {
     ]
 }
 
+/// One answer of a graph, labelled with the question.
+#[derive(Debug, PartialEq)]
+enum Answer {
+    Facets(Facets),
+    Tree(Vec<CategoryTree>),
+    Makers(Vec<FacetCount>),
+    Models(Option<Vec<FacetCount>>),
+    Model(Option<ModelView>),
+    Others(Vec<String>),
+}
+
+/// Applies a scenario to a graph and asks it every question.
+async fn answers<G: CatalogGraph>(g: &mut G, scenario: &Scenario) -> Vec<(String, Answer)> {
+    for batch in &scenario.batches {
+        g.apply_events(batch, &Rates)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
+    }
+    let mut out = Vec::new();
+    for (name, hits, selections) in requests() {
+        let keys: Option<RoaringBitmap> = hits
+            .as_ref()
+            .map(|ids| ids.iter().map(|id| g.key_of(id)).collect());
+        for lang in [Lang::EN, Lang::JA] {
+            let req = FacetRequest {
+                hits: keys.as_ref(),
+                selections: selections.clone(),
+                lang,
+                spec_facets: vec!["weight".parse().unwrap()],
+                buckets: 4,
+                attribute_facets: true,
+            };
+            let facets = g
+                .count_facets(&req)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            out.push((format!("facets {name} {lang}"), Answer::Facets(facets)));
+        }
+    }
+    for lang in [Lang::EN, Lang::JA] {
+        out.push((
+            format!("tree {lang}"),
+            Answer::Tree(g.categories(lang).await.unwrap()),
+        ));
+        out.push((
+            format!("makers {lang}"),
+            Answer::Makers(g.maker_list(lang).await.unwrap()),
+        ));
+        for model in ["pc200", "zx17", "later", "nothing"] {
+            out.push((
+                format!("model {model} {lang}"),
+                Answer::Model(g.model_view(model, lang).await.unwrap()),
+            ));
+        }
+    }
+    for maker in ["komatsu", "hitachi", "nobody"] {
+        out.push((
+            format!("models of {maker}"),
+            Answer::Models(g.models_of(maker).await.unwrap()),
+        ));
+    }
+    for machine in ["M2", "M3", "M7", "M9", "nothing"] {
+        out.push((
+            format!("same model as {machine}"),
+            Answer::Others(g.others_of_model(machine, 10).await.unwrap()),
+        ));
+    }
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_and_neo4j_give_the_same_answers() {
     let Some(server) = need(
@@ -155,41 +226,15 @@ async fn embedded_and_neo4j_give_the_same_answers() {
     let mut compared = 0;
     for scenario in scenarios() {
         neo.clear().await.unwrap();
-        let mut embedded = EmbeddedGraph::new();
-        for batch in &scenario.batches {
-            embedded.apply(batch, &Rates);
-            neo.apply(batch, &Rates)
-                .await
-                .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
-        }
-        for (name, hits, selections) in requests() {
-            let to_keys = |key: &mut dyn FnMut(&str) -> u32| -> Option<RoaringBitmap> {
-                hits.as_ref()
-                    .map(|ids| ids.iter().map(|id| key(id)).collect())
-            };
-            let embedded_hits = to_keys(&mut |id| embedded.machine_key(id));
-            let neo_hits = to_keys(&mut |id| neo.machine_key(id));
-            assert_eq!(embedded_hits, neo_hits, "both assign the same keys");
-            for lang in [Lang::EN, Lang::JA] {
-                let req = |hits| FacetRequest {
-                    hits,
-                    selections: selections.clone(),
-                    lang,
-                    spec_facets: vec!["weight".parse().unwrap()],
-                    buckets: 4,
-                    attribute_facets: true,
-                };
-                let want = embedded.facets(&req(embedded_hits.as_ref()));
-                let got = neo
-                    .facets(&req(neo_hits.as_ref()))
-                    .await
-                    .unwrap_or_else(|e| panic!("{} / {name}: {e}", scenario.name));
-                assert_eq!(got, want, "{} / {name} / {lang}", scenario.name);
-                compared += 1;
-            }
+        let want = answers(&mut EmbeddedGraph::new(), &scenario).await;
+        let got = answers(&mut neo, &scenario).await;
+        assert_eq!(want.len(), got.len());
+        for ((question, w), (_, g)) in want.iter().zip(&got) {
+            assert_eq!(g, w, "{} / {question}", scenario.name);
+            compared += 1;
         }
     }
-    assert_eq!(compared, 4 * 8 * 2);
+    assert_eq!(compared, 4 * (8 * 2 + 2 * 6 + 3 + 5));
 
     // Every statement sent passes Neo4j's own parser.
     let Some(linter) = need(Linter::prepare(), "node, npm and shared/tools/cypher-lint") else {
@@ -210,4 +255,30 @@ async fn embedded_and_neo4j_give_the_same_answers() {
         report.failed
     );
     assert_eq!(report.passed, statements.len());
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_clear_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = Neo4jConfig {
+        uri: format!("bolt://127.0.0.1:{port}"),
+        user: "neo4j".into(),
+        password: "x".into(),
+        database: "neo4j".into(),
+    };
+    match Neo4jGraph::connect(&config).await {
+        Err(e @ stockyard::graph::GraphError::Unreachable { .. }) => {
+            assert!(
+                e.to_string()
+                    .contains(&format!("127.0.0.1:{port} is unreachable")),
+                "{e}"
+            )
+        }
+        Err(other) => panic!("expected Unreachable, got {other}"),
+        Ok(_) => panic!("connected to a closed port"),
+    }
 }

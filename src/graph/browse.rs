@@ -43,13 +43,44 @@ pub struct ModelView {
     pub maker: Option<(String, String)>,
     /// Category id and name.
     pub category: Option<(String, String)>,
-    /// Specs, in the order registered.
+    /// Specs, by spec category id.
     pub specs: Vec<SpecView>,
     /// Live machines of the model.
     pub live: u64,
 }
 
-fn name_of(t: &Option<Text>, id: &str, lang: Lang) -> String {
+/// A defined category, flat, before the tree is built.
+pub(crate) struct TreeNode {
+    pub id: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub count: u64,
+}
+
+/// The tree of defined categories: roots are those without a parent; children sorted
+/// by name, then id. Shared by both graph implementations so that they agree.
+pub(crate) fn build_tree(nodes: &[TreeNode]) -> Vec<CategoryTree> {
+    fn level(nodes: &[TreeNode], parent: Option<&str>, depth: usize) -> Vec<CategoryTree> {
+        if depth > nodes.len() {
+            return Vec::new();
+        }
+        let mut out: Vec<CategoryTree> = nodes
+            .iter()
+            .filter(|n| n.parent.as_deref() == parent)
+            .map(|n| CategoryTree {
+                id: n.id.clone(),
+                name: n.name.clone(),
+                count: n.count,
+                children: level(nodes, Some(&n.id), depth + 1),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        out
+    }
+    level(nodes, None, 0)
+}
+
+pub(crate) fn name_of(t: &Option<Text>, id: &str, lang: Lang) -> String {
     t.as_ref()
         .map_or_else(|| id.to_owned(), |t| t.best(lang).to_owned())
 }
@@ -74,33 +105,21 @@ impl EmbeddedGraph {
     /// The defined categories as a tree, with live counts; roots and children by name.
     pub fn category_tree(&self, lang: Lang) -> Vec<CategoryTree> {
         let counts = self.rolled_counts();
-        let node = |c: usize| CategoryTree {
-            id: self.category_ids.key(c as u32).to_owned(),
-            name: name_of(
-                &self.categories[c].names,
-                self.category_ids.key(c as u32),
-                lang,
-            ),
-            count: counts[c],
-            children: Vec::new(),
-        };
-        fn build(
-            g: &EmbeddedGraph,
-            parent: Option<u32>,
-            node: &dyn Fn(usize) -> CategoryTree,
-        ) -> Vec<CategoryTree> {
-            let mut out: Vec<CategoryTree> = (0..g.categories.len())
-                .filter(|&c| g.categories[c].names.is_some() && g.categories[c].parent == parent)
-                .map(|c| {
-                    let mut n = node(c);
-                    n.children = build(g, Some(c as u32), node);
-                    n
-                })
-                .collect();
-            out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-            out
-        }
-        build(self, None, &node)
+        let nodes: Vec<TreeNode> = (0..self.categories.len())
+            .filter(|&c| self.categories[c].names.is_some())
+            .map(|c| {
+                let id = self.category_ids.key(c as u32);
+                TreeNode {
+                    id: id.to_owned(),
+                    name: name_of(&self.categories[c].names, id, lang),
+                    parent: self.categories[c]
+                        .parent
+                        .map(|p| self.category_ids.key(p).to_owned()),
+                    count: counts[c],
+                }
+            })
+            .collect();
+        build_tree(&nodes)
     }
 
     /// Registered makers with their live machines, most first.
@@ -161,7 +180,7 @@ impl EmbeddedGraph {
                 name_of(&self.categories[c as usize].names, id, lang),
             )
         });
-        let specs = node
+        let mut specs: Vec<SpecView> = node
             .specs
             .iter()
             .map(|(s, value)| {
@@ -175,6 +194,7 @@ impl EmbeddedGraph {
                 }
             })
             .collect();
+        specs.sort_by(|a, b| a.id.cmp(&b.id));
         Some(ModelView {
             id: model_id.to_owned(),
             name,

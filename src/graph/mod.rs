@@ -22,3 +22,144 @@ pub use embedded::EmbeddedGraph;
 pub use facets::{FacetCount, FacetRequest, Facets, NumberFilter, Range, Selections, SpecFacet};
 pub use neo4j::{GraphError, Neo4jConfig, Neo4jGraph};
 pub use snapshot::SnapshotError;
+
+use crate::search::currency::Rates;
+use std::future::Future;
+use stockyard_schema::{Event, Lang};
+
+/// The seam between the service and a catalog graph: both implementations answer the
+/// same questions with the same answers (the conformance suite holds them to it).
+pub trait CatalogGraph {
+    /// Applies events in order; replays change nothing.
+    fn apply_events(
+        &mut self,
+        events: &[Event],
+        rates: &Rates,
+    ) -> impl Future<Output = Result<(), GraphError>> + Send;
+
+    /// The dense key of a machine (the text index's key for it).
+    fn key_of(&mut self, machine_id: &str) -> u32;
+
+    /// Facets over a hit set; see [`EmbeddedGraph::facets`].
+    fn count_facets(
+        &self,
+        req: &FacetRequest<'_>,
+    ) -> impl Future<Output = Result<Facets, GraphError>> + Send;
+
+    /// The category tree with live counts.
+    fn categories(
+        &self,
+        lang: Lang,
+    ) -> impl Future<Output = Result<Vec<CategoryTree>, GraphError>> + Send;
+
+    /// Registered makers with live counts.
+    fn maker_list(
+        &self,
+        lang: Lang,
+    ) -> impl Future<Output = Result<Vec<FacetCount>, GraphError>> + Send;
+
+    /// A maker's models with live counts; `None` for an unknown maker.
+    fn models_of(
+        &self,
+        maker_id: &str,
+    ) -> impl Future<Output = Result<Option<Vec<FacetCount>>, GraphError>> + Send;
+
+    /// A model with its specs; `None` when unknown.
+    fn model_view(
+        &self,
+        model_id: &str,
+        lang: Lang,
+    ) -> impl Future<Output = Result<Option<ModelView>, GraphError>> + Send;
+
+    /// Other live machines of a machine's model, newest first.
+    fn others_of_model(
+        &self,
+        machine_id: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<String>, GraphError>> + Send;
+}
+
+impl CatalogGraph for EmbeddedGraph {
+    async fn apply_events(&mut self, events: &[Event], rates: &Rates) -> Result<(), GraphError> {
+        self.apply(events, rates);
+        Ok(())
+    }
+
+    fn key_of(&mut self, machine_id: &str) -> u32 {
+        self.machine_key(machine_id)
+    }
+
+    async fn count_facets(&self, req: &FacetRequest<'_>) -> Result<Facets, GraphError> {
+        Ok(self.facets(req))
+    }
+
+    async fn categories(&self, lang: Lang) -> Result<Vec<CategoryTree>, GraphError> {
+        Ok(self.category_tree(lang))
+    }
+
+    async fn maker_list(&self, lang: Lang) -> Result<Vec<FacetCount>, GraphError> {
+        Ok(self.makers(lang))
+    }
+
+    async fn models_of(&self, maker_id: &str) -> Result<Option<Vec<FacetCount>>, GraphError> {
+        Ok(self.maker_models(maker_id))
+    }
+
+    async fn model_view(
+        &self,
+        model_id: &str,
+        lang: Lang,
+    ) -> Result<Option<ModelView>, GraphError> {
+        Ok(self.model(model_id, lang))
+    }
+
+    async fn others_of_model(
+        &self,
+        machine_id: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, GraphError> {
+        Ok(self.same_model(machine_id, limit))
+    }
+}
+
+impl CatalogGraph for Neo4jGraph {
+    async fn apply_events(&mut self, events: &[Event], rates: &Rates) -> Result<(), GraphError> {
+        self.apply(events, rates).await
+    }
+
+    fn key_of(&mut self, machine_id: &str) -> u32 {
+        self.machine_key(machine_id)
+    }
+
+    async fn count_facets(&self, req: &FacetRequest<'_>) -> Result<Facets, GraphError> {
+        self.facets(req).await
+    }
+
+    async fn categories(&self, lang: Lang) -> Result<Vec<CategoryTree>, GraphError> {
+        self.category_tree(lang).await
+    }
+
+    async fn maker_list(&self, lang: Lang) -> Result<Vec<FacetCount>, GraphError> {
+        self.makers(lang).await
+    }
+
+    async fn models_of(&self, maker_id: &str) -> Result<Option<Vec<FacetCount>>, GraphError> {
+        self.maker_models(maker_id).await
+    }
+
+    async fn model_view(
+        &self,
+        model_id: &str,
+        lang: Lang,
+    ) -> Result<Option<ModelView>, GraphError> {
+        self.model(model_id, lang).await
+    }
+
+    async fn others_of_model(
+        &self,
+        machine_id: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, GraphError> {
+        self.same_model(machine_id, limit).await
+    }
+}

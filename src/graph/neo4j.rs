@@ -63,6 +63,7 @@ pub enum GraphError {
 /// The catalog graph on a Bolt server; see the [module docs](self).
 pub struct Neo4jGraph {
     graph: Graph,
+    uri: String,
     keys: Interner,
     /// Every statement sent, when recording (tests lint them with Neo4j's parser).
     recorded: Option<std::sync::Mutex<Vec<String>>>,
@@ -112,6 +113,7 @@ impl Neo4jGraph {
         let graph = Graph::connect(config).await.map_err(unreachable)?;
         let mut g = Neo4jGraph {
             graph,
+            uri: cfg.uri.clone(),
             keys: Interner::default(),
             recorded: None,
         };
@@ -178,23 +180,33 @@ impl Neo4jGraph {
         Ok(())
     }
 
+    /// Tells a server that cannot be reached from one that refused a statement.
+    fn failure(&self, s: &Statement, e: neo4rs::Error) -> GraphError {
+        match e {
+            neo4rs::Error::IOError { .. } | neo4rs::Error::ConnectionError => {
+                GraphError::Unreachable {
+                    uri: self.uri.clone(),
+                    reason: e.to_string(),
+                }
+            }
+            other => GraphError::Statement {
+                statement: s.cypher().to_owned(),
+                reason: other.to_string(),
+            },
+        }
+    }
+
     async fn run(&self, s: &Statement) -> Result<(), GraphError> {
         self.note(s);
         self.graph
             .run(s.into())
             .await
-            .map_err(|e| GraphError::Statement {
-                statement: s.cypher().to_owned(),
-                reason: e.to_string(),
-            })
+            .map_err(|e| self.failure(s, e))
     }
 
     async fn rows(&self, s: &Statement) -> Result<Vec<Row>, GraphError> {
         self.note(s);
-        let fail = |e: neo4rs::Error| GraphError::Statement {
-            statement: s.cypher().to_owned(),
-            reason: e.to_string(),
-        };
+        let fail = |e: neo4rs::Error| self.failure(s, e);
         let mut stream = self.graph.execute(s.into()).await.map_err(fail)?;
         let mut out = Vec::new();
         while let Some(row) = stream.next().await.map_err(fail)? {
@@ -871,5 +883,264 @@ impl<T> MapPatch<T> for Patch<T> {
             Patch::Clear => Patch::Clear,
             Patch::Set(v) => Patch::Set(f(v)),
         }
+    }
+}
+
+impl Neo4jGraph {
+    /// See [`super::EmbeddedGraph::category_tree`].
+    pub async fn category_tree(&self, lang: Lang) -> Result<Vec<super::CategoryTree>, GraphError> {
+        let c = node::<Category>("c");
+        let p = node::<Category>("p");
+        let rows = self
+            .rows(
+                &match_(&c)
+                    .where_(c.prop(Category::NAMES).is_not_null())
+                    .optional_match(path(&c.bare()).out(rel::<SubcategoryOf>(), &p))
+                    .return_((
+                        c.prop(Category::ID).alias("id"),
+                        c.prop(Category::NAMES).alias("names"),
+                        p.prop(Category::ID).alias("parent"),
+                    ))
+                    .build()?,
+            )
+            .await?;
+        let m = node::<Machine>("m");
+        let counts: HashMap<String, u64> = self
+            .pairs(
+                &match_(
+                    path(&m)
+                        .out(rel::<BelongsToCategory>(), &anon::<Category>())
+                        .out(rel::<SubcategoryOf>().min_hops(0), &c),
+                )
+                .where_(m.prop(Machine::STATUS).eq("live"))
+                .return_((
+                    c.prop(Category::ID).alias("id"),
+                    count_distinct(m.expr()).alias("n"),
+                ))
+                .build()?,
+            )
+            .await?
+            .into_iter()
+            .collect();
+        let nodes: Vec<super::browse::TreeNode> = rows
+            .into_iter()
+            .filter_map(|r| {
+                let id = r.get::<String>("id").ok()?;
+                Some(super::browse::TreeNode {
+                    name: text_name(r.get::<String>("names").ok(), &id, lang),
+                    parent: r.get::<String>("parent").ok(),
+                    count: counts.get(&id).copied().unwrap_or(0),
+                    id,
+                })
+            })
+            .collect();
+        Ok(super::browse::build_tree(&nodes))
+    }
+
+    /// See [`super::EmbeddedGraph::makers`].
+    pub async fn makers(&self, lang: Lang) -> Result<Vec<FacetCount>, GraphError> {
+        let k = node::<Maker>("k");
+        let m = node::<Machine>("m").with(Machine::STATUS, "live");
+        let rows = self
+            .rows(
+                &match_(&k)
+                    .where_(k.prop(Maker::NAMES).is_not_null())
+                    .optional_match(
+                        path(&k.bare())
+                            .out(rel::<MadeModel>(), &anon::<Model>())
+                            .in_(rel::<IsOfModel>(), &m),
+                    )
+                    .return_((
+                        k.prop(Maker::ID).alias("id"),
+                        k.prop(Maker::NAMES).alias("names"),
+                        count(m.expr()).alias("n"),
+                    ))
+                    .build()?,
+            )
+            .await?;
+        let mut out: Vec<FacetCount> = rows
+            .into_iter()
+            .filter_map(|r| {
+                let id = r.get::<String>("id").ok()?;
+                Some(FacetCount {
+                    name: text_name(r.get::<String>("names").ok(), &id, lang),
+                    count: r.get::<i64>("n").ok()? as u64,
+                    parent: None,
+                    id,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// See [`super::EmbeddedGraph::maker_models`].
+    pub async fn maker_models(
+        &self,
+        maker_id: &str,
+    ) -> Result<Option<Vec<FacetCount>>, GraphError> {
+        let k = node::<Maker>("k").with(Maker::ID, maker_id);
+        let found = self
+            .rows(
+                &match_(&k)
+                    .where_(k.prop(Maker::NAMES).is_not_null())
+                    .return_(count_star().alias("n"))
+                    .build()?,
+            )
+            .await?;
+        if found
+            .first()
+            .and_then(|r| r.get::<i64>("n").ok())
+            .unwrap_or(0)
+            == 0
+        {
+            return Ok(None);
+        }
+        let mo = node::<Model>("mo");
+        let m = node::<Machine>("m").with(Machine::STATUS, "live");
+        let rows = self
+            .rows(
+                &match_(path(&k).out(rel::<MadeModel>(), &mo))
+                    .where_(mo.prop(Model::NAME).is_not_null())
+                    .optional_match(path(&mo.bare()).in_(rel::<IsOfModel>(), &m))
+                    .return_((
+                        mo.prop(Model::ID).alias("id"),
+                        mo.prop(Model::NAME).alias("name"),
+                        count(m.expr()).alias("n"),
+                    ))
+                    .build()?,
+            )
+            .await?;
+        let mut out: Vec<FacetCount> = rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(FacetCount {
+                    id: r.get::<String>("id").ok()?,
+                    name: r.get::<String>("name").ok()?,
+                    parent: None,
+                    count: r.get::<i64>("n").ok()? as u64,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Some(out))
+    }
+
+    /// See [`super::EmbeddedGraph::model`].
+    pub async fn model(
+        &self,
+        model_id: &str,
+        lang: Lang,
+    ) -> Result<Option<super::ModelView>, GraphError> {
+        let mo = node::<Model>("mo").with(Model::ID, model_id);
+        let k = node::<Maker>("k");
+        let c = node::<Category>("c");
+        let m = node::<Machine>("m").with(Machine::STATUS, "live");
+        let rows = self
+            .rows(
+                &match_(&mo)
+                    .where_(mo.prop(Model::NAME).is_not_null())
+                    .optional_match(path(&k).out(rel::<MadeModel>(), &mo.bare()))
+                    .optional_match(c.clone().with(Category::ID, mo.prop(Model::CATEGORY)))
+                    .optional_match(path(&mo.bare()).in_(rel::<IsOfModel>(), &m))
+                    .return_((
+                        mo.prop(Model::NAME).alias("name"),
+                        mo.prop(Model::CATEGORY).alias("category"),
+                        c.prop(Category::NAMES).alias("category_names"),
+                        k.prop(Maker::ID).alias("maker"),
+                        k.prop(Maker::NAMES).alias("maker_names"),
+                        count(m.expr()).alias("n"),
+                    ))
+                    .build()?,
+            )
+            .await?;
+        let Some(r) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let Ok(name) = r.get::<String>("name") else {
+            return Ok(None);
+        };
+        let maker = r.get::<String>("maker").ok().map(|id| {
+            let n = text_name(r.get::<String>("maker_names").ok(), &id, lang);
+            (id, n)
+        });
+        let category = r.get::<String>("category").ok().map(|id| {
+            let n = text_name(r.get::<String>("category_names").ok(), &id, lang);
+            (id, n)
+        });
+        let s = node::<Spec>("s");
+        let sc = node::<SpecCategory>("sc");
+        let spec_rows = self
+            .rows(
+                &match_(
+                    path(&mo)
+                        .out(rel::<HasSpec>(), &s)
+                        .out(rel::<BelongsToSpecCategory>(), &sc),
+                )
+                .return_((
+                    sc.prop(SpecCategory::ID).alias("id"),
+                    sc.prop(SpecCategory::NAMES).alias("names"),
+                    sc.prop(SpecCategory::UNIT).alias("unit"),
+                    s.prop(Spec::NUMBER).alias("number"),
+                    s.prop(Spec::TEXT).alias("text"),
+                ))
+                .build()?,
+            )
+            .await?;
+        let mut specs: Vec<super::SpecView> = spec_rows
+            .into_iter()
+            .filter_map(|r| {
+                let id = r.get::<String>("id").ok()?;
+                let value = match (r.get::<f64>("number"), r.get::<String>("text")) {
+                    (Ok(n), _) => SpecValue::Number(n),
+                    (_, Ok(t)) => SpecValue::Text(t),
+                    _ => return None,
+                };
+                let names = r.get::<String>("names").ok();
+                Some(super::SpecView {
+                    name: text_name(names, &id, lang),
+                    unit: r.get::<String>("unit").ok(),
+                    id,
+                    value,
+                })
+            })
+            .collect();
+        specs.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Some(super::ModelView {
+            id: model_id.to_owned(),
+            name,
+            maker,
+            category,
+            specs,
+            live: r.get::<i64>("n").unwrap_or(0) as u64,
+        }))
+    }
+
+    /// See [`super::EmbeddedGraph::same_model`].
+    pub async fn same_model(
+        &self,
+        machine_id: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, GraphError> {
+        let x = node::<Machine>("x").with(Machine::ID, machine_id);
+        let m = node::<Machine>("m").with(Machine::STATUS, "live");
+        let rows = self
+            .rows(
+                &match_(
+                    path(&x)
+                        .out(rel::<IsOfModel>(), &anon::<Model>())
+                        .in_(rel::<IsOfModel>(), &m),
+                )
+                .where_(m.prop(Machine::ID).ne(machine_id))
+                .return_(m.prop(Machine::ID).alias("id"))
+                .order_by(m.prop(Machine::KEY).desc())
+                .limit(limit as i64)
+                .build()?,
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r.get::<String>("id").ok())
+            .collect())
     }
 }
