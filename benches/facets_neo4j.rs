@@ -1,0 +1,145 @@
+//! The same facet requests through the embedded graph and through the Neo4j graph on
+//! the Bolt test server (started here from `../shared/tools/bolt-server`), timed side
+//! by side; prints medians and the ratio.
+//!
+//!     cargo bench --bench facets_neo4j                       # 2,000 listings
+//!     STOCKYARD_BENCH_LISTINGS=5000 cargo bench --bench facets_neo4j
+
+#[path = "../query-dsl/tests/common/tools.rs"]
+#[allow(dead_code)]
+mod tools;
+
+use roaring::RoaringBitmap;
+use std::time::{Duration, Instant};
+use stockyard::graph::{
+    CatalogGraph, EmbeddedGraph, FacetRequest, Neo4jConfig, Neo4jGraph, NumberFilter, Range,
+    Selections,
+};
+use stockyard::search::currency::Rates;
+use stockyard_schema::{demo, Event, Lang};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let listings: usize = std::env::var("STOCKYARD_BENCH_LISTINGS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000);
+    let Some(server) = tools::BoltServer::start("bench") else {
+        eprintln!("no Bolt server tool here: see ../shared/README.md");
+        return;
+    };
+    let config = Neo4jConfig {
+        uri: server.uri.clone(),
+        user: server.user.clone(),
+        password: server.password.clone(),
+        database: server.database.clone(),
+    };
+    let mut neo = Neo4jGraph::connect(&config).await.expect("connect");
+    neo.clear().await.expect("clear");
+    let events: Vec<Event> = demo::generate(5, listings).collect();
+    let t = Instant::now();
+    neo.apply(&events, &Rates).await.expect("apply");
+    let neo_load = t.elapsed();
+    let mut embedded = EmbeddedGraph::new();
+    let t = Instant::now();
+    embedded.apply(&events, &Rates);
+    let embedded_load = t.elapsed();
+    println!(
+        "{} events ({listings} listings): applied in {neo_load:?} on the Bolt server, {embedded_load:?} embedded",
+        events.len()
+    );
+
+    let all: RoaringBitmap = (0..listings as u32).collect();
+    let some: RoaringBitmap = (0..listings as u32).step_by(10).collect();
+    fn id<T: std::str::FromStr>(s: &str) -> T
+    where
+        T::Err: std::fmt::Debug,
+    {
+        s.parse().unwrap()
+    }
+    let three = Selections {
+        categories: vec![id("excavators")],
+        makers: vec![id("komatsu"), id("hitachi")],
+        specs: vec![(
+            id("operating_weight"),
+            NumberFilter::Range(Range {
+                min: Some(10.0),
+                max: Some(30.0),
+            }),
+        )],
+        ..Selections::default()
+    };
+    let cases: Vec<(&str, FacetRequest<'_>)> = vec![
+        (
+            "all hits, no selection",
+            FacetRequest {
+                hits: Some(&all),
+                selections: Selections::default(),
+                lang: Lang::JA,
+                spec_facets: vec![id("operating_weight")],
+                buckets: 10,
+                attribute_facets: false,
+            },
+        ),
+        (
+            "10% hits, no selection",
+            FacetRequest {
+                hits: Some(&some),
+                selections: Selections::default(),
+                lang: Lang::JA,
+                spec_facets: vec![id("operating_weight")],
+                buckets: 10,
+                attribute_facets: false,
+            },
+        ),
+        (
+            "all hits, 3 selections",
+            FacetRequest {
+                hits: Some(&all),
+                selections: three.clone(),
+                lang: Lang::JA,
+                spec_facets: vec![id("operating_weight")],
+                buckets: 10,
+                attribute_facets: false,
+            },
+        ),
+        (
+            "all live, 3 selections",
+            FacetRequest {
+                hits: None,
+                selections: three,
+                lang: Lang::JA,
+                spec_facets: vec![id("operating_weight")],
+                buckets: 10,
+                attribute_facets: false,
+            },
+        ),
+    ];
+    println!(
+        "{:<28} {:>12} {:>12} {:>8}",
+        "request", "embedded", "neo4j", "ratio"
+    );
+    for (name, req) in &cases {
+        let mut e = Vec::new();
+        let mut n = Vec::new();
+        for _ in 0..7 {
+            let t = Instant::now();
+            assert!(embedded.count_facets(req).await.is_ok());
+            e.push(t.elapsed());
+            let t = Instant::now();
+            let got = neo.count_facets(req).await.expect("neo4j facets");
+            n.push(t.elapsed());
+            assert_eq!(got, embedded.facets(req), "both give the same answer");
+        }
+        let (e, n) = (median(e), median(n));
+        println!(
+            "{name:<28} {e:>12.2?} {n:>12.2?} {:>7.0}x",
+            n.as_secs_f64() / e.as_secs_f64()
+        );
+    }
+}
