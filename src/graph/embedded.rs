@@ -141,6 +141,18 @@ impl EmbeddedGraph {
         i
     }
 
+    fn intern_specs(&mut self, specs: &[stockyard_schema::domain::Spec]) -> Vec<(u32, SpecValue)> {
+        specs
+            .iter()
+            .map(|s| {
+                (
+                    self.intern_spec(s.spec_category_id.as_str()),
+                    s.value.clone(),
+                )
+            })
+            .collect()
+    }
+
     /// The category a machine counts in: its own, else its model's.
     pub(crate) fn effective_category(&self, m: &MachineNode) -> Option<u32> {
         m.category.or(self.models[m.model as usize].category)
@@ -274,16 +286,7 @@ impl EmbeddedGraph {
                 let i = self.intern_model(m.id.as_str());
                 let maker = self.intern_maker(m.maker_id.as_str());
                 let category = self.intern_category(m.category_id.as_str());
-                let specs = m
-                    .specs
-                    .iter()
-                    .map(|s| {
-                        (
-                            self.intern_spec(s.spec_category_id.as_str()),
-                            s.value.clone(),
-                        )
-                    })
-                    .collect();
+                let specs = self.intern_specs(&m.specs);
                 let old = self.models[i as usize].category;
                 self.models[i as usize] = ModelNode {
                     name: Some(m.name.clone()),
@@ -295,16 +298,7 @@ impl EmbeddedGraph {
             }
             Payload::ModelSpecsChanged(m) => {
                 let i = self.intern_model(m.model_id.as_str());
-                let specs = m
-                    .specs
-                    .iter()
-                    .map(|s| {
-                        (
-                            self.intern_spec(s.spec_category_id.as_str()),
-                            s.value.clone(),
-                        )
-                    })
-                    .collect();
+                let specs = self.intern_specs(&m.specs);
                 self.models[i as usize].specs = specs;
             }
             Payload::MachineListed(m) => {

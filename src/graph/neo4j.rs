@@ -60,7 +60,9 @@ pub enum GraphError {
     Build(#[from] query_dsl::BuildError),
 }
 
-/// The catalog graph on a Bolt server; see the [module docs](self).
+/// The catalog graph on a Bolt server, through neo4rs: every statement is built with
+/// `query-dsl` from the schema crate's typed labels, and writes are idempotent (MERGE
+/// on ids), so replaying events changes nothing.
 pub struct Neo4jGraph {
     graph: Graph,
     uri: String,
@@ -626,6 +628,24 @@ impl Neo4jGraph {
         .where_(Self::filter(m, sel, except))
     }
 
+    /// Rows with an `id` column, as a map from id to a name read from the row.
+    async fn names_by_id(
+        &self,
+        s: &Statement,
+        name: impl Fn(&Row, &str) -> String,
+    ) -> Result<HashMap<String, String>, GraphError> {
+        Ok(self
+            .rows(s)
+            .await?
+            .into_iter()
+            .filter_map(|r| {
+                let id = r.get::<String>("id").ok()?;
+                let n = name(&r, &id);
+                Some((id, n))
+            })
+            .collect())
+    }
+
     async fn pairs(&self, s: &Statement) -> Result<Vec<(String, u64)>, GraphError> {
         Ok(self
             .rows(s)
@@ -778,44 +798,28 @@ impl Neo4jGraph {
             let name = text_name(r.get::<String>("names").ok(), &id, lang);
             cat_info.insert(id, (name, r.get::<String>("parent").ok()));
         }
-        let maker_rows = self
-            .rows(
+        let maker_names = self
+            .names_by_id(
                 &match_(&k)
                     .return_((
                         k.prop(Maker::ID).alias("id"),
                         k.prop(Maker::NAMES).alias("names"),
                     ))
                     .build()?,
+                |r, id| text_name(r.get::<String>("names").ok(), id, lang),
             )
             .await?;
-        let maker_names: HashMap<String, String> = maker_rows
-            .into_iter()
-            .filter_map(|r| {
-                let id = r.get::<String>("id").ok()?;
-                Some((
-                    id.clone(),
-                    text_name(r.get::<String>("names").ok(), &id, lang),
-                ))
-            })
-            .collect();
-        let model_rows = self
-            .rows(
+        let model_names = self
+            .names_by_id(
                 &match_(&mo)
                     .return_((
                         mo.prop(Model::ID).alias("id"),
                         mo.prop(Model::NAME).alias("name"),
                     ))
                     .build()?,
+                |r, id| r.get::<String>("name").unwrap_or_else(|_| id.to_owned()),
             )
             .await?;
-        let model_names: HashMap<String, String> = model_rows
-            .into_iter()
-            .filter_map(|r| {
-                let id = r.get::<String>("id").ok()?;
-                let name = r.get::<String>("name").unwrap_or_else(|_| id.clone());
-                Some((id, name))
-            })
-            .collect();
 
         let to_counts = |pairs: Vec<(String, u64)>,
                          names: &dyn Fn(&str) -> (String, Option<String>)| {
