@@ -308,7 +308,9 @@ impl EmbeddedGraph {
     }
 
     /// Live machines of `base` per model.
-    fn per_model(&self, base: &RoaringBitmap) -> Vec<u64> {
+    /// Live machines of `base` per model; models for which `needed` is false may be
+    /// left at 0 (their counts would be thrown away).
+    fn per_model(&self, base: &RoaringBitmap, needed: impl Fn(usize) -> bool) -> Vec<u64> {
         if base.len() < COUNT_BY_SCAN_BELOW {
             let mut counts = vec![0u64; self.models.len()];
             for key in base {
@@ -318,7 +320,14 @@ impl EmbeddedGraph {
         } else {
             self.by_model
                 .iter()
-                .map(|m| m.intersection_len(base))
+                .enumerate()
+                .map(|(m, machines)| {
+                    if needed(m) {
+                        machines.intersection_len(base)
+                    } else {
+                        0
+                    }
+                })
                 .collect()
         }
     }
@@ -368,9 +377,25 @@ impl EmbeddedGraph {
 
         // Everything below works per model: a handful of bitmap intersections (or one
         // pass over a small hit set), then arithmetic over the models.
-        let counts = self.per_model(filtered);
+        // A model's count is used by a group only if the model passes every other
+        // group's selection; spare the intersections of the others.
+        let spec_groups: Vec<Group> = req
+            .spec_facets
+            .iter()
+            .map(|spec| {
+                sel.specs
+                    .iter()
+                    .position(|(s, _)| s == spec)
+                    .map_or(Group::None, Group::Spec)
+            })
+            .collect();
+        let counts = self.per_model(filtered, |m| {
+            filters.passes(m, Group::Maker)
+                || filters.passes(m, Group::Model)
+                || spec_groups.iter().any(|g| filters.passes(m, *g))
+        });
         let uncategorised = match &in_category {
-            Some(_) => self.per_model(&base),
+            Some(_) => self.per_model(&base, |m| filters.passes(m, Group::None)),
             None => counts.clone(),
         };
 
