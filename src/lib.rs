@@ -4,4 +4,5 @@
 #![warn(missing_docs)]
 
 pub mod graph;
+pub mod projections;
 pub mod search;

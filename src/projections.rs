@@ -1,0 +1,77 @@
+//! The service's read models as indexer projections (see `stockyard_indexer`).
+
+use crate::graph::{EmbeddedGraph, SnapshotError};
+use crate::search::currency::Rates;
+use std::path::{Path, PathBuf};
+use stockyard_indexer::{DeadLetter, Projection, ProjectionError};
+use stockyard_schema::Event;
+
+/// The embedded catalog graph, committed as a snapshot that carries its checkpoint.
+pub struct GraphProjection {
+    graph: EmbeddedGraph,
+    snapshot: PathBuf,
+    checkpoint: u64,
+}
+
+impl GraphProjection {
+    /// Loads the snapshot in `dir` (or starts empty when there is none).
+    pub fn open(dir: &Path) -> Result<GraphProjection, SnapshotError> {
+        std::fs::create_dir_all(dir)?;
+        let snapshot = dir.join("graph.snapshot");
+        let (graph, checkpoint) = if snapshot.exists() {
+            let (graph, checkpoint) = EmbeddedGraph::load(&snapshot)?;
+            let checkpoint = checkpoint
+                .as_deref()
+                .map(|c| {
+                    c.parse()
+                        .map_err(|_| SnapshotError::Format(format!("checkpoint {c:?}")))
+                })
+                .transpose()?
+                .unwrap_or(0);
+            (graph, checkpoint)
+        } else {
+            (EmbeddedGraph::new(), 0)
+        };
+        Ok(GraphProjection {
+            graph,
+            snapshot,
+            checkpoint,
+        })
+    }
+
+    /// The graph, for queries.
+    pub fn graph(&self) -> &EmbeddedGraph {
+        &self.graph
+    }
+}
+
+impl Projection for GraphProjection {
+    fn name(&self) -> &str {
+        "graph"
+    }
+
+    fn checkpoint(&self) -> Result<u64, ProjectionError> {
+        Ok(self.checkpoint)
+    }
+
+    /// The embedded graph takes every valid event (references to entities not seen
+    /// yet resolve when they arrive), so it never returns dead letters.
+    fn apply(&mut self, batch: &[(u64, Event)]) -> Result<Vec<DeadLetter>, ProjectionError> {
+        let Some((last, _)) = batch.last() else {
+            return Ok(Vec::new());
+        };
+        // Apply to a copy: if the snapshot cannot be written, the graph in memory must
+        // not run ahead of its checkpoint.
+        let mut next = self.graph.clone();
+        next.apply(batch.iter().map(|(_, e)| e), &Rates);
+        let checkpoint = last + 1;
+        next.save(&self.snapshot, Some(&checkpoint.to_string()))
+            .map_err(|e| ProjectionError {
+                projection: "graph".into(),
+                reason: e.to_string(),
+            })?;
+        self.graph = next;
+        self.checkpoint = checkpoint;
+        Ok(Vec::new())
+    }
+}
