@@ -870,6 +870,17 @@ impl Neo4jGraph {
     }
 }
 
+/// A row with `id` and `n` columns as a facet count, named by `name`.
+fn count_row(r: &Row, name: impl FnOnce(&Row, &str) -> Option<String>) -> Option<FacetCount> {
+    let id = r.get::<String>("id").ok()?;
+    Some(FacetCount {
+        name: name(r, &id)?,
+        count: r.get::<i64>("n").ok()? as u64,
+        parent: None,
+        id,
+    })
+}
+
 fn text_name(json: Option<String>, id: &str, lang: Lang) -> String {
     json.and_then(|j| serde_json::from_str::<Text>(&j).ok())
         .map_or_else(|| id.to_owned(), |t| t.best(lang).to_owned())
@@ -963,14 +974,10 @@ impl Neo4jGraph {
             )
             .await?;
         let mut out: Vec<FacetCount> = rows
-            .into_iter()
+            .iter()
             .filter_map(|r| {
-                let id = r.get::<String>("id").ok()?;
-                Some(FacetCount {
-                    name: text_name(r.get::<String>("names").ok(), &id, lang),
-                    count: r.get::<i64>("n").ok()? as u64,
-                    parent: None,
-                    id,
+                count_row(r, |r, id| {
+                    Some(text_name(r.get::<String>("names").ok(), id, lang))
                 })
             })
             .collect();
@@ -1016,15 +1023,8 @@ impl Neo4jGraph {
             )
             .await?;
         let mut out: Vec<FacetCount> = rows
-            .into_iter()
-            .filter_map(|r| {
-                Some(FacetCount {
-                    id: r.get::<String>("id").ok()?,
-                    name: r.get::<String>("name").ok()?,
-                    parent: None,
-                    count: r.get::<i64>("n").ok()? as u64,
-                })
-            })
+            .iter()
+            .filter_map(|r| count_row(r, |r, _| r.get::<String>("name").ok()))
             .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Some(out))
