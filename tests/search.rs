@@ -25,29 +25,18 @@ fn text(pairs: &[(&str, &str)]) -> Text {
 
 fn maker(id: &str, names: &[(&str, &str)]) -> Maker {
     Maker {
-        id: id.parse_id(),
+        id: parse(id),
         names: text(names),
     }
 }
 
-trait ParseId {
-    fn parse_id<T: From<IdOf>>(&self) -> T;
+/// Parses an id in test data (ids implement `FromStr`).
+fn parse<T: std::str::FromStr>(s: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    s.parse().unwrap()
 }
-struct IdOf(String);
-impl ParseId for str {
-    fn parse_id<T: From<IdOf>>(&self) -> T {
-        T::from(IdOf(self.to_owned()))
-    }
-}
-macro_rules! id_from {
-    ($($t:ty),*) => {$(impl From<IdOf> for $t { fn from(i: IdOf) -> $t { <$t>::new(i.0).unwrap() } })*};
-}
-id_from!(
-    stockyard_schema::MakerId,
-    stockyard_schema::ModelId,
-    stockyard_schema::CategoryId,
-    stockyard_schema::MachineId
-);
 
 /// The catalog: makers, categories, models, and listings by id.
 struct Catalog {
@@ -76,7 +65,7 @@ fn catalog() -> Catalog {
     ];
     let categories = vec![
         Category {
-            id: "excavators".parse_id(),
+            id: parse("excavators"),
             parent_id: None,
             names: text(&[
                 ("en", "Excavators"),
@@ -86,20 +75,20 @@ fn catalog() -> Catalog {
             ]),
         },
         Category {
-            id: "loaders".parse_id(),
+            id: parse("loaders"),
             parent_id: None,
             names: text(&[("en", "Wheel loaders"), ("ja", "ホイールローダー")]),
         },
         Category {
-            id: "rollers".parse_id(),
+            id: parse("rollers"),
             parent_id: None,
             names: text(&[("en", "Rollers")]),
         },
     ];
     let model = |id: &str, maker: &str, category: &str, name: &str| Model {
-        id: id.parse_id(),
-        maker_id: maker.parse_id(),
-        category_id: category.parse_id(),
+        id: parse(id),
+        maker_id: parse(maker),
+        category_id: parse(category),
         name: name.to_owned(),
         specs: vec![],
     };
@@ -114,8 +103,8 @@ fn catalog() -> Catalog {
     let machine =
         |id: &str, model: &str, title: Text, year: Option<i64>, price: Option<(f64, &str)>| {
             Machine {
-                id: id.parse_id(),
-                model_id: model.parse_id(),
+                id: parse(id),
+                model_id: parse(model),
                 category_id: None,
                 title,
                 description: None,

@@ -362,6 +362,15 @@ impl<T> Patch<T> {
         matches!(self, Patch::Keep)
     }
 
+    /// The same change of a converted value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Patch::Keep => Patch::Keep,
+            Patch::Clear => Patch::Clear,
+            Patch::Set(v) => Patch::Set(f(v)),
+        }
+    }
+
     /// Applies the change to a current value.
     pub fn apply_to(self, current: &mut Option<T>) {
         match self {

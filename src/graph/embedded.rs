@@ -2,7 +2,7 @@
 
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
-use stockyard_schema::domain::{Category, Machine, SpecCategory, SpecValue};
+use stockyard_schema::domain::{Category, Machine, Patch, SpecCategory, SpecValue};
 use stockyard_schema::{Event, Payload, Text};
 
 /// Strings to dense ids and back, for one kind of entity.
@@ -315,11 +315,9 @@ impl EmbeddedGraph {
                 self.unindex(key);
                 let model = c.model_id.as_ref().map(|m| self.intern_model(m.as_str()));
                 let category = match &c.category_id {
-                    stockyard_schema::domain::Patch::Keep => None,
-                    stockyard_schema::domain::Patch::Clear => Some(None),
-                    stockyard_schema::domain::Patch::Set(id) => {
-                        Some(Some(self.intern_category(id.as_str())))
-                    }
+                    Patch::Keep => None,
+                    Patch::Clear => Some(None),
+                    Patch::Set(id) => Some(Some(self.intern_category(id.as_str()))),
                 };
                 let m = &mut self.machines[key as usize];
                 if let Some(model) = model {
@@ -328,13 +326,13 @@ impl EmbeddedGraph {
                 if let Some(category) = category {
                     m.category = category;
                 }
-                c.year.clone().map_into(&mut m.year, |y| y.get());
-                c.hours.clone().map_into(&mut m.hours, |h| h.get());
-                c.price
-                    .clone()
-                    .map_into(&mut m.price_usd, |p| rates.to_usd(&p).unwrap_or(f64::NAN));
-                if m.price_usd.is_some_and(f64::is_nan) {
-                    m.price_usd = None;
+                c.year.clone().map(|y| y.get()).apply_to(&mut m.year);
+                c.hours.clone().map(|h| h.get()).apply_to(&mut m.hours);
+                match &c.price {
+                    Patch::Keep => {}
+                    Patch::Clear => m.price_usd = None,
+                    // A price in a currency without a rate has no place in US dollars.
+                    Patch::Set(p) => m.price_usd = rates.to_usd(p),
                 }
                 self.index_machine(key);
             }
@@ -364,20 +362,5 @@ impl EmbeddedGraph {
             cur = self.categories[c as usize].parent;
         }
         false
-    }
-}
-
-/// Applies a [`Patch`](stockyard_schema::domain::Patch) through a conversion.
-trait MapInto<T> {
-    fn map_into<U>(self, current: &mut Option<U>, f: impl FnOnce(T) -> U);
-}
-
-impl<T> MapInto<T> for stockyard_schema::domain::Patch<T> {
-    fn map_into<U>(self, current: &mut Option<U>, f: impl FnOnce(T) -> U) {
-        match self {
-            stockyard_schema::domain::Patch::Keep => {}
-            stockyard_schema::domain::Patch::Clear => *current = None,
-            stockyard_schema::domain::Patch::Set(v) => *current = Some(f(v)),
-        }
     }
 }

@@ -366,8 +366,8 @@ impl Neo4jGraph {
                     Patch::Clear => Some(opt_int(None)),
                     Patch::Set(v) => Some(opt_int(Some(*v))),
                 };
-                let year = c.year.clone().map_patch(|y| i64::from(y.get()));
-                let hours = c.hours.clone().map_patch(|h| i64::from(h.get()));
+                let year = c.year.clone().map(|y| i64::from(y.get()));
+                let hours = c.hours.clone().map(|h| i64::from(h.get()));
                 if let Some(e) = int_patch(&year) {
                     sets.push(mc.set(Machine::YEAR, e));
                 }
@@ -884,21 +884,6 @@ fn count_row(r: &Row, name: impl FnOnce(&Row, &str) -> Option<String>) -> Option
 fn text_name(json: Option<String>, id: &str, lang: Lang) -> String {
     json.and_then(|j| serde_json::from_str::<Text>(&j).ok())
         .map_or_else(|| id.to_owned(), |t| t.best(lang).to_owned())
-}
-
-/// Converts a patch's value.
-trait MapPatch<T> {
-    fn map_patch<U>(self, f: impl FnOnce(T) -> U) -> Patch<U>;
-}
-
-impl<T> MapPatch<T> for Patch<T> {
-    fn map_patch<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
-        match self {
-            Patch::Keep => Patch::Keep,
-            Patch::Clear => Patch::Clear,
-            Patch::Set(v) => Patch::Set(f(v)),
-        }
-    }
 }
 
 impl Neo4jGraph {
