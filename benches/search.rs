@@ -73,7 +73,7 @@ fn build(index: &TextIndex, n: usize) -> f64 {
                     .upsert(&Listing {
                         key,
                         machine: &machine,
-                        model,
+                        maker_id: Some(&model.maker_id),
                         categories: &chain,
                         listed_at: event.at.unix_seconds(),
                     })

@@ -3,6 +3,8 @@
 
 #![warn(missing_docs)]
 
+pub mod engine;
+mod fsutil;
 pub mod graph;
 pub mod projections;
 pub mod search;

@@ -206,7 +206,7 @@ fn build_index(c: &Catalog, index: &TextIndex) {
         w.upsert(&Listing {
             key: i as u64 + 1,
             machine: m,
-            model,
+            maker_id: Some(&model.maker_id),
             categories: &[&model.category_id],
             listed_at: 1_767_225_600 + i as i64 * 60,
         })
@@ -444,7 +444,7 @@ fn removed_and_replaced_listings() {
     w.upsert(&Listing {
         key: 2,
         machine: &m2,
-        model: &c.models[0],
+        maker_id: Some(&c.models[0].maker_id),
         categories: &[&c.categories[0].id],
         listed_at: 0,
     })

@@ -9,10 +9,14 @@
 
 #![warn(missing_docs)]
 
+pub mod dead_letters;
 pub mod log;
 pub mod projection;
 pub mod runner;
+pub mod shared;
 
+pub use dead_letters::DeadLetters;
 pub use log::{Appended, Durability, EventLog, LogError, OpenReport};
 pub use projection::{DeadLetter, Projection, ProjectionError};
 pub use runner::{Indexer, ProjectionStatus, RunError, Status};
+pub use shared::SharedLog;

@@ -4,7 +4,7 @@ use stockyard_schema::Event;
 
 /// An event a projection could not apply, kept with the reason so that it can be
 /// inspected and retried; the events after it are applied regardless.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeadLetter {
     /// Which projection refused it.
     pub projection: String,

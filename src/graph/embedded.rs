@@ -2,7 +2,7 @@
 
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
-use stockyard_schema::domain::{Category, Machine, Patch, SpecCategory, SpecValue};
+use stockyard_schema::domain::{Category, Machine, Patch, SpecCategory, SpecKind, SpecValue};
 use stockyard_schema::{Event, Payload, Text};
 
 /// Strings to dense ids and back, for one kind of entity.
@@ -108,6 +108,15 @@ impl EmbeddedGraph {
     /// stores, so that hit sets need no translation.
     pub fn machine_key(&mut self, machine_id: &str) -> u32 {
         self.machine_ids.intern(machine_id)
+    }
+
+    /// The kind of every spec category defined so far (to validate new events).
+    pub fn spec_kinds(&self) -> Vec<(stockyard_schema::SpecCategoryId, SpecKind)> {
+        self.specs
+            .iter()
+            .flatten()
+            .map(|s| (s.id.clone(), s.kind))
+            .collect()
     }
 
     /// Live machines.

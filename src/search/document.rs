@@ -4,7 +4,7 @@ use super::currency::Rates;
 use super::fields::{Fields, Group};
 use super::language::{LangSet, LanguageDetector};
 use stockyard_schema::domain::{Category, Machine, Maker, Model};
-use stockyard_schema::{CategoryId, Text};
+use stockyard_schema::{CategoryId, MakerId, Text};
 use tantivy::TantivyDocument;
 
 /// A live listing, with the catalog ids it belongs to.
@@ -15,11 +15,22 @@ pub struct Listing<'a> {
     pub key: u64,
     /// The listing itself.
     pub machine: &'a Machine,
-    /// Its model (for the model, maker and default category ids).
-    pub model: &'a Model,
-    /// The machine's category first, then its ancestors up to the root.
+    /// Its model's maker; `None` while the model is not registered yet: the listing
+    /// is searchable by its own text and its model id until then.
+    pub maker_id: Option<&'a MakerId>,
+    /// The machine's category first (its own, else its model's), then its ancestors
+    /// up to the root.
     pub categories: &'a [&'a CategoryId],
     /// When it was listed, in seconds since the Unix epoch.
+    pub listed_at: i64,
+}
+
+/// What the index keeps of a listing: enough to show it and to index it again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StoredListing {
+    /// The listing as last indexed.
+    pub machine: Machine,
+    /// When it was first listed, in seconds since the Unix epoch.
     pub listed_at: i64,
 }
 
@@ -114,11 +125,9 @@ impl Listing<'_> {
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.machine_id, m.id.as_str());
         doc.add_u64(fields.key, self.key);
-        doc.add_text(fields.model_id, self.model.id.as_str());
-        doc.add_text(fields.maker_id, self.model.maker_id.as_str());
-        if self.categories.is_empty() {
-            let own = m.category_id.as_ref().unwrap_or(&self.model.category_id);
-            doc.add_text(fields.category_id, own.as_str());
+        doc.add_text(fields.model_id, m.model_id.as_str());
+        if let Some(maker) = self.maker_id {
+            doc.add_text(fields.maker_id, maker.as_str());
         }
         for c in self.categories {
             doc.add_text(fields.category_id, c.as_str());
@@ -133,9 +142,13 @@ impl Listing<'_> {
             doc.add_f64(fields.price_usd, usd);
         }
         doc.add_i64(fields.listed_at, self.listed_at);
+        let stored = StoredListing {
+            machine: m.clone(),
+            listed_at: self.listed_at,
+        };
         doc.add_text(
-            fields.title,
-            serde_json::to_string(&m.title).expect("text serializes"),
+            fields.source,
+            serde_json::to_string(&stored).expect("a listing serializes"),
         );
         let mut langs = add_text(&mut doc, fields, Some(detector), &m.title);
         if let Some(d) = &m.description {

@@ -100,8 +100,9 @@ pub struct Fields {
     pub listed_at: Field,
     /// Bit set of the languages the listing is written in ([`super::LangSet`]).
     pub langs: Field,
-    /// The title as JSON multilingual text, stored for display.
-    pub title: Field,
+    /// The listing as it was indexed ([`super::StoredListing`] as JSON): shown with
+    /// hits, and the source a listing is rebuilt from when its catalog changes.
+    pub source: Field,
     /// Text fields by language group, in [`Group::ALL`] order.
     pub text: [Field; 7],
     /// Character n-grams of all text.
@@ -142,7 +143,7 @@ impl Fields {
             price_usd: b.add_f64_field("price_usd", NumericOptions::default().set_fast()),
             listed_at: b.add_i64_field("listed_at", NumericOptions::default().set_fast()),
             langs: b.add_u64_field("langs", fast_u64()),
-            title: b.add_text_field("title", STORED),
+            source: b.add_text_field("source", STORED),
             text: Group::ALL.map(|g| b.add_text_field(g.field_name(), positions(g.tokenizer()))),
             ngram: b.add_text_field("text__ngram", freqs(tokenizer::NGRAM)),
             code: b.add_text_field("code", freqs(tokenizer::CODE)),

@@ -3,13 +3,13 @@
 use super::analysis;
 use super::collect::RankCollector;
 use super::currency::Rates;
-use super::document::{CatalogEntry, Listing};
+use super::document::{CatalogEntry, Listing, StoredListing};
 use super::fields::{Fields, Group};
 use super::language::{LangSet, LanguageDetector};
 use super::query::{classes, listing_query, Expansions, RequestError, SearchRequest, Sort, Tuning};
 use std::path::Path;
 use std::sync::Arc;
-use stockyard_schema::{Lang, MachineId, Text};
+use stockyard_schema::{Lang, MachineId};
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{AllQuery, BooleanQuery, Query, TermQuery};
@@ -29,6 +29,9 @@ pub enum SearchError {
     /// The index directory could not be created.
     #[error("cannot create {0}: {1}")]
     Io(String, std::io::Error),
+    /// A stored listing could not be read back (written by another version).
+    #[error("stored listing: {0}")]
+    Stored(String),
     /// tantivy failed (I/O, corruption…).
     #[error("text index: {0}")]
     Index(#[from] tantivy::TantivyError),
@@ -37,14 +40,25 @@ pub enum SearchError {
 /// One hit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    /// The machine.
+    /// The machine's id.
     pub machine_id: String,
     /// The caller's numeric id of the machine.
     pub key: u64,
     /// Final score (after the language boost).
     pub score: f32,
-    /// The listing's title in all its languages.
-    pub title: Text,
+    /// The listing as indexed.
+    pub listing: StoredListing,
+}
+
+/// Which stored listings to read back ([`ListingWriter::stored`]).
+#[derive(Debug, Clone, Copy)]
+pub enum StoredBy<'a> {
+    /// One machine.
+    Machine(&'a str),
+    /// Every listing of a model.
+    Model(&'a str),
+    /// Every listing in a category or below it.
+    Category(&'a str),
 }
 
 /// The answer to a search.
@@ -273,16 +287,11 @@ impl TextIndex {
                 .and_then(|v| v.as_str())
                 .unwrap_or_default()
                 .to_owned();
-            let title = doc
-                .get_first(self.fields.title)
-                .and_then(|v| v.as_str())
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or_else(|| Text::Unknown(machine_id.clone()));
             hits.push(Hit {
                 machine_id,
                 key: r.key,
                 score: r.score,
-                title,
+                listing: stored_listing(&self.fields, &doc)?,
             });
         }
         Ok(SearchResults {
@@ -292,6 +301,15 @@ impl TextIndex {
             keys: req.collect_keys.then_some(collected.keys),
         })
     }
+}
+
+/// The stored source of a listing document.
+fn stored_listing(fields: &Fields, doc: &TantivyDocument) -> Result<StoredListing, SearchError> {
+    let source = doc
+        .get_first(fields.source)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    serde_json::from_str(source).map_err(|e| SearchError::Stored(e.to_string()))
 }
 
 /// Adds, replaces and removes listings and catalog entities; changes become visible at
@@ -327,6 +345,33 @@ impl ListingWriter {
             .delete_term(Term::from_field_text(self.fields.entity, &entry.entity()));
         self.catalog.add_document(entry.document(&self.fields))?;
         Ok(())
+    }
+
+    /// Drops everything written since the last commit.
+    pub fn rollback(&mut self) -> Result<(), SearchError> {
+        self.catalog.rollback()?;
+        self.listings.rollback()?;
+        Ok(())
+    }
+
+    /// Listings as of the last commit (changes since are not visible here).
+    pub fn stored(&self, by: StoredBy<'_>) -> Result<Vec<StoredListing>, SearchError> {
+        let (field, value) = match by {
+            StoredBy::Machine(id) => (self.fields.machine_id, id),
+            StoredBy::Model(id) => (self.fields.model_id, id),
+            StoredBy::Category(id) => (self.fields.category_id, id),
+        };
+        let searcher = self.listing_reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        );
+        let mut out = Vec::new();
+        for address in searcher.search(&query, &DocSetCollector)? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            out.push(stored_listing(&self.fields, &doc)?);
+        }
+        Ok(out)
     }
 
     /// Makes everything written so far durable and searchable, with an optional

@@ -26,7 +26,7 @@ mod index;
 pub mod language;
 pub mod query;
 
-pub use document::{CatalogEntry, Listing};
-pub use index::{Hit, ListingWriter, SearchError, SearchResults, TextIndex};
+pub use document::{CatalogEntry, Listing, StoredListing};
+pub use index::{Hit, ListingWriter, SearchError, SearchResults, StoredBy, TextIndex};
 pub use language::{LangSet, LanguageDetector};
 pub use query::{Order, RequestError, SearchRequest, Sort, Tuning};

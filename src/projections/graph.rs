@@ -1,14 +1,34 @@
-//! The service's read models as indexer projections (see `stockyard_indexer`).
+//! The embedded graph as a projection, committed as a snapshot that carries its
+//! checkpoint.
 
 use crate::graph::{EmbeddedGraph, SnapshotError};
 use crate::search::currency::Rates;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 use stockyard_indexer::{DeadLetter, Projection, ProjectionError};
 use stockyard_schema::Event;
 
+/// The graph as of the last commit, for readers on other threads: each commit
+/// publishes a new immutable graph, so a reader holds one consistent version for as
+/// long as it needs it and never waits for the indexer.
+#[derive(Clone, Default)]
+pub struct GraphHandle(Arc<RwLock<Arc<EmbeddedGraph>>>);
+
+impl GraphHandle {
+    /// The current graph.
+    pub fn get(&self) -> Arc<EmbeddedGraph> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, graph: Arc<EmbeddedGraph>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = graph;
+    }
+}
+
 /// The embedded catalog graph, committed as a snapshot that carries its checkpoint.
 pub struct GraphProjection {
-    graph: EmbeddedGraph,
+    graph: Arc<EmbeddedGraph>,
+    handle: GraphHandle,
     snapshot: PathBuf,
     checkpoint: u64,
 }
@@ -32,8 +52,12 @@ impl GraphProjection {
         } else {
             (EmbeddedGraph::new(), 0)
         };
+        let graph = Arc::new(graph);
+        let handle = GraphHandle::default();
+        handle.set(graph.clone());
         Ok(GraphProjection {
             graph,
+            handle,
             snapshot,
             checkpoint,
         })
@@ -42,6 +66,11 @@ impl GraphProjection {
     /// The graph, for queries.
     pub fn graph(&self) -> &EmbeddedGraph {
         &self.graph
+    }
+
+    /// A handle that follows the graph's commits, for readers on other threads.
+    pub fn handle(&self) -> GraphHandle {
+        self.handle.clone()
     }
 }
 
@@ -62,7 +91,7 @@ impl Projection for GraphProjection {
         };
         // Apply to a copy: if the snapshot cannot be written, the graph in memory must
         // not run ahead of its checkpoint.
-        let mut next = self.graph.clone();
+        let mut next = (*self.graph).clone();
         next.apply(batch.iter().map(|(_, e)| e), &Rates);
         let checkpoint = last + 1;
         next.save(&self.snapshot, Some(&checkpoint.to_string()))
@@ -70,7 +99,8 @@ impl Projection for GraphProjection {
                 projection: "graph".into(),
                 reason: e.to_string(),
             })?;
-        self.graph = next;
+        self.graph = Arc::new(next);
+        self.handle.set(self.graph.clone());
         self.checkpoint = checkpoint;
         Ok(Vec::new())
     }

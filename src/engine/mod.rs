@@ -1,0 +1,495 @@
+//! The running catalog: the event log, the generation of projections that serves
+//! reads, the background indexer that keeps it current, and rebuilds.
+//!
+//! Writes go to the log first (durable, deduplicated by event id); a worker thread
+//! applies them to the current generation in batches: as soon as events wait, it
+//! gives them up to [`Settings::max_delay`] to gather (or a full batch), then commits,
+//! so a new listing is searchable within about that delay. A rebuild replays the log
+//! into a new generation while the current one keeps serving, then switches over
+//! atomically (the `CURRENT` file names the generation in use) and deletes the old
+//! one. A generation written by another projection version is rebuilt at start.
+
+mod generation;
+mod ingest;
+
+pub use generation::{projection_version, Generation, GenerationError};
+pub use ingest::{Format, IngestError, Ingested, LineError};
+
+use crate::fsutil::write_atomic;
+use crate::search::LanguageDetector;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use stockyard_indexer::{DeadLetter, Durability, EventLog, LogError, SharedLog, Status};
+use stockyard_schema::Decoder;
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the log and the generations live.
+    pub data_dir: PathBuf,
+    /// When appended events reach the disk.
+    pub durability: Durability,
+    /// Most events per commit while serving.
+    pub batch: u64,
+    /// Most events per commit while rebuilding (bigger: fewer commits).
+    pub rebuild_batch: u64,
+    /// How long waiting events may gather before they are committed.
+    pub max_delay: Duration,
+    /// Most events the indexer may be behind before ingest is refused (backpressure).
+    pub max_lag: u64,
+}
+
+impl Settings {
+    /// Defaults for a data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Settings {
+        Settings {
+            data_dir: data_dir.into(),
+            durability: Durability::EveryAppend,
+            batch: 10_000,
+            rebuild_batch: 50_000,
+            max_delay: Duration::from_millis(200),
+            max_lag: 1_000_000,
+        }
+    }
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The event log failed.
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// A generation failed.
+    #[error(transparent)]
+    Generation(#[from] GenerationError),
+    /// The data directory could not be used.
+    #[error("data directory {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    /// A rebuild is running already.
+    #[error("a rebuild is already running")]
+    RebuildRunning,
+}
+
+/// How far a rebuild is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildProgress {
+    /// The generation being built.
+    pub generation: u64,
+    /// Events applied to it (by its slowest projection).
+    pub applied: u64,
+    /// Events in the log.
+    pub head: u64,
+}
+
+/// Signals between ingest, the worker and waiters.
+#[derive(Default)]
+struct Signals {
+    /// Set by ingest, cleared by the worker.
+    pending: Mutex<bool>,
+    wake: Condvar,
+    /// Notified after every commit.
+    progress: Condvar,
+    progress_lock: Mutex<()>,
+}
+
+/// The running catalog; see the [module docs](self).
+pub struct Engine {
+    settings: Settings,
+    log: SharedLog,
+    detector: Arc<LanguageDetector>,
+    /// Validates ingested events, knowing the spec categories seen so far.
+    decoder: Mutex<Decoder>,
+    current: RwLock<Arc<Generation>>,
+    status: Mutex<Status>,
+    rebuild: Mutex<Option<RebuildProgress>>,
+    signals: Signals,
+    stop: AtomicBool,
+    worker: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Whether the current generation has caught up with the log once since start.
+    caught_up: AtomicBool,
+}
+
+const CURRENT: &str = "CURRENT";
+
+impl Engine {
+    /// Opens the data directory (creating it), starts the background indexer and, when
+    /// the generation on disk was written by another projection version, a rebuild.
+    pub fn open(
+        settings: Settings,
+        detector: Arc<LanguageDetector>,
+    ) -> Result<Arc<Engine>, EngineError> {
+        let dir = settings.data_dir.clone();
+        std::fs::create_dir_all(&dir).map_err(|e| EngineError::Io(dir.clone(), e))?;
+        let (log, report) = EventLog::open(&dir.join("events.log"), settings.durability)?;
+        if report.truncated_bytes > 0 {
+            eprintln!(
+                "event log: cut {} bytes of an interrupted write at its end",
+                report.truncated_bytes
+            );
+        }
+        let log = SharedLog::from(log);
+        let number = match std::fs::read_to_string(dir.join(CURRENT)) {
+            Ok(s) => s.trim().parse().unwrap_or(1),
+            Err(_) => 1,
+        };
+        let open = |n| Generation::open(&dir, n, log.clone(), detector.clone(), settings.batch);
+        let (generation, outdated) = match open(number) {
+            Ok(g) => (g, false),
+            Err(GenerationError::Version { .. }) => {
+                // Serve nothing stale that cannot be read: start the next generation
+                // and let it catch up (not ready until it has).
+                let next = number + 1;
+                (open(next)?, true)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        write_atomic(
+            &dir.join(CURRENT),
+            generation.number().to_string().as_bytes(),
+        )
+        .map_err(|e| EngineError::Io(dir.clone(), e))?;
+        let spec_kinds = generation.graph().get().spec_kinds();
+        let status = generation.indexer().status();
+        let engine = Arc::new(Engine {
+            settings,
+            log,
+            detector,
+            decoder: Mutex::new(Decoder::with_spec_kinds(spec_kinds)),
+            current: RwLock::new(Arc::new(generation)),
+            status: Mutex::new(status),
+            rebuild: Mutex::new(None),
+            signals: Signals::default(),
+            stop: AtomicBool::new(false),
+            worker: Mutex::new(None),
+            caught_up: AtomicBool::new(false),
+        });
+        if outdated {
+            engine.remove_other_generations();
+        }
+        let worker = {
+            let engine = engine.clone();
+            std::thread::Builder::new()
+                .name("stockyard-indexer".into())
+                .spawn(move || engine.run_worker())
+                .map_err(|e| EngineError::Io(dir.clone(), e))?
+        };
+        *engine.worker.lock().unwrap_or_else(|e| e.into_inner()) = Some(worker);
+        engine.wake();
+        Ok(engine)
+    }
+
+    /// The settings it runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The generation serving reads now.
+    pub fn current(&self) -> Arc<Generation> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The language detector the text index uses.
+    pub fn detector(&self) -> &Arc<LanguageDetector> {
+        &self.detector
+    }
+
+    /// The indexer's state as of its last commit (never waits for a running batch).
+    pub fn status(&self) -> Status {
+        let mut s = self
+            .status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        s.head = self.log.head();
+        for p in &mut s.projections {
+            p.lag = s.head.saturating_sub(p.applied);
+        }
+        s
+    }
+
+    /// Whether the serving generation has caught up with the log since start.
+    pub fn is_ready(&self) -> bool {
+        self.caught_up.load(Ordering::Acquire)
+    }
+
+    /// The running rebuild, if any.
+    pub fn rebuild_progress(&self) -> Option<RebuildProgress> {
+        *self.rebuild.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Dead letters of the serving generation.
+    pub fn dead_letters(&self) -> Vec<DeadLetter> {
+        self.current().indexer().dead_letters().to_vec()
+    }
+
+    /// Hands the dead letters back to the log to be applied again; returns how many.
+    pub fn retry_dead_letters(&self) -> Result<usize, stockyard_indexer::RunError> {
+        let appended = self.current().indexer().retry_dead_letters()?;
+        self.wake();
+        Ok(appended
+            .first
+            .zip(appended.last)
+            .map_or(0, |(f, l)| (l - f + 1) as usize))
+    }
+
+    fn wake(&self) {
+        *self
+            .signals
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = true;
+        self.signals.wake.notify_all();
+    }
+
+    fn notify_progress(&self) {
+        let _guard = self.signals.progress_lock.lock();
+        self.signals.progress.notify_all();
+    }
+
+    /// Waits until every event before `position` is visible to searches, at most
+    /// `timeout`; returns whether it is.
+    pub fn wait_visible(&self, position: u64, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut guard = self
+            .signals
+            .progress_lock
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        loop {
+            if self.applied() >= position {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            guard = self
+                .signals
+                .progress
+                .wait_timeout(guard, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Events applied by every projection of the serving generation.
+    pub fn applied(&self) -> u64 {
+        let s = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        s.projections.iter().map(|p| p.applied).min().unwrap_or(0)
+    }
+
+    /// Events in the log.
+    pub fn head(&self) -> u64 {
+        self.log.head()
+    }
+
+    fn run_worker(&self) {
+        while !self.stop.load(Ordering::Acquire) {
+            let generation = self.current();
+            let lag = self.log.head().saturating_sub(self.applied());
+            if lag == 0 {
+                self.caught_up.store(true, Ordering::Release);
+                let mut pending = self
+                    .signals
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if !*pending {
+                    pending = self
+                        .signals
+                        .wake
+                        .wait_timeout(pending, Duration::from_secs(1))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+                *pending = false;
+                drop(pending);
+                if self.log.head() > self.applied() && self.caught_up.load(Ordering::Acquire) {
+                    // Let a burst gather into one commit.
+                    std::thread::sleep(self.settings.max_delay);
+                }
+                continue;
+            }
+            let mut indexer = generation.indexer();
+            let result = indexer.step();
+            let status = indexer.status();
+            drop(indexer);
+            if let Err(e) = &result {
+                eprintln!("indexer: {e}; retrying");
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            // A rebuild may have switched generations meanwhile: only the serving
+            // generation's status counts.
+            if Arc::ptr_eq(&generation, &self.current()) {
+                *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
+            }
+            self.notify_progress();
+        }
+    }
+
+    /// Replays the whole log into a new generation on a background thread, switching
+    /// over once it has caught up; returns the new generation's number.
+    pub fn rebuild(self: &Arc<Self>) -> Result<u64, EngineError> {
+        let number = {
+            let mut running = self.rebuild.lock().unwrap_or_else(|e| e.into_inner());
+            if running.is_some() {
+                return Err(EngineError::RebuildRunning);
+            }
+            let number = self.current().number() + 1;
+            *running = Some(RebuildProgress {
+                generation: number,
+                applied: 0,
+                head: self.log.head(),
+            });
+            number
+        };
+        let engine = self.clone();
+        std::thread::Builder::new()
+            .name("stockyard-rebuild".into())
+            .spawn(move || {
+                if let Err(e) = engine.run_rebuild(number) {
+                    eprintln!("rebuild of generation {number} failed: {e}");
+                }
+                *engine.rebuild.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            })
+            .map_err(|e| EngineError::Io(self.settings.data_dir.clone(), e))?;
+        Ok(number)
+    }
+
+    /// Rebuilds on this thread (the CLI's `rebuild`): calls `progress` after each
+    /// commit; returns once the new generation serves.
+    pub fn rebuild_blocking(
+        &self,
+        progress: impl FnMut(RebuildProgress),
+    ) -> Result<u64, EngineError> {
+        let number = {
+            let mut running = self.rebuild.lock().unwrap_or_else(|e| e.into_inner());
+            if running.is_some() {
+                return Err(EngineError::RebuildRunning);
+            }
+            let number = self.current().number() + 1;
+            *running = Some(RebuildProgress {
+                generation: number,
+                applied: 0,
+                head: self.log.head(),
+            });
+            number
+        };
+        let result = self.rebuild_with(number, progress);
+        *self.rebuild.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        result.map(|()| number)
+    }
+
+    fn run_rebuild(&self, number: u64) -> Result<(), EngineError> {
+        self.rebuild_with(number, |_| {})
+    }
+
+    fn rebuild_with(
+        &self,
+        number: u64,
+        mut progress: impl FnMut(RebuildProgress),
+    ) -> Result<(), EngineError> {
+        let dir = Generation::dir_of(&self.settings.data_dir, number);
+        if dir.exists() {
+            // Left by a rebuild that did not finish: start it over.
+            std::fs::remove_dir_all(&dir).map_err(|e| EngineError::Io(dir.clone(), e))?;
+        }
+        let generation = Generation::open(
+            &self.settings.data_dir,
+            number,
+            self.log.clone(),
+            self.detector.clone(),
+            self.settings.rebuild_batch,
+        )?;
+        let step = |generation: &Generation| -> Result<Status, EngineError> {
+            let mut indexer = generation.indexer();
+            indexer
+                .step()
+                .map_err(|e| EngineError::Io(dir.clone(), std::io::Error::other(e)))?;
+            Ok(indexer.status())
+        };
+        loop {
+            let status = step(&generation)?;
+            let applied = status
+                .projections
+                .iter()
+                .map(|p| p.applied)
+                .min()
+                .unwrap_or(0);
+            let p = RebuildProgress {
+                generation: number,
+                applied,
+                head: status.head,
+            };
+            *self.rebuild.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
+            progress(p);
+            if status.head - applied < self.settings.batch {
+                break;
+            }
+        }
+        // Switch: hold the serving slot while the last few events are applied, so that
+        // readers go from the old generation straight to a caught-up new one.
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let status = loop {
+            let status = step(&generation)?;
+            if status.projections.iter().all(|p| p.lag == 0) {
+                break status;
+            }
+        };
+        write_atomic(
+            &self.settings.data_dir.join(CURRENT),
+            number.to_string().as_bytes(),
+        )
+        .map_err(|e| EngineError::Io(self.settings.data_dir.clone(), e))?;
+        generation.indexer().set_batch(self.settings.batch);
+        *current = Arc::new(generation);
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
+        drop(current);
+        self.caught_up.store(true, Ordering::Release);
+        self.notify_progress();
+        self.remove_other_generations();
+        Ok(())
+    }
+
+    /// Deletes every generation but the serving one (readers still holding an old one
+    /// keep their open files until they let go).
+    fn remove_other_generations(&self) {
+        let keep = Generation::dir_of(&self.settings.data_dir, self.current().number());
+        let Ok(entries) = std::fs::read_dir(&self.settings.data_dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let is_generation = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("gen-"));
+            if is_generation && path != keep {
+                if let Err(e) = std::fs::remove_dir_all(&path) {
+                    eprintln!("cannot remove old generation {}: {e}", path.display());
+                }
+            }
+        }
+    }
+
+    /// Stops the worker after its current batch (every commit is durable, so nothing
+    /// else needs flushing).
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::Release);
+        self.wake();
+        let worker = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(w) = worker {
+            let _ = w.join();
+        }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.settings.data_dir
+    }
+}
