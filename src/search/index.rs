@@ -176,6 +176,26 @@ impl TextIndex {
         Ok(self.listings.index.load_metas()?.payload)
     }
 
+    /// Every listing as of the last commit with its key, by key: what the index holds,
+    /// for comparing two indexes (rebuilds, crash tests).
+    pub fn documents(&self) -> Result<Vec<(u64, StoredListing)>, SearchError> {
+        let searcher = self.listings.reader.searcher();
+        let mut out = Vec::with_capacity(searcher.num_docs() as usize);
+        for segment in searcher.segment_readers() {
+            let keys = segment.fast_fields().u64("key")?;
+            let store = segment
+                .get_store_reader(64)
+                .map_err(tantivy::TantivyError::from)?;
+            for doc in segment.doc_ids_alive() {
+                let key = keys.first(doc).unwrap_or_default();
+                let stored: TantivyDocument = store.get(doc)?;
+                out.push((key, stored_listing(&self.fields, &stored)?));
+            }
+        }
+        out.sort_by_key(|(k, _)| *k);
+        Ok(out)
+    }
+
     /// Live listings in the index (as of the last commit).
     pub fn num_docs(&self) -> u64 {
         self.listings.reader.searcher().num_docs()
