@@ -1,18 +1,90 @@
 //! Command-line interface.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{BufRead, Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use stockyard::config::{Config, SourceConfig};
+use stockyard::engine::{Engine, Format, IngestError};
+use stockyard::search::LanguageDetector;
 
 /// Stockyard: search and faceted catalog for marketplaces of used machinery.
+///
+/// Settings come from defaults, then the TOML file given with --config, then the
+/// environment (STOCKYARD_LISTEN, STOCKYARD_DATA_DIR, STOCKYARD_API_KEYS as a
+/// comma-separated list, STOCKYARD_LOG_JSON), then the flags.
 #[derive(Debug, Parser)]
 #[command(name = "stockyard", version, about)]
 struct Cli {
+    /// A TOML configuration file (see README.md for every key).
+    #[arg(long, global = true, env = "STOCKYARD_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
+/// Settings shared by the commands that open the data directory.
+#[derive(Debug, Args)]
+struct DataArgs {
+    /// Where the event log and the indexes live [default: ./stockyard-data].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the HTTP service (search, browse, ingest, admin, search page at /).
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on [default: 127.0.0.1:7700].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Load the bundled demo catalog when the event log is empty.
+        #[arg(long)]
+        demo: bool,
+        /// Follow this NDJSON file as an event source (from where the last run stopped).
+        #[arg(long)]
+        source_file: Option<PathBuf>,
+        /// Log lines as JSON.
+        #[arg(long)]
+        log_json: bool,
+    },
+    /// Append the events of an NDJSON file to the log and index them.
+    ///
+    /// The file is taken in chunks of whole lines; a chunk with an invalid event is
+    /// refused whole (its errors listed) and the command stops there. Events already
+    /// in the log are skipped, so running it again is safe.
+    Ingest {
+        /// The NDJSON file (`-` for standard input).
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Hide the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Rebuild the indexes from event 0 into a new generation and switch to it.
+    Rebuild {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Hide the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Show a running service's indexer status (GET /events/status).
+    Status {
+        /// The service's address [default: the configured listen address].
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+        /// API key [default: the first configured key].
+        #[arg(long)]
+        api_key: Option<String>,
+    },
     /// Write a generated demo catalog as NDJSON events to stdout.
     ///
     /// The same seed and size always give the same bytes. The bundled demo file
@@ -30,18 +102,229 @@ enum Command {
 /// Parses the command line and runs the command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Generate { seed, listings } => {
-            let stdout = std::io::stdout().lock();
-            match stockyard_schema::demo::write_ndjson(seed, listings, stdout) {
-                Ok(_) => ExitCode::SUCCESS,
-                // A closed pipe (`| head`) is the reader's choice, not a failure.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("stockyard generate: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+    let result = match cli.command {
+        Command::Generate { seed, listings } => generate(seed, listings),
+        command => Config::load(cli.config.as_deref())
+            .map_err(|e| e.to_string())
+            .and_then(|config| run_with(config, command)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stockyard: {e}");
+            ExitCode::FAILURE
         }
     }
+}
+
+fn generate(seed: u64, listings: usize) -> Result<(), String> {
+    let stdout = std::io::stdout().lock();
+    match stockyard_schema::demo::write_ndjson(seed, listings, stdout) {
+        Ok(_) => Ok(()),
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn run_with(mut config: Config, command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve {
+            data,
+            listen,
+            demo,
+            source_file,
+            log_json,
+        } => {
+            if let Some(d) = data.data_dir {
+                config.data_dir = d;
+            }
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            if let Some(path) = source_file {
+                config.source = SourceConfig::File { path };
+            }
+            config.log_json |= log_json;
+            init_logging(config.log_json);
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            runtime
+                .block_on(stockyard::server::serve(
+                    config,
+                    demo,
+                    |r| {
+                        tracing::info!(addr = %r.addr, "listening");
+                        eprintln!("stockyard: serving on http://{} (search page at /)", r.addr);
+                    },
+                    stockyard::server::shutdown_signal(),
+                ))
+                .map_err(|e| e.to_string())
+        }
+        Command::Ingest { file, data, quiet } => {
+            if let Some(d) = data.data_dir {
+                config.data_dir = d;
+            }
+            ingest(&config, &file, quiet)
+        }
+        Command::Rebuild { data, quiet } => {
+            if let Some(d) = data.data_dir {
+                config.data_dir = d;
+            }
+            rebuild(&config, quiet)
+        }
+        Command::Status { addr, api_key } => {
+            let addr = addr.unwrap_or(config.listen);
+            let key = api_key.or_else(|| config.api_keys.first().cloned());
+            status(addr, key.as_deref())
+        }
+        Command::Generate { .. } => unreachable!("handled before the configuration is read"),
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn open(config: &Config) -> Result<Arc<Engine>, String> {
+    Engine::open(config.engine(), Arc::new(LanguageDetector::new())).map_err(|e| e.to_string())
+}
+
+fn bar(len: u64, quiet: bool, unit: &str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Lines per ingest chunk.
+const CHUNK_LINES: usize = 5_000;
+
+fn ingest(config: &Config, file: &PathBuf, quiet: bool) -> Result<(), String> {
+    let engine = open(config)?;
+    let reader: Box<dyn BufRead> = if file.as_os_str() == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let progress = bar(size, quiet, "bytes");
+    let mut chunk = String::new();
+    let mut lines = 0usize;
+    let mut first_line = 1usize;
+    let (mut accepted, mut duplicates) = (0usize, 0usize);
+    let mut flush = |chunk: &mut String, first_line: usize| -> Result<(), String> {
+        match engine.ingest(chunk, Format::Ndjson) {
+            Ok(done) => {
+                accepted += done.accepted;
+                duplicates += done.duplicates;
+            }
+            Err(IngestError::Empty) => {}
+            Err(IngestError::Rejected { count, errors }) => {
+                for e in errors {
+                    let at = first_line + e.line - 1;
+                    let field = e
+                        .field
+                        .map(|f| format!(" field `{f}`:"))
+                        .unwrap_or_default();
+                    eprintln!("line {at}:{field} {}", e.message);
+                }
+                return Err(format!("{count} invalid event(s) in the chunk from line {first_line}; nothing from there on was ingested"));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+        progress.inc(chunk.len() as u64);
+        chunk.clear();
+        Ok(())
+    };
+    for line in reader.lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        chunk.push_str(&line);
+        chunk.push('\n');
+        lines += 1;
+        if lines.is_multiple_of(CHUNK_LINES) {
+            flush(&mut chunk, first_line)?;
+            first_line = lines + 1;
+        }
+    }
+    if !chunk.is_empty() {
+        flush(&mut chunk, first_line)?;
+    }
+    progress.finish_and_clear();
+    let head = engine.head();
+    let indexing = bar(head, quiet, "events indexed");
+    while !engine.wait_visible(head, Duration::from_millis(200)) {
+        indexing.set_position(engine.applied());
+    }
+    indexing.finish_and_clear();
+    engine.shutdown();
+    println!("{accepted} events appended, {duplicates} already in the log; {head} events indexed");
+    Ok(())
+}
+
+fn rebuild(config: &Config, quiet: bool) -> Result<(), String> {
+    let engine = open(config)?;
+    let progress = bar(engine.head(), quiet, "events");
+    let generation = engine
+        .rebuild_blocking(|p| {
+            progress.set_length(p.head);
+            progress.set_position(p.applied);
+        })
+        .map_err(|e| e.to_string())?;
+    progress.finish_and_clear();
+    engine.shutdown();
+    println!(
+        "generation {generation} rebuilt from {} events and serving",
+        engine.head()
+    );
+    Ok(())
+}
+
+fn status(addr: SocketAddr, key: Option<&str>) -> Result<(), String> {
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+        .map_err(|e| format!("cannot reach {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    let auth = key
+        .map(|k| format!("Authorization: Bearer {k}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET /events/status HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(format!(
+            "{}: {body}",
+            head.lines().next().unwrap_or_default()
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?
+    );
+    Ok(())
 }

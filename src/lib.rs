@@ -3,8 +3,12 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
+pub mod config;
 pub mod engine;
 mod fsutil;
 pub mod graph;
 pub mod projections;
 pub mod search;
+pub mod server;
+pub mod sources;

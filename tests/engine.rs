@@ -109,7 +109,10 @@ fn a_request_with_one_bad_event_is_rejected_whole() {
         e.ingest("{\"id\":1}", Format::JsonArray),
         Err(IngestError::NotAnArray(_))
     ));
-    assert!(matches!(e.ingest("\n\n", Format::Ndjson), Err(IngestError::Empty)));
+    assert!(matches!(
+        e.ingest("\n\n", Format::Ndjson),
+        Err(IngestError::Empty)
+    ));
     e.shutdown();
 }
 
@@ -141,7 +144,10 @@ fn a_listing_before_its_model_becomes_complete_when_the_model_arrives() {
     let graph = e.current().graph().get();
     let makers = graph.makers(stockyard_schema::Lang::EN);
     assert_eq!(
-        makers.iter().map(|m| (m.id.as_str(), m.count)).collect::<Vec<_>>(),
+        makers
+            .iter()
+            .map(|m| (m.id.as_str(), m.count))
+            .collect::<Vec<_>>(),
         [("volvo", 1)]
     );
     // WHEN a parent category is defined above it THEN the listing is found by it too.

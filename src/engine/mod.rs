@@ -10,7 +10,7 @@
 //! one. A generation written by another projection version is rebuilt at start.
 
 mod generation;
-mod ingest;
+pub mod ingest;
 
 pub use generation::{projection_version, Generation, GenerationError};
 pub use ingest::{Format, IngestError, Ingested, LineError};
@@ -70,6 +70,9 @@ pub enum EngineError {
     /// A rebuild is running already.
     #[error("a rebuild is already running")]
     RebuildRunning,
+    /// Another process has the data directory open.
+    #[error("data directory {0} is in use by another stockyard process")]
+    Locked(PathBuf),
 }
 
 /// How far a rebuild is.
@@ -109,6 +112,9 @@ pub struct Engine {
     worker: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Whether the current generation has caught up with the log once since start.
     caught_up: AtomicBool,
+    /// Held while the engine lives: one process per data directory (released by the
+    /// system when the process dies, however it dies).
+    _lock: std::fs::File,
 }
 
 const CURRENT: &str = "CURRENT";
@@ -122,6 +128,12 @@ impl Engine {
     ) -> Result<Arc<Engine>, EngineError> {
         let dir = settings.data_dir.clone();
         std::fs::create_dir_all(&dir).map_err(|e| EngineError::Io(dir.clone(), e))?;
+        let lock =
+            std::fs::File::create(dir.join("LOCK")).map_err(|e| EngineError::Io(dir.clone(), e))?;
+        lock.try_lock().map_err(|e| match e {
+            std::fs::TryLockError::WouldBlock => EngineError::Locked(dir.clone()),
+            std::fs::TryLockError::Error(e) => EngineError::Io(dir.clone(), e),
+        })?;
         let (log, report) = EventLog::open(&dir.join("events.log"), settings.durability)?;
         if report.truncated_bytes > 0 {
             eprintln!(
@@ -164,6 +176,7 @@ impl Engine {
             stop: AtomicBool::new(false),
             worker: Mutex::new(None),
             caught_up: AtomicBool::new(false),
+            _lock: lock,
         });
         if outdated {
             engine.remove_other_generations();

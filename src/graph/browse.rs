@@ -49,6 +49,17 @@ pub struct ModelView {
     pub live: u64,
 }
 
+/// Where a listing sits in the catalog, with names in the buyer's language.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Placement {
+    /// Maker id and name, once the model is registered.
+    pub maker: Option<(String, String)>,
+    /// Model id and number (the id alone while the model is not registered).
+    pub model: Option<(String, String)>,
+    /// Category id and name: the listing's own, else its model's.
+    pub category: Option<(String, String)>,
+}
+
 /// A defined category, flat, before the tree is built.
 pub(crate) struct TreeNode {
     pub id: String,
@@ -203,6 +214,53 @@ impl EmbeddedGraph {
             specs,
             live: self.by_model[m].len(),
         })
+    }
+
+    /// The maker, model and category of a listing of `model_id` (in `own_category`, if
+    /// it has one of its own), named in `lang`.
+    pub fn placement(&self, model_id: &str, own_category: Option<&str>, lang: Lang) -> Placement {
+        let model = self
+            .model_ids
+            .get(model_id)
+            .map(|m| &self.models[m as usize]);
+        let maker = model.and_then(|m| m.maker).map(|k| {
+            let id = self.maker_ids.key(k);
+            (id.to_owned(), name_of(&self.makers[k as usize], id, lang))
+        });
+        let category = own_category
+            .and_then(|c| self.category_ids.get(c))
+            .or_else(|| model.and_then(|m| m.category))
+            .map(|c| {
+                let id = self.category_ids.key(c);
+                (
+                    id.to_owned(),
+                    name_of(&self.categories[c as usize].names, id, lang),
+                )
+            });
+        let model = Some((
+            model_id.to_owned(),
+            model
+                .and_then(|m| m.name.clone())
+                .unwrap_or_else(|| model_id.to_owned()),
+        ));
+        Placement {
+            maker,
+            model,
+            category,
+        }
+    }
+
+    /// Up to `limit` live machines of a model, newest listing first.
+    pub fn model_machines(&self, model_id: &str, limit: usize) -> Vec<String> {
+        let Some(m) = self.model_ids.get(model_id) else {
+            return Vec::new();
+        };
+        self.by_model[m as usize]
+            .iter()
+            .rev()
+            .take(limit)
+            .map(|k| self.machine_ids.key(k).to_owned())
+            .collect()
     }
 
     /// Up to `limit` other live machines of the same model as `machine_id`, newest

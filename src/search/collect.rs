@@ -86,6 +86,8 @@ pub struct RankCollector {
     /// How many of the best hits to keep (offset + limit).
     pub top: usize,
     pub collect_keys: bool,
+    /// Only keys in this set count.
+    pub only: Option<std::sync::Arc<roaring::RoaringBitmap>>,
 }
 
 /// The fast field a sort reads.
@@ -109,6 +111,7 @@ pub struct SegmentRanker {
     heap: BinaryHeap<Reverse<Ranked>>,
     total: usize,
     all_keys: Option<Vec<u64>>,
+    only: Option<std::sync::Arc<roaring::RoaringBitmap>>,
 }
 
 impl Collector for RankCollector {
@@ -141,6 +144,7 @@ impl Collector for RankCollector {
             heap: BinaryHeap::with_capacity(self.top + 1),
             total: 0,
             all_keys: self.collect_keys.then(Vec::new),
+            only: self.only.clone(),
         })
     }
 
@@ -172,8 +176,13 @@ impl SegmentCollector for SegmentRanker {
         if self.min_score.is_some_and(|min| score < min) {
             return;
         }
-        self.total += 1;
         let key = self.keys.first(doc).unwrap_or(u64::MAX);
+        if let Some(only) = &self.only {
+            if !u32::try_from(key).is_ok_and(|k| only.contains(k)) {
+                return;
+            }
+        }
+        self.total += 1;
         if let Some(keys) = &mut self.all_keys {
             keys.push(key);
         }

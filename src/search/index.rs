@@ -176,6 +176,30 @@ impl TextIndex {
         Ok(self.listings.index.load_metas()?.payload)
     }
 
+    /// A listing as of the last commit, with its key.
+    pub fn listing(&self, machine_id: &str) -> Result<Option<(u64, StoredListing)>, SearchError> {
+        let searcher = self.listings.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.machine_id, machine_id),
+            IndexRecordOption::Basic,
+        );
+        let Some(address) = searcher
+            .search(&query, &DocSetCollector)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let segment = searcher.segment_reader(address.segment_ord);
+        let key = segment
+            .fast_fields()
+            .u64("key")?
+            .first(address.doc_id)
+            .unwrap_or_default();
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(Some((key, stored_listing(&self.fields, &doc)?)))
+    }
+
     /// Every listing as of the last commit with its key, by key: what the index holds,
     /// for comparing two indexes (rebuilds, crash tests).
     pub fn documents(&self) -> Result<Vec<(u64, StoredListing)>, SearchError> {
@@ -297,6 +321,7 @@ impl TextIndex {
             min_score: if browse { None } else { req.min_score },
             top: req.offset + req.limit,
             collect_keys: req.collect_keys,
+            only: req.only.clone(),
         };
         let collected = searcher.search(query.as_ref(), &collector)?;
         let mut hits = Vec::with_capacity(req.limit);

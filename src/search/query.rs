@@ -123,6 +123,8 @@ pub struct SearchRequest {
     pub min_score: Option<f32>,
     /// Also return the keys of every hit (for facets over the whole hit set).
     pub collect_keys: bool,
+    /// Only listings whose key is in this set (the graph's filtered hit set).
+    pub only: Option<std::sync::Arc<roaring::RoaringBitmap>>,
 }
 
 /// A request that cannot be served, and why.

@@ -464,7 +464,7 @@ impl Generator {
                 names: text(DOOSAN_RENAMED),
             }));
         }
-        if i % (self.listings / self.models.len().min(40) + 1) == 0 {
+        if i.is_multiple_of(self.listings / self.models.len().min(40) + 1) {
             let m = self.rng.below(self.models.len());
             let scale = self.rng.between(0.97, 1.03);
             let (model_id, category, size, name) = {

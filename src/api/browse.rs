@@ -1,0 +1,243 @@
+//! Browse endpoints: a machine, a model, makers and their models, the category tree.
+
+use super::error::ApiError;
+use super::extract::{P, Q};
+use super::search::{hit_view, HitView, Named};
+use super::{blocking, AppState, LangQuery};
+use crate::graph::CategoryTree;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Serialize;
+use stockyard_schema::domain::SpecValue;
+use utoipa::ToSchema;
+
+/// Most "other machines of this model" shown.
+const OTHERS: usize = 10;
+
+/// A machine's page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MachineView {
+    /// The listing.
+    #[serde(flatten)]
+    pub listing: HitView,
+    /// The description in the buyer's language, if any.
+    pub description: Option<String>,
+    /// Other live machines of the same model, newest first.
+    pub same_model: Vec<String>,
+}
+
+/// A spec of a model.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpecEntry {
+    /// Spec category id.
+    pub id: String,
+    /// Its name in the buyer's language.
+    pub name: String,
+    /// Unit, for numbers.
+    pub unit: Option<String>,
+    /// The value: a number or a text.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+/// A model's page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelPage {
+    /// Model id.
+    pub id: String,
+    /// Model number.
+    pub name: String,
+    /// Its maker.
+    pub maker: Option<Named>,
+    /// Its category.
+    pub category: Option<Named>,
+    /// Its specs.
+    pub specs: Vec<SpecEntry>,
+    /// Live machines of the model.
+    pub live: u64,
+    /// Some of them, newest first.
+    pub machines: Vec<String>,
+}
+
+/// A maker or model with its live machines.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Counted {
+    /// Id.
+    pub id: String,
+    /// Name in the buyer's language.
+    pub name: String,
+    /// Live machines.
+    pub count: u64,
+}
+
+/// A category with its live machines (subcategories included) and children.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryNode {
+    /// Id.
+    pub id: String,
+    /// Name in the buyer's language.
+    pub name: String,
+    /// Live machines in it and below.
+    pub count: u64,
+    /// Subcategories.
+    #[schema(no_recursion)]
+    pub children: Vec<CategoryNode>,
+}
+
+impl From<CategoryTree> for CategoryNode {
+    fn from(t: CategoryTree) -> CategoryNode {
+        CategoryNode {
+            id: t.id,
+            name: t.name,
+            count: t.count,
+            children: t.children.into_iter().map(CategoryNode::from).collect(),
+        }
+    }
+}
+
+fn check_path_id(id: &str) -> Result<(), ApiError> {
+    stockyard_schema::ids::check_id(id).map_err(|e| ApiError::bad("bad_id", "id", e.to_string()))
+}
+
+/// A machine with its description and other machines of its model.
+#[utoipa::path(get, path = "/machines/{id}", tag = "browse",
+    params(("id" = String, Path, description = "Machine id"), LangQuery),
+    responses((status = 200, body = MachineView), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn machine(
+    State(state): State<AppState>,
+    P(id): P<String>,
+    Q(q): Q<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Json<MachineView>, ApiError> {
+    check_path_id(&id)?;
+    let lang = q.resolve(&headers)?;
+    blocking(move || {
+        let generation = state.engine.current();
+        let Some((_, stored)) = generation.text().listing(&id).map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "search_failed",
+                e.to_string(),
+            )
+        })?
+        else {
+            return Err(ApiError::not_found(format!("no live machine {id:?}")));
+        };
+        let graph = generation.graph().get();
+        let m = &stored.machine;
+        Ok(Json(MachineView {
+            listing: hit_view(&graph, m, 0.0, lang),
+            description: m.description.as_ref().map(|d| d.best(lang).to_owned()),
+            same_model: graph.same_model(&id, OTHERS),
+        }))
+    })
+    .await
+}
+
+/// A model with its specs, live count and some of its machines.
+#[utoipa::path(get, path = "/models/{id}", tag = "browse",
+    params(("id" = String, Path, description = "Model id"), LangQuery),
+    responses((status = 200, body = ModelPage), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn model(
+    State(state): State<AppState>,
+    P(id): P<String>,
+    Q(q): Q<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Json<ModelPage>, ApiError> {
+    check_path_id(&id)?;
+    let lang = q.resolve(&headers)?;
+    let graph = state.engine.current().graph().get();
+    let view = graph
+        .model(&id, lang)
+        .ok_or_else(|| ApiError::not_found(format!("no model {id:?}")))?;
+    let named = |p: Option<(String, String)>| p.map(|(id, name)| Named { id, name });
+    Ok(Json(ModelPage {
+        machines: graph.model_machines(&id, OTHERS),
+        id: view.id,
+        name: view.name,
+        maker: named(view.maker),
+        category: named(view.category),
+        specs: view
+            .specs
+            .into_iter()
+            .map(|s| SpecEntry {
+                id: s.id,
+                name: s.name,
+                unit: s.unit,
+                value: match s.value {
+                    SpecValue::Number(n) => serde_json::json!(n),
+                    SpecValue::Text(t) => serde_json::json!(t),
+                },
+            })
+            .collect(),
+        live: view.live,
+    }))
+}
+
+/// Registered makers with their live machines, most first.
+#[utoipa::path(get, path = "/makers", tag = "browse", params(LangQuery),
+    responses((status = 200, body = Vec<Counted>), (status = 400, body = super::error::ErrorBody)))]
+pub async fn makers(
+    State(state): State<AppState>,
+    Q(q): Q<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<Counted>>, ApiError> {
+    let lang = q.resolve(&headers)?;
+    let graph = state.engine.current().graph().get();
+    Ok(Json(
+        graph
+            .makers(lang)
+            .into_iter()
+            .map(|f| Counted {
+                id: f.id,
+                name: f.name,
+                count: f.count,
+            })
+            .collect(),
+    ))
+}
+
+/// A maker's models with their live machines, by model number.
+#[utoipa::path(get, path = "/makers/{id}/models", tag = "browse",
+    params(("id" = String, Path, description = "Maker id")),
+    responses((status = 200, body = Vec<Counted>), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn maker_models(
+    State(state): State<AppState>,
+    P(id): P<String>,
+) -> Result<Json<Vec<Counted>>, ApiError> {
+    check_path_id(&id)?;
+    let graph = state.engine.current().graph().get();
+    let models = graph
+        .maker_models(&id)
+        .ok_or_else(|| ApiError::not_found(format!("no maker {id:?}")))?;
+    Ok(Json(
+        models
+            .into_iter()
+            .map(|f| Counted {
+                id: f.id,
+                name: f.name,
+                count: f.count,
+            })
+            .collect(),
+    ))
+}
+
+/// The category tree with live counts.
+#[utoipa::path(get, path = "/categories", tag = "browse", params(LangQuery),
+    responses((status = 200, body = Vec<CategoryNode>), (status = 400, body = super::error::ErrorBody)))]
+pub async fn categories(
+    State(state): State<AppState>,
+    Q(q): Q<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<CategoryNode>>, ApiError> {
+    let lang = q.resolve(&headers)?;
+    let graph = state.engine.current().graph().get();
+    Ok(Json(
+        graph
+            .category_tree(lang)
+            .into_iter()
+            .map(CategoryNode::from)
+            .collect(),
+    ))
+}

@@ -1,0 +1,352 @@
+//! The HTTP API (axum): search, browse, ingest, admin, operations, OpenAPI and the
+//! search page.
+//!
+//! Handlers are thin: extractors validate ([`extract`]), work that touches the
+//! indexes runs on blocking threads, every error is an [`ApiError`] with a JSON body.
+//! One middleware gives each request an id, a tracing span, a time limit and a
+//! latency observation; another checks API keys where they are needed.
+
+pub mod browse;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod lang;
+pub mod metrics;
+pub mod search;
+
+pub use error::ApiError;
+
+use crate::engine::Engine;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use extract::{Body, Q};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use stockyard_schema::Lang;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// How the API behaves.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Keys accepted for ingest and admin (`Authorization: Bearer <key>`).
+    pub api_keys: Vec<String>,
+    /// Whether search and browse need a key too.
+    pub keyed_reads: bool,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Longest a request may take.
+    pub request_timeout: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            api_keys: Vec::new(),
+            keyed_reads: false,
+            max_body_bytes: 16 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The catalog.
+    pub engine: Arc<Engine>,
+    /// The API's settings.
+    pub config: Arc<ApiConfig>,
+    /// Request counters.
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// The buyer's language for names, as a query parameter.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LangQuery {
+    /// The buyer's language (ISO 639-1); defaults to Accept-Language, then English.
+    pub lang: Option<String>,
+}
+
+impl LangQuery {
+    /// The language names are shown in.
+    pub fn resolve(&self, headers: &HeaderMap) -> Result<Lang, ApiError> {
+        match &self.lang {
+            Some(l) => l
+                .parse()
+                .map_err(|e| ApiError::bad("bad_language", "lang", format!("`lang`: {e}"))),
+            None => Ok(lang::names_lang(
+                accept_language(headers).and_then(lang::from_accept_language),
+            )),
+        }
+    }
+}
+
+fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// Runs index work on a blocking thread.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the request failed: {e}"),
+        ))
+    })
+}
+
+/// Searches: words, selections, facets, sorting, paging (query-string form).
+#[utoipa::path(get, path = "/search", tag = "search", params(search::SearchBody),
+    responses((status = 200, body = search::SearchResponse), (status = 400, body = error::ErrorBody)))]
+pub async fn search_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Q(pairs): Q<Vec<(String, String)>>,
+) -> Result<Json<search::SearchResponse>, ApiError> {
+    let body = search::SearchBody::from_pairs(pairs)?;
+    run_search(state, headers, body).await
+}
+
+/// Searches, taking the request as JSON (spec conditions as a map).
+#[utoipa::path(post, path = "/search", tag = "search", request_body = search::SearchBody,
+    responses((status = 200, body = search::SearchResponse), (status = 400, body = error::ErrorBody), (status = 413, body = error::ErrorBody)))]
+pub async fn search_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> Result<Json<search::SearchResponse>, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let body: search::SearchBody = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        ApiError::bad("bad_body", field, e.inner().to_string())
+    })?;
+    run_search(state, headers, body).await
+}
+
+async fn run_search(
+    state: AppState,
+    headers: HeaderMap,
+    body: search::SearchBody,
+) -> Result<Json<search::SearchResponse>, ApiError> {
+    let accept = accept_language(&headers).map(str::to_owned);
+    let metrics = state.metrics.clone();
+    let answer = blocking(move || search::run(&state.engine, &body, accept.as_deref())).await?;
+    metrics.add_hits(answer.hits.len());
+    Ok(Json(answer))
+}
+
+/// Liveness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the process answers.
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Readiness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ready {
+    /// Whether the projections have caught up with the log since start.
+    pub ready: bool,
+    /// Events in the log.
+    pub head: u64,
+    /// Events visible to search.
+    pub applied: u64,
+}
+
+/// Ready once the projections have caught up with the log (503 until then).
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses((status = 200, body = Ready), (status = 503, body = Ready)))]
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Ready>) {
+    let ready = state.engine.is_ready();
+    let body = Ready {
+        ready,
+        head: state.engine.head(),
+        applied: state.engine.applied(),
+    };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String)))]
+pub async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
+    let status = state.engine.status();
+    let text = state
+        .metrics
+        .render(&status, state.engine.current().number());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+}
+
+/// The OpenAPI description of this API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Stockyard", description = "Search and faceted catalog of used machinery."),
+    paths(search_get, search_post, browse::machine, browse::model, browse::makers,
+        browse::maker_models, browse::categories, events::ingest, events::status,
+        events::dead_letters, events::retry, events::rebuild, health, ready, metrics_text),
+    modifiers(&SecurityAddon),
+    tags((name = "search"), (name = "browse"), (name = "ingest"), (name = "admin"), (name = "operations"))
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn docs_page() -> Html<&'static str> {
+    Html(include_str!("docs.html"))
+}
+
+async fn search_page() -> Html<&'static str> {
+    Html(include_str!("page.html"))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint; see /openapi.json")
+}
+
+/// Checks `Authorization: Bearer <key>` against the configured keys.
+async fn require_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let ok = given.is_some_and(|k| state.config.api_keys.iter().any(|key| key == k));
+    if !ok {
+        let message = if state.config.api_keys.is_empty() {
+            "no API key is configured on this server (STOCKYARD_API_KEYS), so this endpoint is closed"
+        } else if given.is_some() {
+            "the API key is not valid"
+        } else {
+            "this endpoint needs an API key: Authorization: Bearer <key>"
+        };
+        return ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).into_response();
+    }
+    next.run(req).await
+}
+
+/// Request id, tracing span, time limit and latency metrics for every request.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("req-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)));
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
+    let started = Instant::now();
+    let limit = state.config.request_timeout;
+    let mut response = {
+        let _enter = span.enter();
+        tracing::debug!(uri = %req.uri(), "start");
+        drop(_enter);
+        match tokio::time::timeout(limit, next.run(req)).await {
+            Ok(r) => r,
+            Err(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                format!("the request took longer than {limit:?}"),
+            )
+            .into_response(),
+        }
+    };
+    let took = started.elapsed();
+    state
+        .metrics
+        .observe(&route, &method, response.status().as_u16(), took);
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            took_ms = took.as_secs_f64() * 1000.0,
+            "done"
+        )
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    let keyed = middleware::from_fn_with_state(state.clone(), require_key);
+    let reads = Router::new()
+        .route("/search", get(search_get).post(search_post))
+        .route("/machines/{id}", get(browse::machine))
+        .route("/models/{id}", get(browse::model))
+        .route("/makers", get(browse::makers))
+        .route("/makers/{id}/models", get(browse::maker_models))
+        .route("/categories", get(browse::categories));
+    let reads = if state.config.keyed_reads {
+        reads.route_layer(keyed.clone())
+    } else {
+        reads
+    };
+    let writes = Router::new()
+        .route("/events", post(events::ingest))
+        .route("/events/status", get(events::status))
+        .route("/events/dead-letters", get(events::dead_letters))
+        .route("/events/dead-letters/retry", post(events::retry))
+        .route("/admin/rebuild", post(events::rebuild))
+        .route_layer(keyed);
+    Router::new()
+        .merge(reads)
+        .merge(writes)
+        .route("/", get(search_page))
+        .route("/docs", get(docs_page))
+        .route("/openapi.json", get(openapi_json))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics_text))
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.max_body_bytes,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}

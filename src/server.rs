@@ -1,0 +1,145 @@
+//! Running the service: the engine, the event sources and the HTTP API together, with
+//! graceful shutdown.
+
+use crate::api::{self, AppState};
+use crate::config::{Config, SourceConfig};
+use crate::engine::{Engine, EngineError, Format};
+use crate::search::LanguageDetector;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The bundled demo catalog (`stockyard generate --seed 2026 --listings 3000`).
+pub const DEMO_CATALOG: &str = include_str!("../data/demo-catalog.ndjson");
+
+/// Why the service could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The engine could not start.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The address could not be bound, or serving failed.
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+    /// The demo catalog could not be loaded.
+    #[error("demo catalog: {0}")]
+    Demo(String),
+    /// An event source could not start.
+    #[error("event source: {0}")]
+    Source(String),
+}
+
+/// A started service: its address, and a handle on its engine.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The catalog behind it.
+    pub engine: Arc<Engine>,
+}
+
+/// Opens the engine for `config` (loading the demo catalog into an empty log when
+/// `demo` is set) on a blocking thread.
+pub async fn open_engine(config: &Config, demo: bool) -> Result<Arc<Engine>, ServeError> {
+    let settings = config.engine();
+    let engine = tokio::task::spawn_blocking(move || {
+        let detector = Arc::new(LanguageDetector::new());
+        let engine = Engine::open(settings, detector)?;
+        if demo && engine.head() == 0 {
+            engine
+                .ingest(DEMO_CATALOG, Format::Ndjson)
+                .map_err(|e| ServeError::Demo(e.to_string()))?;
+        }
+        Ok::<_, ServeError>(engine)
+    })
+    .await
+    .map_err(|e| ServeError::Io("start".into(), std::io::Error::other(e)))??;
+    Ok(engine)
+}
+
+/// Serves until `shutdown` completes; in-flight requests finish, then the indexer
+/// stops after its current commit. `started` is called once listening.
+pub async fn serve(
+    config: Config,
+    demo: bool,
+    started: impl FnOnce(&Running),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let engine = open_engine(&config, demo).await?;
+    let sources = start_source(&config.source, engine.clone())?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ServeError::Io(config.listen.to_string(), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServeError::Io(config.listen.to_string(), e))?;
+    let state = AppState {
+        engine: engine.clone(),
+        config: Arc::new(config.api()),
+        metrics: Arc::default(),
+    };
+    started(&Running {
+        addr,
+        engine: engine.clone(),
+    });
+    let result = axum::serve(listener, api::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| ServeError::Io(addr.to_string(), e));
+    sources.stop();
+    let e = engine.clone();
+    let _ = tokio::task::spawn_blocking(move || e.shutdown()).await;
+    result
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Running event sources, stopped on shutdown.
+pub struct Sources {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Sources {
+    fn stop(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+fn start_source(config: &SourceConfig, engine: Arc<Engine>) -> Result<Sources, ServeError> {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    match config.clone() {
+        SourceConfig::None => {}
+        SourceConfig::File { path } => {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("stockyard-file-source".into())
+                .spawn(move || crate::sources::file::follow(&engine, &path, &stop))
+                .map_err(|e| ServeError::Source(e.to_string()))?;
+        }
+        SourceConfig::Nats { .. } => {
+            return Err(ServeError::Source(
+                "the NATS source is not part of this build yet".into(),
+            ))
+        }
+    }
+    Ok(Sources { stop })
+}
