@@ -48,7 +48,7 @@ pub struct LineError {
 /// Why a request was not taken; nothing of it was appended.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// Some events are invalid (the first [`MAX_REPORTED`] are listed).
+    /// Some events are invalid (the first hundred are listed).
     #[error("{count} invalid event(s); nothing was accepted")]
     Rejected {
         /// How many events were invalid.
