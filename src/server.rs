@@ -48,6 +48,7 @@ pub async fn open_engine(config: &Config, demo: bool) -> Result<Arc<Engine>, Ser
             engine
                 .ingest(DEMO_CATALOG, Format::Ndjson)
                 .map_err(|e| ServeError::Demo(e.to_string()))?;
+            engine.ready_at_head();
         }
         Ok::<_, ServeError>(engine)
     })

@@ -241,3 +241,40 @@ pub async fn categories(
             .collect(),
     ))
 }
+
+/// A spec category, for building filters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpecCategoryEntry {
+    /// Id (use as `spec.<id>` in searches and facets).
+    pub id: String,
+    /// Name in the buyer's language.
+    pub name: String,
+    /// Unit, for numbers.
+    pub unit: Option<String>,
+    /// `number` (filter by `min..max`) or `text` (filter by value).
+    pub kind: &'static str,
+}
+
+/// The spec categories, for building spec filters.
+#[utoipa::path(get, path = "/spec-categories", tag = "browse", params(LangQuery),
+    responses((status = 200, body = Vec<SpecCategoryEntry>), (status = 400, body = super::error::ErrorBody)))]
+pub async fn spec_categories(
+    State(state): State<AppState>,
+    Q(q): Q<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<SpecCategoryEntry>>, ApiError> {
+    let lang = q.resolve(&headers)?;
+    let graph = state.engine.current().graph().get();
+    Ok(Json(
+        graph
+            .spec_categories(lang)
+            .into_iter()
+            .map(|s| SpecCategoryEntry {
+                id: s.id,
+                name: s.name,
+                unit: s.unit,
+                kind: if s.number { "number" } else { "text" },
+            })
+            .collect(),
+    ))
+}

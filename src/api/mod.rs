@@ -206,7 +206,7 @@ pub async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
 #[openapi(
     info(title = "Stockyard", description = "Search and faceted catalog of used machinery."),
     paths(search_get, search_post, browse::machine, browse::model, browse::makers,
-        browse::maker_models, browse::categories, events::ingest, events::status,
+        browse::maker_models, browse::categories, browse::spec_categories, events::ingest, events::status,
         events::dead_letters, events::retry, events::rebuild, health, ready, metrics_text),
     modifiers(&SecurityAddon),
     tags((name = "search"), (name = "browse"), (name = "ingest"), (name = "admin"), (name = "operations"))
@@ -321,7 +321,8 @@ pub fn router(state: AppState) -> Router {
         .route("/models/{id}", get(browse::model))
         .route("/makers", get(browse::makers))
         .route("/makers/{id}/models", get(browse::maker_models))
-        .route("/categories", get(browse::categories));
+        .route("/categories", get(browse::categories))
+        .route("/spec-categories", get(browse::spec_categories));
     let reads = if state.config.keyed_reads {
         reads.route_layer(keyed.clone())
     } else {

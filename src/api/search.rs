@@ -224,6 +224,7 @@ impl SearchBody {
             ));
         }
         let mut b = SearchBody::default();
+        let mut q = None;
         let once = |slot: &mut Option<String>, name: &str, v: String| {
             if slot.replace(v).is_some() {
                 return Err(ApiError::bad(
@@ -245,11 +246,7 @@ impl SearchBody {
         };
         for (k, v) in pairs {
             match k.as_str() {
-                "q" => {
-                    let mut q = None;
-                    once(&mut q, "q", v)?;
-                    b.q = q.unwrap_or_default();
-                }
+                "q" => once(&mut q, "q", v)?,
                 "lang" => once(&mut b.lang, "lang", v)?,
                 "category" => b.category.push(v),
                 "maker" => b.maker.push(v),
@@ -292,6 +289,7 @@ impl SearchBody {
                 },
             }
         }
+        b.q = q.unwrap_or_default();
         Ok(b)
     }
 }

@@ -18,7 +18,7 @@ pub use ingest::{Format, IngestError, Ingested, LineError};
 use crate::fsutil::write_atomic;
 use crate::search::LanguageDetector;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use stockyard_indexer::{DeadLetter, Durability, EventLog, LogError, SharedLog, Status};
@@ -110,8 +110,9 @@ pub struct Engine {
     signals: Signals,
     stop: AtomicBool,
     worker: Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// Whether the current generation has caught up with the log once since start.
-    caught_up: AtomicBool,
+    /// The log position the serving generation must reach to be ready: the head at
+    /// start (or after loading a catalog at start, see [`Engine::ready_at_head`]).
+    ready_at: AtomicU64,
     /// Held while the engine lives: one process per data directory (released by the
     /// system when the process dies, however it dies).
     _lock: std::fs::File,
@@ -175,9 +176,10 @@ impl Engine {
             signals: Signals::default(),
             stop: AtomicBool::new(false),
             worker: Mutex::new(None),
-            caught_up: AtomicBool::new(false),
+            ready_at: AtomicU64::new(0),
             _lock: lock,
         });
+        engine.ready_at_head();
         if outdated {
             engine.remove_other_generations();
         }
@@ -225,9 +227,15 @@ impl Engine {
         s
     }
 
-    /// Whether the serving generation has caught up with the log since start.
+    /// Whether the serving generation has caught up with the log as it was at start.
     pub fn is_ready(&self) -> bool {
-        self.caught_up.load(Ordering::Acquire)
+        self.applied() >= self.ready_at.load(Ordering::Acquire)
+    }
+
+    /// Not ready until everything in the log now is applied (called at start, and
+    /// after loading a catalog at start).
+    pub fn ready_at_head(&self) {
+        self.ready_at.fetch_max(self.log.head(), Ordering::AcqRel);
     }
 
     /// The running rebuild, if any.
@@ -306,7 +314,6 @@ impl Engine {
             let generation = self.current();
             let lag = self.log.head().saturating_sub(self.applied());
             if lag == 0 {
-                self.caught_up.store(true, Ordering::Release);
                 let mut pending = self
                     .signals
                     .pending
@@ -322,7 +329,7 @@ impl Engine {
                 }
                 *pending = false;
                 drop(pending);
-                if self.log.head() > self.applied() && self.caught_up.load(Ordering::Acquire) {
+                if self.log.head() > self.applied() {
                     // Let a burst gather into one commit.
                     std::thread::sleep(self.settings.max_delay);
                 }
@@ -463,7 +470,6 @@ impl Engine {
         *current = Arc::new(generation);
         *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
         drop(current);
-        self.caught_up.store(true, Ordering::Release);
         self.notify_progress();
         self.remove_other_generations();
         Ok(())

@@ -49,6 +49,19 @@ pub struct ModelView {
     pub live: u64,
 }
 
+/// A spec category as filters show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecCategoryView {
+    /// Its id.
+    pub id: String,
+    /// Its name in the buyer's language.
+    pub name: String,
+    /// Unit, for numbers.
+    pub unit: Option<String>,
+    /// Numbers (filtered by range) rather than text (filtered by value).
+    pub number: bool,
+}
+
 /// Where a listing sits in the catalog, with names in the buyer's language.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Placement {
@@ -248,6 +261,23 @@ impl EmbeddedGraph {
             model,
             category,
         }
+    }
+
+    /// Every defined spec category with its name in `lang`, by id.
+    pub fn spec_categories(&self, lang: Lang) -> Vec<SpecCategoryView> {
+        let mut out: Vec<SpecCategoryView> = self
+            .specs
+            .iter()
+            .flatten()
+            .map(|s| SpecCategoryView {
+                id: s.id.as_str().to_owned(),
+                name: s.names.best(lang).to_owned(),
+                unit: s.unit.clone(),
+                number: s.kind == stockyard_schema::domain::SpecKind::Number,
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
     }
 
     /// Up to `limit` live machines of a model, newest listing first.

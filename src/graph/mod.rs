@@ -17,7 +17,7 @@ mod facets;
 mod neo4j;
 mod snapshot;
 
-pub use browse::{CategoryTree, ModelView, Placement, SpecView};
+pub use browse::{CategoryTree, ModelView, Placement, SpecCategoryView, SpecView};
 pub use embedded::EmbeddedGraph;
 pub use facets::{FacetCount, FacetRequest, Facets, NumberFilter, Range, Selections, SpecFacet};
 pub use neo4j::{GraphError, Neo4jConfig, Neo4jGraph};

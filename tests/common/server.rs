@@ -1,0 +1,79 @@
+//! A real Stockyard server for tests: the bundled demo catalog in a fresh data
+//! directory, the embedded graph, on a random 127.0.0.1 port.
+
+use std::time::{Duration, Instant};
+use stockyard::config::Config;
+
+/// The API key the test servers accept.
+pub const KEY: &str = "test-key-0123456789";
+
+/// A running server; stops with the test process.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server on the demo catalog and waits until it is ready.
+    pub fn start(configure: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().join("data"),
+            api_keys: vec![KEY.into()],
+            ..Config::default()
+        };
+        config.indexer.max_delay_ms = 20;
+        configure(&mut config);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            runtime
+                .block_on(stockyard::server::serve(
+                    config,
+                    true,
+                    |r| tx.send(r.addr).unwrap(),
+                    std::future::pending(),
+                ))
+                .unwrap();
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(120)).unwrap();
+        let server = TestServer {
+            base: format!("http://{addr}"),
+            _dir: dir,
+        };
+        let started = Instant::now();
+        while server.get("/ready").status() != 200 {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "ready in time"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// A client.
+    pub fn client(&self) -> reqwest::blocking::Client {
+        reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap()
+    }
+
+    /// GET `path`.
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.client()
+            .get(format!("{}{path}", self.base))
+            .send()
+            .unwrap()
+    }
+
+    /// GET `path` as JSON, asserting the status.
+    pub fn json(&self, path: &str, status: u16) -> serde_json::Value {
+        let r = self.get(path);
+        assert_eq!(r.status().as_u16(), status, "GET {path}");
+        r.json().unwrap()
+    }
+}
