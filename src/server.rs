@@ -117,16 +117,21 @@ pub async fn shutdown_signal() {
 /// Running event sources, stopped on shutdown.
 pub struct Sources {
     stop: Arc<std::sync::atomic::AtomicBool>,
+    nats: Option<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Sources {
     fn stop(&self) {
         self.stop.store(true, std::sync::atomic::Ordering::Release);
+        if let Some(tx) = &self.nats {
+            let _ = tx.send(true);
+        }
     }
 }
 
 fn start_source(config: &SourceConfig, engine: Arc<Engine>) -> Result<Sources, ServeError> {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut nats = None;
     match config.clone() {
         SourceConfig::None => {}
         SourceConfig::File { path } => {
@@ -136,11 +141,37 @@ fn start_source(config: &SourceConfig, engine: Arc<Engine>) -> Result<Sources, S
                 .spawn(move || crate::sources::file::follow(&engine, &path, &stop))
                 .map_err(|e| ServeError::Source(e.to_string()))?;
         }
-        SourceConfig::Nats { .. } => {
-            return Err(ServeError::Source(
-                "the NATS source is not part of this build yet".into(),
-            ))
+        SourceConfig::Nats {
+            url,
+            stream,
+            subject,
+            consumer,
+        } => {
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            let source = crate::sources::nats::NatsSource {
+                url,
+                stream,
+                subject,
+                consumer,
+            };
+            tokio::spawn(async move {
+                // The source reconnects after failures until the service stops.
+                let mut rx = rx;
+                loop {
+                    match crate::sources::nats::run(engine.clone(), source.clone(), rx.clone())
+                        .await
+                    {
+                        Ok(()) => return,
+                        Err(e) => tracing::warn!("{e}; reconnecting"),
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                        _ = rx.changed() => return,
+                    }
+                }
+            });
+            nats = Some(tx);
         }
     }
-    Ok(Sources { stop })
+    Ok(Sources { stop, nats })
 }

@@ -2,3 +2,4 @@
 //! that a restart neither skips nor (thanks to the log's id check) doubles anything.
 
 pub mod file;
+pub mod nats;
