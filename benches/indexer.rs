@@ -27,7 +27,8 @@ fn rebuild(detector: &Arc<LanguageDetector>) {
     let n = listings();
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let (mut log, _) = EventLog::open(&dir.path().join("events.log"), Durability::OsBuffered).unwrap();
+    let (mut log, _) =
+        EventLog::open(&dir.path().join("events.log"), Durability::OsBuffered).unwrap();
     let mut chunk = Vec::with_capacity(10_000);
     for e in stockyard_schema::demo::generate(2026, n) {
         chunk.push(e);
@@ -39,7 +40,10 @@ fn rebuild(detector: &Arc<LanguageDetector>) {
     log.append(&chunk).unwrap();
     let head = log.head();
     drop(log);
-    println!("rebuild: {n} listings, {head} events logged in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "rebuild: {n} listings, {head} events logged in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let started = Instant::now();
     let engine = Engine::open(Settings::new(dir.path()), detector.clone()).unwrap();

@@ -47,7 +47,7 @@ fn shown_ids(v: &Value) -> Vec<String> {
 #[test]
 fn typing_a_query_and_ticking_a_maker_shows_what_the_api_answers() {
     let Some(dir) = tools() else { return };
-    let s = server::TestServer::start(|_| {});
+    let s = server::TestServer::start(true, |_| {});
     let out = Command::new("node")
         .arg(dir.join("search_page.cjs"))
         .arg(&s.base)
@@ -71,16 +71,29 @@ fn typing_a_query_and_ticking_a_maker_shows_what_the_api_answers() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["id"].as_str().unwrap().into(), m["count"].as_u64().unwrap()))
+        .map(|m| {
+            (
+                m["id"].as_str().unwrap().into(),
+                m["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let page_makers: Vec<(String, u64)> = searched["makers"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["id"].as_str().unwrap().into(), m["count"].as_u64().unwrap()))
+        .map(|m| {
+            (
+                m["id"].as_str().unwrap().into(),
+                m["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(page_makers, api_makers);
-    assert_ne!(page["start"]["total"], searched["total"], "the query changed the hits");
+    assert_ne!(
+        page["start"]["total"], searched["total"],
+        "the query changed the hits"
+    );
 
     // Ticked maker: fewer hits, all of that maker, as the API says.
     let maker = page["maker"].as_str().unwrap();

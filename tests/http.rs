@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 /// One read-only server shared by the search and browse tests.
 fn demo() -> &'static TestServer {
     static S: OnceLock<TestServer> = OnceLock::new();
-    S.get_or_init(|| TestServer::start(|_| {}))
+    S.get_or_init(|| TestServer::start(true, |_| {}))
 }
 
 fn ids(v: &Value, group: &str) -> Vec<(String, u64)> {
@@ -392,7 +392,7 @@ fn post_events(
 
 #[test]
 fn ingest_and_admin() {
-    let s = TestServer::start(|c| c.max_body_bytes = 64 * 1024);
+    let s = TestServer::start(true, |c| c.max_body_bytes = 64 * 1024);
     let listing = |id: &str, title: &str| {
         format!(
             r#"{{"id":"ev-{id}","type":"MachineListed","at":"2026-11-01T00:00:00Z","data":{{"machine_id":"{id}","model_id":"komatsu-pc200-10","title":{{"en":"{title}"}},"year":2020}}}}"#
@@ -592,7 +592,7 @@ fn ingest_and_admin() {
 
 #[test]
 fn reads_can_require_a_key() {
-    let s = TestServer::start(|c| c.keyed_reads = true);
+    let s = TestServer::start(true, |c| c.keyed_reads = true);
     assert_eq!(s.get("/search?q=x").status(), 401);
     assert_eq!(s.get("/health").status(), 200);
     let r = s

@@ -22,7 +22,7 @@ fn replica(url: &str, consumer: &str) -> TestServer {
         subject: SUBJECT.into(),
         consumer: consumer.into(),
     };
-    TestServer::start_with(false, |c| c.source = source)
+    TestServer::start(false, |c| c.source = source)
 }
 
 fn publish(url: &str, events: &[Event]) {

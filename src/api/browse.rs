@@ -36,9 +36,18 @@ pub struct SpecEntry {
     pub name: String,
     /// Unit, for numbers.
     pub unit: Option<String>,
-    /// The value: a number or a text.
-    #[schema(value_type = Object)]
-    pub value: serde_json::Value,
+    /// The value.
+    pub value: SpecValueView,
+}
+
+/// A spec value: a number (in the spec category's unit) or a text.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum SpecValueView {
+    /// A number.
+    Number(f64),
+    /// A text.
+    Text(String),
 }
 
 /// A model's page.
@@ -102,7 +111,7 @@ fn check_path_id(id: &str) -> Result<(), ApiError> {
 
 /// A machine with its description and other machines of its model.
 #[utoipa::path(get, path = "/machines/{id}", tag = "browse",
-    params(("id" = String, Path, description = "Machine id"), LangQuery),
+    params(("id" = String, Path, description = "Machine id", pattern = "^[^\\s\\u0000-\\u001f\\u007f-\\u009f]{1,128}$"), LangQuery),
     responses((status = 200, body = MachineView), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn machine(
     State(state): State<AppState>,
@@ -137,7 +146,7 @@ pub async fn machine(
 
 /// A model with its specs, live count and some of its machines.
 #[utoipa::path(get, path = "/models/{id}", tag = "browse",
-    params(("id" = String, Path, description = "Model id"), LangQuery),
+    params(("id" = String, Path, description = "Model id", pattern = "^[^\\s\\u0000-\\u001f\\u007f-\\u009f]{1,128}$"), LangQuery),
     responses((status = 200, body = ModelPage), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn model(
     State(state): State<AppState>,
@@ -166,8 +175,8 @@ pub async fn model(
                 name: s.name,
                 unit: s.unit,
                 value: match s.value {
-                    SpecValue::Number(n) => serde_json::json!(n),
-                    SpecValue::Text(t) => serde_json::json!(t),
+                    SpecValue::Number(n) => SpecValueView::Number(n),
+                    SpecValue::Text(t) => SpecValueView::Text(t),
                 },
             })
             .collect(),
@@ -200,7 +209,7 @@ pub async fn makers(
 
 /// A maker's models with their live machines, by model number.
 #[utoipa::path(get, path = "/makers/{id}/models", tag = "browse",
-    params(("id" = String, Path, description = "Maker id")),
+    params(("id" = String, Path, description = "Maker id", pattern = "^[^\\s\\u0000-\\u001f\\u007f-\\u009f]{1,128}$")),
     responses((status = 200, body = Vec<Counted>), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn maker_models(
     State(state): State<AppState>,

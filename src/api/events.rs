@@ -131,7 +131,7 @@ fn ingest_error(e: IngestError) -> ApiError {
 /// error listed, and nothing is appended. Events whose id is in the log already are
 /// skipped, so resending is safe.
 #[utoipa::path(post, path = "/events", tag = "ingest", params(IngestQuery),
-    request_body(content = String, description = "Events as NDJSON (application/x-ndjson) or a JSON array (application/json)", content_type = "application/x-ndjson"),
+    request_body(content = Vec<Object>, description = "Events as a JSON array (application/json), or as NDJSON (any other content type, such as application/x-ndjson): one event object per line. See docs/events.md for the event contract.", content_type = "application/json"),
     security(("api_key" = [])),
     responses((status = 202, body = Accepted), (status = 400, body = super::error::ErrorBody),
         (status = 401, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody),

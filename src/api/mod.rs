@@ -72,13 +72,14 @@ pub struct AppState {
 #[into_params(parameter_in = Query)]
 pub struct LangQuery {
     /// The buyer's language (ISO 639-1); defaults to Accept-Language, then English.
+    #[param(pattern = "^(ja|en|zh|ko|de|fr|es|ru)$")]
     pub lang: Option<String>,
 }
 
 impl LangQuery {
     /// The language names are shown in.
     pub fn resolve(&self, headers: &HeaderMap) -> Result<Lang, ApiError> {
-        match &self.lang {
+        match self.lang.as_deref() {
             Some(l) => l
                 .parse()
                 .map_err(|e| ApiError::bad("bad_language", "lang", format!("`lang`: {e}"))),

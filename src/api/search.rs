@@ -40,6 +40,12 @@ pub enum SpecCondition {
     Any(Vec<String>),
 }
 
+/// An id of a maker, model, category or machine: no whitespace or control
+/// characters, at most 128 bytes.
+#[derive(ToSchema)]
+#[schema(pattern = "^[^\\s\\u0000-\\u001f\\u007f-\\u009f]{1,128}$")]
+pub struct IdString(#[allow(dead_code)] String);
+
 /// A search. Every field is optional; an empty `q` browses.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -47,46 +53,81 @@ pub enum SpecCondition {
 pub struct SearchBody {
     /// The words typed, at most 200 characters; empty to browse.
     #[serde(default)]
+    #[param(max_length = 200, required = false)]
+    #[schema(max_length = 200)]
     pub q: String,
     /// The buyer's language (ISO 639-1); defaults to the first of Accept-Language.
+    #[param(pattern = "^(ja|en|zh|ko|de|fr|es|ru)$")]
+    #[schema(pattern = "^(ja|en|zh|ko|de|fr|es|ru)$")]
     pub lang: Option<String>,
     /// Category ids (a category includes its subcategories); any matches.
     #[serde(default)]
-    #[param(explode = true)]
+    #[param(explode = true, inline, value_type = Option<Vec<IdString>>, required = false)]
+    #[schema(inline, value_type = Vec<IdString>)]
     pub category: Vec<String>,
     /// Maker ids; any matches.
     #[serde(default)]
-    #[param(explode = true)]
+    #[param(explode = true, inline, value_type = Option<Vec<IdString>>, required = false)]
+    #[schema(inline, value_type = Vec<IdString>)]
     pub maker: Vec<String>,
     /// Model ids; any matches.
     #[serde(default)]
-    #[param(explode = true)]
+    #[param(explode = true, inline, value_type = Option<Vec<IdString>>, required = false)]
+    #[schema(inline, value_type = Vec<IdString>)]
     pub model: Vec<String>,
     /// Spec conditions by spec category id (query string: `spec.<id>=…`).
     #[serde(default)]
     #[param(ignore)]
     pub spec: BTreeMap<String, SpecCondition>,
     /// Model year range, `min..max`.
+    #[param(pattern = "^([0-9]+(\\.[0-9]+)?)?\\.\\.([0-9]+(\\.[0-9]+)?)?$|^[0-9]+(\\.[0-9]+)?$")]
+    #[schema(pattern = "^([0-9]+(\\.[0-9]+)?)?\\.\\.([0-9]+(\\.[0-9]+)?)?$|^[0-9]+(\\.[0-9]+)?$")]
     pub year: Option<String>,
     /// Hour meter range, `min..max`.
+    #[param(pattern = "^([0-9]+(\\.[0-9]+)?)?\\.\\.([0-9]+(\\.[0-9]+)?)?$|^[0-9]+(\\.[0-9]+)?$")]
+    #[schema(pattern = "^([0-9]+(\\.[0-9]+)?)?\\.\\.([0-9]+(\\.[0-9]+)?)?$|^[0-9]+(\\.[0-9]+)?$")]
     pub hours: Option<String>,
     /// Price range, `min..max`, in `currency`.
+    #[param(pattern = "^([0-9]+(\\.[0-9]+)?)?\\.\\.([0-9]+(\\.[0-9]+)?)?$|^[0-9]+(\\.[0-9]+)?$")]
+    #[schema(pattern = "^([0-9]+(\\.[0-9]+)?)?\\.\\.([0-9]+(\\.[0-9]+)?)?$|^[0-9]+(\\.[0-9]+)?$")]
     pub price: Option<String>,
     /// Currency of `price` and of the price facet (ISO 4217); default USD.
+    #[param(
+        pattern = "^(AED|AUD|BRL|CAD|CHF|CNY|CZK|DKK|EUR|GBP|HKD|IDR|INR|JPY|KRW|MXN|MYR|NOK|NZD|PHP|PLN|RUB|SEK|SGD|THB|TRY|USD|VND|ZAR)$"
+    )]
+    #[schema(
+        pattern = "^(AED|AUD|BRL|CAD|CHF|CNY|CZK|DKK|EUR|GBP|HKD|IDR|INR|JPY|KRW|MXN|MYR|NOK|NZD|PHP|PLN|RUB|SEK|SGD|THB|TRY|USD|VND|ZAR)$"
+    )]
     pub currency: Option<String>,
     /// Facets to return: `category`, `maker`, `model`, `year`, `hours`, `price`,
     /// `spec.<id>`; default `category,maker,model`.
+    #[param(
+        pattern = "^((category|maker|model|year|hours|price)(,(category|maker|model|year|hours|price))*)?$"
+    )]
+    #[schema(
+        pattern = "^((category|maker|model|year|hours|price)(,(category|maker|model|year|hours|price))*)?$"
+    )]
     pub facets: Option<String>,
     /// `relevance` (default; `newest` when browsing), `price`, `year`, `hours`,
     /// `newest`.
+    #[param(pattern = "^(relevance|price|year|hours|newest)$")]
+    #[schema(pattern = "^(relevance|price|year|hours|newest)$")]
     pub sort: Option<String>,
     /// `asc` or `desc`; default: cheapest, fewest hours, newest year first.
+    #[param(pattern = "^(asc|desc)$")]
+    #[schema(pattern = "^(asc|desc)$")]
     pub order: Option<String>,
     /// Hits to skip, at most 10,000.
+    #[param(maximum = 10000)]
+    #[schema(maximum = 10000)]
     pub offset: Option<usize>,
     /// Hits to return, 1 to 100; default 20.
+    #[param(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     /// Drop hits scoring below this.
+    #[param(minimum = 0, maximum = 1000)]
+    #[schema(minimum = 0, maximum = 1000)]
     pub min_score: Option<f32>,
 }
 
@@ -308,12 +349,21 @@ fn range<T: std::str::FromStr + PartialOrd + Copy>(
             ),
         )
     };
+    // Plain non-negative decimals only: no signs, exponents, `inf` or `NaN`.
+    let plain = |x: &str| {
+        let (int, frac) = x.split_once('.').unwrap_or((x, "0"));
+        !int.is_empty()
+            && !frac.is_empty()
+            && int.bytes().all(|b| b.is_ascii_digit())
+            && frac.bytes().all(|b| b.is_ascii_digit())
+    };
     let end = |x: &str| -> Result<Option<T>, ApiError> {
-        let x = x.trim();
         if x.is_empty() {
             Ok(None)
-        } else {
+        } else if plain(x) {
             x.parse::<T>().map(Some).map_err(|_| bad())
+        } else {
+            Err(bad())
         }
     };
     let r = match s.split_once("..") {
@@ -395,7 +445,7 @@ fn plan(
     graph: &EmbeddedGraph,
     accept_language: Option<&str>,
 ) -> Result<Plan, ApiError> {
-    let lang = match &b.lang {
+    let lang = match b.lang.as_deref() {
         Some(l) => Some(
             l.parse::<Lang>()
                 .map_err(|e| ApiError::bad("bad_language", "lang", format!("`lang`: {e}")))?,
@@ -452,7 +502,7 @@ fn plan(
         };
         specs.push((spec_id, filter));
     }
-    let price = match &b.price {
+    let price = match b.price.as_deref() {
         Some(s) => {
             let r = finite("price", range::<f64>("price", s)?)?;
             Range {
@@ -540,6 +590,13 @@ fn plan(
         collect_keys: false,
         only: None,
     };
+    if b.min_score.is_some_and(|m| !(0.0..=1000.0).contains(&m)) {
+        return Err(ApiError::bad(
+            "out_of_range",
+            "min_score",
+            "min_score must be from 0 to 1000",
+        ));
+    }
     text.validate().map_err(|e| {
         let field = match e {
             crate::search::RequestError::QueryTooLong { .. } => "q",

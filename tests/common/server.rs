@@ -15,14 +15,9 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server on the demo catalog and waits until it is ready.
-    pub fn start(configure: impl FnOnce(&mut Config)) -> TestServer {
-        TestServer::start_with(true, configure)
-    }
-
     /// Starts a server, on the demo catalog when `demo` is set, and waits until it is
     /// ready.
-    pub fn start_with(demo: bool, configure: impl FnOnce(&mut Config)) -> TestServer {
+    pub fn start(demo: bool, configure: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
