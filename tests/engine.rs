@@ -260,3 +260,45 @@ fn a_new_projection_version_rebuilds_at_start() {
     assert!(!dir.path().join("gen-000001").exists());
     e.shutdown();
 }
+
+#[test]
+fn events_of_one_machine_apply_in_log_order_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Settings::new(dir.path());
+    s.batch = 2;
+    s.max_delay = Duration::from_millis(1);
+    let e = Engine::open(s, detector()).unwrap();
+    // GIVEN one machine's life interleaved with another's, committed two at a time
+    let lines = [
+        r#"{"id":"a1","type":"MachineListed","at":"2026-01-01T00:00:00Z","data":{"machine_id":"A","model_id":"m","title":{"en":"First title"},"price":{"amount":100,"currency":"USD"}}}"#,
+        r#"{"id":"b1","type":"MachineListed","at":"2026-01-01T00:00:00Z","data":{"machine_id":"B","model_id":"m","title":{"en":"Other"}}}"#,
+        r#"{"id":"a2","type":"MachineUpdated","at":"2026-01-02T00:00:00Z","data":{"machine_id":"A","price":{"amount":200,"currency":"USD"}}}"#,
+        r#"{"id":"a3","type":"MachineSold","at":"2026-01-03T00:00:00Z","data":{"machine_id":"A"}}"#,
+        r#"{"id":"b2","type":"MachineUpdated","at":"2026-01-03T00:00:00Z","data":{"machine_id":"B","year":2011}}"#,
+        r#"{"id":"a4","type":"MachineListed","at":"2026-01-04T00:00:00Z","data":{"machine_id":"A","model_id":"m","title":{"en":"Listed again"}}}"#,
+        r#"{"id":"a5","type":"MachineUpdated","at":"2026-01-05T00:00:00Z","data":{"machine_id":"A","year":2020}}"#,
+    ];
+    ingest(&e, &lines.join("\n"));
+    // THEN the machine is as its last events made it: listed again, without the old
+    // price, with the later year; its key is the one of its first listing.
+    let docs = documents(&e);
+    let a = docs
+        .iter()
+        .find(|(_, d)| d.machine.id.as_str() == "A")
+        .unwrap();
+    assert_eq!(a.0, 0);
+    assert_eq!(
+        a.1.machine.title.best(stockyard_schema::Lang::EN),
+        "Listed again"
+    );
+    assert_eq!(a.1.machine.year.map(|y| y.get()), Some(2020));
+    assert_eq!(a.1.machine.price, None);
+    let b = docs
+        .iter()
+        .find(|(_, d)| d.machine.id.as_str() == "B")
+        .unwrap();
+    assert_eq!(b.1.machine.year.map(|y| y.get()), Some(2011));
+    assert_eq!(e.current().graph().get().live_count(), 2);
+    assert!(e.dead_letters().is_empty());
+    e.shutdown();
+}

@@ -5,7 +5,9 @@
 //! events whose id is already in the log, so a source that redelivers cannot double
 //! anything. On open the file is read through: a record that is cut short or fails its
 //! checksum marks where a crash interrupted a write, and the file is truncated there
-//! (reported in [`OpenReport`]), so the log always ends on a whole record.
+//! (reported in [`OpenReport`]), so the log always ends on a whole record. A damaged
+//! record with whole records after it is not an interrupted write but damage: the log
+//! refuses to open ([`LogError::Damaged`]) rather than cut events that were there.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -49,7 +51,21 @@ pub enum LogError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A record in the middle of the log is damaged (whole records follow it): cutting
+    /// there would lose events, so the log is left as it is for an operator.
+    #[error("event log {path}: the record at byte {offset} is damaged and {after} bytes follow it; restore the log from a copy (nothing was cut)")]
+    Damaged {
+        /// The log file.
+        path: PathBuf,
+        /// Where the damaged record starts.
+        offset: u64,
+        /// Bytes after it.
+        after: u64,
+    },
 }
+
+/// Longest tail an interrupted write can leave: one append of the largest request.
+const MAX_TORN_TAIL: u64 = 64 << 20;
 
 /// What opening found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +132,13 @@ impl EventLog {
             pos += 8 + payload.len() as u64;
         }
         let truncated_bytes = len - pos;
+        if truncated_bytes > 0 && !is_torn_tail(&file, pos, len).map_err(io_err)? {
+            return Err(LogError::Damaged {
+                path: path.to_owned(),
+                offset: pos,
+                after: truncated_bytes,
+            });
+        }
         if truncated_bytes > 0 {
             file.set_len(pos).map_err(io_err)?;
             file.sync_all().map_err(io_err)?;
@@ -229,6 +252,34 @@ impl EventLog {
         }
         Ok(out)
     }
+}
+
+/// Whether the bytes from `pos` to `len` can be what an interrupted write leaves: not
+/// longer than one append, and holding no whole record with a valid checksum.
+fn is_torn_tail(file: &File, pos: u64, len: u64) -> io::Result<bool> {
+    if len - pos > MAX_TORN_TAIL {
+        return Ok(false);
+    }
+    let mut tail = Vec::with_capacity((len - pos) as usize);
+    let mut f = file.try_clone()?;
+    f.seek(SeekFrom::Start(pos))?;
+    f.take(len - pos).read_to_end(&mut tail)?;
+    // Any later offset where a whole, checksummed record starts means damage.
+    for start in 1..tail.len() {
+        let rest = &tail[start..];
+        if rest.len() < 8 {
+            break;
+        }
+        let n = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes"));
+        let crc = u32::from_le_bytes(rest[4..8].try_into().expect("4 bytes"));
+        if n == 0 || n > MAX_RECORD || n as usize > rest.len() - 8 {
+            continue;
+        }
+        if crc32fast::hash(&rest[8..8 + n as usize]) == crc {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Reads one whole record with a valid checksum, or `None` at the end of the log or

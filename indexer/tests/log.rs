@@ -119,6 +119,27 @@ fn a_last_record_with_a_bad_checksum_is_cut() {
 }
 
 /// The log's checksum, computed independently of the crate under test.
+#[test]
+fn a_damaged_record_in_the_middle_is_refused_not_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.log");
+    let (mut log, _) = EventLog::open(&path, Durability::EveryAppend).unwrap();
+    log.append(&[event("e1", "M1"), event("e2", "M2"), event("e3", "M3")])
+        .unwrap();
+    drop(log);
+    // GIVEN a flipped byte inside the second record (a disk fault, not a crash)
+    let mut bytes = std::fs::read(&path).unwrap();
+    let first_len = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
+    bytes[8 + first_len + 8 + 3] ^= 0x20;
+    std::fs::write(&path, &bytes).unwrap();
+    // WHEN the log opens THEN it refuses, and the file is left whole.
+    let err = EventLog::open(&path, Durability::EveryAppend)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("damaged"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing was cut");
+}
+
 fn crc32fast_hash(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in bytes {
