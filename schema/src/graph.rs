@@ -147,3 +147,13 @@ mod tests {
         assert_eq!(Machine::YEAR.key(), "year");
     }
 }
+
+label! {
+    /// Where a projection stands in the event log, stored with the graph it describes.
+    pub IndexerOffset = "IndexerOffset" {
+        /// The projection's name.
+        pub const NAME: Str = "name";
+        /// The position after the last event applied.
+        pub const POSITION: Int = "position";
+    }
+}

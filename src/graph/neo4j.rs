@@ -18,8 +18,8 @@ use roaring::RoaringBitmap;
 use std::collections::{BTreeMap, HashMap};
 use stockyard_schema::domain::{Patch, SpecValue};
 use stockyard_schema::graph::{
-    BelongsToCategory, BelongsToSpecCategory, Category, HasSpec, IsOfModel, Machine, MadeModel,
-    Maker, Model, Spec, SpecCategory, SubcategoryOf,
+    BelongsToCategory, BelongsToSpecCategory, Category, HasSpec, IndexerOffset, IsOfModel, Machine,
+    MadeModel, Maker, Model, Spec, SpecCategory, SubcategoryOf,
 };
 use stockyard_schema::{Event, Lang, Payload, Text};
 
@@ -511,6 +511,61 @@ impl Neo4jGraph {
             .merge(c.clone().with(Category::ID, cat.var()))
             .merge(path(&mc.bare()).out(rel::<BelongsToCategory>(), &c.bare()))
             .build()?)
+    }
+
+    /// Applies a batch of events and records `checkpoint` as the position of the
+    /// projection `name`, in one transaction: the offset node only ever moves with the
+    /// data it stands for, so a batch is applied wholly and once, or not at all.
+    pub async fn apply_committed(
+        &mut self,
+        events: &[Event],
+        rates: &Rates,
+        name: &str,
+        checkpoint: u64,
+    ) -> Result<(), GraphError> {
+        let mut statements = Vec::new();
+        for e in events {
+            statements.extend(self.statements_for(e, rates)?);
+        }
+        let o = node::<IndexerOffset>("o");
+        statements.push(
+            Query::new()
+                .merge(o.clone().with(IndexerOffset::NAME, name))
+                .set(o.set(IndexerOffset::POSITION, checkpoint as i64))
+                .build()?,
+        );
+        let begin = |e: neo4rs::Error| GraphError::Unreachable {
+            uri: self.uri.clone(),
+            reason: e.to_string(),
+        };
+        let mut txn = self.graph.start_txn().await.map_err(begin)?;
+        for s in &statements {
+            self.note(s);
+            if let Err(e) = txn.run(s.into()).await {
+                let _ = txn.rollback().await;
+                return Err(self.failure(s, e));
+            }
+        }
+        txn.commit().await.map_err(|e| GraphError::Unreachable {
+            uri: self.uri.clone(),
+            reason: format!("commit: {e}"),
+        })
+    }
+
+    /// The position recorded for the projection `name` (0 when none is).
+    pub async fn offset(&self, name: &str) -> Result<u64, GraphError> {
+        let o = node::<IndexerOffset>("o");
+        let rows = self
+            .rows(
+                &match_(&o.clone().with(IndexerOffset::NAME, name))
+                    .return_(o.prop(IndexerOffset::POSITION).alias("position"))
+                    .build()?,
+            )
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.get::<i64>("position").ok())
+            .map_or(0, |p| p.max(0) as u64))
     }
 
     /// Applies events in order.

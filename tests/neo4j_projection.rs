@@ -1,0 +1,76 @@
+//! The Neo4j graph as an indexer projection, on a real Bolt server: each batch and its
+//! offset node commit in one transaction; a restart resumes from the offset stored in
+//! the graph; the result answers like the embedded graph fed the same events.
+
+#[path = "../query-dsl/tests/common/tools.rs"]
+mod tools;
+
+use stockyard::graph::{EmbeddedGraph, FacetRequest, Neo4jConfig, Selections};
+use stockyard::projections::Neo4jProjection;
+use stockyard::search::currency::Rates;
+use stockyard_indexer::{Durability, EventLog, Indexer, Projection};
+use stockyard_schema::{demo, Event, Lang};
+use tools::{need, BoltServer};
+
+fn request() -> FacetRequest<'static> {
+    FacetRequest {
+        hits: None,
+        selections: Selections::default(),
+        lang: Lang::EN,
+        spec_facets: vec![],
+        buckets: 4,
+        attribute_facets: false,
+    }
+}
+
+#[test]
+fn batches_commit_with_their_offset_and_restarts_resume() {
+    let Some(server) = need(
+        BoltServer::start("neo4j-projection"),
+        "python3 and shared/tools/bolt-server",
+    ) else {
+        return;
+    };
+    let config = Neo4jConfig {
+        uri: server.uri.clone(),
+        user: server.user.clone(),
+        password: server.password.clone(),
+        database: server.database.clone(),
+    };
+    let events: Vec<Event> = demo::generate(4, 60).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.log");
+    let half = events.len() / 2;
+
+    // GIVEN the first half of the log applied, then the process stops
+    {
+        let (mut log, _) = EventLog::open(&path, Durability::OsBuffered).unwrap();
+        log.append(&events[..half]).unwrap();
+        let projection = Neo4jProjection::open(&config).expect("connect");
+        assert_eq!(projection.checkpoint().unwrap(), 0);
+        let mut indexer = Indexer::new(log, vec![Box::new(projection)], 7);
+        assert_eq!(indexer.catch_up().unwrap(), half as u64);
+    }
+    // WHEN it starts again with the rest THEN it resumes from the offset in the graph
+    let (mut log, _) = EventLog::open(&path, Durability::OsBuffered).unwrap();
+    log.append(&events[half..]).unwrap();
+    let projection = Neo4jProjection::open(&config).expect("connect");
+    assert_eq!(projection.checkpoint().unwrap(), half as u64);
+    let mut indexer = Indexer::new(log, vec![Box::new(projection)], 7);
+    assert_eq!(indexer.catch_up().unwrap(), (events.len() - half) as u64);
+    drop(indexer);
+
+    // THEN the graph answers like the embedded graph fed every event once.
+    let projection = Neo4jProjection::open(&config).expect("connect");
+    assert_eq!(projection.checkpoint().unwrap(), events.len() as u64);
+    let mut embedded = EmbeddedGraph::new();
+    embedded.apply(&events, &Rates);
+    let want = embedded.facets(&request());
+    let got = projection
+        .block_on(projection.graph().facets(&request()))
+        .unwrap();
+    assert_eq!(got.categories, want.categories);
+    assert_eq!(got.makers, want.makers);
+    assert_eq!(got.models, want.models);
+    assert_eq!(got.matching, want.matching, "same machine keys");
+}
