@@ -557,7 +557,7 @@ impl Neo4jGraph {
         let o = node::<IndexerOffset>("o");
         let rows = self
             .rows(
-                &match_(&o.clone().with(IndexerOffset::NAME, name))
+                &match_(o.clone().with(IndexerOffset::NAME, name))
                     .return_(o.prop(IndexerOffset::POSITION).alias("position"))
                     .build()?,
             )
