@@ -5,12 +5,12 @@
 #[path = "../query-dsl/tests/common/tools.rs"]
 mod tools;
 
-use stockyard::graph::{EmbeddedGraph, FacetRequest, Neo4jConfig, Selections};
+use stockyard::graph::{EmbeddedGraph, FacetRequest, Neo4jConfig, Neo4jGraph, Selections};
 use stockyard::projections::Neo4jProjection;
 use stockyard::search::currency::Rates;
 use stockyard_indexer::{Durability, EventLog, Indexer, Projection};
 use stockyard_schema::{demo, Event, Lang};
-use tools::{need, BoltServer};
+use tools::{need, BoltServer, Linter};
 
 fn request() -> FacetRequest<'static> {
     FacetRequest {
@@ -73,4 +73,20 @@ fn batches_commit_with_their_offset_and_restarts_resume() {
     assert_eq!(got.makers, want.makers);
     assert_eq!(got.models, want.models);
     assert_eq!(got.matching, want.matching, "same machine keys");
+}
+
+#[test]
+fn the_offset_statements_pass_neo4j_s_parser() {
+    let Some(linter) = need(Linter::prepare(), "node, npm and shared/tools/cypher-lint") else {
+        return;
+    };
+    let statements: Vec<(String, String)> = Neo4jGraph::offset_statements("graph", 42)
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("offset {i}"), s.cypher().to_owned()))
+        .collect();
+    let report = linter.lint("offset", &statements);
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.passed, 2, "{}", report.summary);
 }

@@ -527,13 +527,8 @@ impl Neo4jGraph {
         for e in events {
             statements.extend(self.statements_for(e, rates)?);
         }
-        let o = node::<IndexerOffset>("o");
-        statements.push(
-            Query::new()
-                .merge(o.clone().with(IndexerOffset::NAME, name))
-                .set(o.set(IndexerOffset::POSITION, checkpoint as i64))
-                .build()?,
-        );
+        let [write, _] = Self::offset_statements(name, checkpoint)?;
+        statements.push(write);
         let begin = |e: neo4rs::Error| GraphError::Unreachable {
             uri: self.uri.clone(),
             reason: e.to_string(),
@@ -552,16 +547,26 @@ impl Neo4jGraph {
         })
     }
 
+    /// The statements that write and read the offset of the projection `name`.
+    /// Exposed, like [`Neo4jGraph::statements_for`], so that the tests check them with
+    /// Neo4j's parser.
+    pub fn offset_statements(name: &str, checkpoint: u64) -> Result<[Statement; 2], GraphError> {
+        let o = node::<IndexerOffset>("o");
+        Ok([
+            Query::new()
+                .merge(o.clone().with(IndexerOffset::NAME, name))
+                .set(o.set(IndexerOffset::POSITION, checkpoint as i64))
+                .build()?,
+            match_(o.clone().with(IndexerOffset::NAME, name))
+                .return_(o.prop(IndexerOffset::POSITION).alias("position"))
+                .build()?,
+        ])
+    }
+
     /// The position recorded for the projection `name` (0 when none is).
     pub async fn offset(&self, name: &str) -> Result<u64, GraphError> {
-        let o = node::<IndexerOffset>("o");
-        let rows = self
-            .rows(
-                &match_(o.clone().with(IndexerOffset::NAME, name))
-                    .return_(o.prop(IndexerOffset::POSITION).alias("position"))
-                    .build()?,
-            )
-            .await?;
+        let [_, read] = Self::offset_statements(name, 0)?;
+        let rows = self.rows(&read).await?;
         Ok(rows
             .first()
             .and_then(|r| r.get::<i64>("position").ok())
