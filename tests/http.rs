@@ -390,6 +390,26 @@ fn post_events(
     (r.status().as_u16(), r.json().unwrap_or(Value::Null))
 }
 
+/// Polls `/events/status` until `done` holds (at most two minutes); returns it.
+fn wait_status(s: &TestServer, done: impl Fn(&Value) -> bool) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let status: Value = s
+            .client()
+            .get(format!("{}/events/status", s.base))
+            .bearer_auth(KEY)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if done(&status) {
+            return status;
+        }
+        assert!(started.elapsed().as_secs() < 120, "in time: {status}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn ingest_and_admin() {
     let s = TestServer::start(true, |c| c.max_body_bytes = 64 * 1024);
@@ -522,34 +542,21 @@ fn ingest_and_admin() {
         .unwrap();
     assert_eq!(retried["retried"], 1);
     // Status: head, projections, dead letters.
-    let started = std::time::Instant::now();
-    loop {
-        let status: Value = client
-            .get(format!("{}/events/status", s.base))
-            .bearer_auth(KEY)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let names: BTreeSet<&str> = status["projections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["name"].as_str().unwrap())
-            .collect();
-        assert_eq!(names, BTreeSet::from(["graph", "text"]));
-        if status["projections"]
+    let status = wait_status(&s, |st| {
+        st["projections"]
             .as_array()
             .unwrap()
             .iter()
             .all(|p| p["lag"] == 0)
-        {
-            assert_eq!(status["dead_letters"], 0);
-            break;
-        }
-        assert!(started.elapsed().as_secs() < 60);
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    });
+    let names: BTreeSet<&str> = status["projections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, BTreeSet::from(["graph", "text"]));
+    assert_eq!(status["dead_letters"], 0);
     assert_eq!(
         hits(&s.json("/search?q=griffin", 200))[0]["machine_id"],
         "T9"
@@ -568,21 +575,9 @@ fn ingest_and_admin() {
         .unwrap();
     assert_eq!(r.status(), 202);
     let generation = r.json::<Value>().unwrap()["generation"].as_u64().unwrap();
-    let started = std::time::Instant::now();
-    loop {
-        let status: Value = client
-            .get(format!("{}/events/status", s.base))
-            .bearer_auth(KEY)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        if status["generation"].as_u64() == Some(generation) && status["rebuild"].is_null() {
-            break;
-        }
-        assert!(started.elapsed().as_secs() < 120, "rebuilt in time");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_status(&s, |st| {
+        st["generation"].as_u64() == Some(generation) && st["rebuild"].is_null()
+    });
     let after = s.json("/search?q=unicorn&facets=maker", 200);
     let listed =
         |v: &Value| -> Vec<Value> { hits(v).iter().map(|h| h["machine_id"].clone()).collect() };

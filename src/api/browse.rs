@@ -80,6 +80,16 @@ pub struct Counted {
     pub count: u64,
 }
 
+impl From<crate::graph::FacetCount> for Counted {
+    fn from(f: crate::graph::FacetCount) -> Counted {
+        Counted {
+            id: f.id,
+            name: f.name,
+            count: f.count,
+        }
+    }
+}
+
 /// A category with its live machines (subcategories included) and children.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryNode {
@@ -195,15 +205,7 @@ pub async fn makers(
     let lang = q.resolve(&headers)?;
     let graph = state.engine.current().graph().get();
     Ok(Json(
-        graph
-            .makers(lang)
-            .into_iter()
-            .map(|f| Counted {
-                id: f.id,
-                name: f.name,
-                count: f.count,
-            })
-            .collect(),
+        graph.makers(lang).into_iter().map(Counted::from).collect(),
     ))
 }
 
@@ -220,16 +222,7 @@ pub async fn maker_models(
     let models = graph
         .maker_models(&id)
         .ok_or_else(|| ApiError::not_found(format!("no maker {id:?}")))?;
-    Ok(Json(
-        models
-            .into_iter()
-            .map(|f| Counted {
-                id: f.id,
-                name: f.name,
-                count: f.count,
-            })
-            .collect(),
-    ))
+    Ok(Json(models.into_iter().map(Counted::from).collect()))
 }
 
 /// The category tree with live counts.

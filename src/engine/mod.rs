@@ -355,19 +355,7 @@ impl Engine {
     /// Replays the whole log into a new generation on a background thread, switching
     /// over once it has caught up; returns the new generation's number.
     pub fn rebuild(self: &Arc<Self>) -> Result<u64, EngineError> {
-        let number = {
-            let mut running = self.rebuild.lock().unwrap_or_else(|e| e.into_inner());
-            if running.is_some() {
-                return Err(EngineError::RebuildRunning);
-            }
-            let number = self.current().number() + 1;
-            *running = Some(RebuildProgress {
-                generation: number,
-                applied: 0,
-                head: self.log.head(),
-            });
-            number
-        };
+        let number = self.claim_rebuild()?;
         let engine = self.clone();
         std::thread::Builder::new()
             .name("stockyard-rebuild".into())
@@ -387,22 +375,25 @@ impl Engine {
         &self,
         progress: impl FnMut(RebuildProgress),
     ) -> Result<u64, EngineError> {
-        let number = {
-            let mut running = self.rebuild.lock().unwrap_or_else(|e| e.into_inner());
-            if running.is_some() {
-                return Err(EngineError::RebuildRunning);
-            }
-            let number = self.current().number() + 1;
-            *running = Some(RebuildProgress {
-                generation: number,
-                applied: 0,
-                head: self.log.head(),
-            });
-            number
-        };
+        let number = self.claim_rebuild()?;
         let result = self.rebuild_with(number, progress);
         *self.rebuild.lock().unwrap_or_else(|e| e.into_inner()) = None;
         result.map(|()| number)
+    }
+
+    /// Marks a rebuild as running (one at a time); returns the generation it builds.
+    fn claim_rebuild(&self) -> Result<u64, EngineError> {
+        let mut running = self.rebuild.lock().unwrap_or_else(|e| e.into_inner());
+        if running.is_some() {
+            return Err(EngineError::RebuildRunning);
+        }
+        let number = self.current().number() + 1;
+        *running = Some(RebuildProgress {
+            generation: number,
+            applied: 0,
+            head: self.log.head(),
+        });
+        Ok(number)
     }
 
     fn run_rebuild(&self, number: u64) -> Result<(), EngineError> {
