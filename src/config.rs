@@ -122,7 +122,7 @@ impl Default for IndexerConfig {
     fn default() -> Self {
         IndexerConfig {
             batch: 10_000,
-            rebuild_batch: 50_000,
+            rebuild_batch: 200_000,
             max_delay_ms: 200,
             max_lag: 1_000_000,
             durability: "every-append".into(),

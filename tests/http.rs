@@ -598,3 +598,27 @@ fn reads_can_require_a_key() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[test]
+fn an_indexer_too_far_behind_answers_429_and_slow_requests_503() {
+    let s = TestServer::start(true, |c| c.indexer.max_lag = 0);
+    let listing = |id: &str| {
+        format!(
+            r#"{{"id":"ev-{id}","type":"MachineListed","at":"2026-11-01T00:00:00Z","data":{{"machine_id":"{id}","model_id":"m","title":"x"}}}}"#
+        )
+    };
+    // GIVEN an indexer held still, WHEN events arrive faster than it applies them
+    let generation = s.engine.current();
+    let held = generation.indexer();
+    let (status, _) = post_events(&s, "", Some(KEY), "application/x-ndjson", listing("L1"));
+    assert_eq!(status, 202);
+    let (status, body) = post_events(&s, "", Some(KEY), "application/x-ndjson", listing("L2"));
+    // THEN the next request is told to come back later, and nothing of it is kept.
+    assert_eq!((status, error_code(&body).0), (429, "indexer_behind"));
+    drop(held);
+    // A request that cannot finish within the time limit is a 503 (a zero limit here).
+    let s = TestServer::start(false, |c| c.request_timeout_secs = 0);
+    let v = s.json("/search?q=excavator", 503);
+    assert_eq!(error_code(&v).0, "timeout");
+    assert_eq!(s.get("/health").status(), 200);
+}

@@ -48,7 +48,7 @@ impl Settings {
             data_dir: data_dir.into(),
             durability: Durability::EveryAppend,
             batch: 10_000,
-            rebuild_batch: 50_000,
+            rebuild_batch: 200_000,
             max_delay: Duration::from_millis(200),
             max_lag: 1_000_000,
         }
@@ -336,6 +336,12 @@ impl Engine {
                 continue;
             }
             let mut indexer = generation.indexer();
+            // A backlog (start-up, a burst) goes in big batches: fewer commits.
+            indexer.set_batch(if lag > self.settings.batch {
+                self.settings.rebuild_batch
+            } else {
+                self.settings.batch
+            });
             let result = indexer.step();
             let status = indexer.status();
             drop(indexer);

@@ -11,6 +11,9 @@ pub const KEY: &str = "test-key-0123456789";
 pub struct TestServer {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// The engine behind it (to hold its indexer still, say).
+    #[allow(dead_code)]
+    pub engine: std::sync::Arc<stockyard::engine::Engine>,
     _dir: tempfile::TempDir,
 }
 
@@ -34,14 +37,15 @@ impl TestServer {
                 .block_on(stockyard::server::serve(
                     config,
                     demo,
-                    |r| tx.send(r.addr).unwrap(),
+                    |r| tx.send((r.addr, r.engine.clone())).unwrap(),
                     std::future::pending(),
                 ))
                 .unwrap();
         });
-        let addr = rx.recv_timeout(Duration::from_secs(120)).unwrap();
+        let (addr, engine) = rx.recv_timeout(Duration::from_secs(120)).unwrap();
         let server = TestServer {
             base: format!("http://{addr}"),
+            engine,
             _dir: dir,
         };
         let started = Instant::now();
