@@ -71,13 +71,15 @@ impl Generation {
     }
 
     /// Opens generation `number`, creating it (stamped with this build's version) when
-    /// it does not exist; a generation of another version is refused.
+    /// it does not exist; a generation of another version is refused unless
+    /// `any_version` (to keep serving it while its replacement is built).
     pub fn open(
         data_dir: &Path,
         number: u64,
         log: SharedLog,
         detector: Arc<LanguageDetector>,
         batch: u64,
+        any_version: bool,
     ) -> Result<Generation, GenerationError> {
         let dir = Generation::dir_of(data_dir, number);
         let io = |source| GenerationError::Io {
@@ -91,7 +93,7 @@ impl Generation {
         let version_file = dir.join("VERSION");
         let expected = projection_version();
         match std::fs::read_to_string(&version_file) {
-            Ok(found) if found.trim() == expected => {}
+            Ok(found) if found.trim() == expected || any_version => {}
             Ok(found) => {
                 return Err(GenerationError::Version {
                     dir: dir.clone(),

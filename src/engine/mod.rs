@@ -7,7 +7,8 @@
 //! so a new listing is searchable within about that delay. A rebuild replays the log
 //! into a new generation while the current one keeps serving, then switches over
 //! atomically (the `CURRENT` file names the generation in use) and deletes the old
-//! one. A generation written by another projection version is rebuilt at start.
+//! one. A generation written by another projection version is rebuilt at start, and
+//! keeps serving meanwhile when this build can still read it.
 
 mod generation;
 pub mod ingest;
@@ -120,6 +121,17 @@ pub struct Engine {
 
 const CURRENT: &str = "CURRENT";
 
+/// What opening found of the serving generation's version.
+#[derive(Debug, PartialEq, Eq)]
+enum Outdated {
+    /// Current.
+    No,
+    /// Another version, still readable: it serves while a rebuild runs.
+    Serving,
+    /// Another version, unreadable: a new generation took its place.
+    Replaced,
+}
+
 impl Engine {
     /// Opens the data directory (creating it), starts the background indexer and, when
     /// the generation on disk was written by another projection version, a rebuild.
@@ -147,15 +159,25 @@ impl Engine {
             Ok(s) => s.trim().parse().unwrap_or(1),
             Err(_) => 1,
         };
-        let open = |n| Generation::open(&dir, n, log.clone(), detector.clone(), settings.batch);
-        let (generation, outdated) = match open(number) {
-            Ok(g) => (g, false),
-            Err(GenerationError::Version { .. }) => {
-                // Serve nothing stale that cannot be read: start the next generation
-                // and let it catch up (not ready until it has).
-                let next = number + 1;
-                (open(next)?, true)
-            }
+        let open = |n, any_version| {
+            Generation::open(
+                &dir,
+                n,
+                log.clone(),
+                detector.clone(),
+                settings.batch,
+                any_version,
+            )
+        };
+        let (generation, outdated) = match open(number, false) {
+            Ok(g) => (g, Outdated::No),
+            // Written by another version: keep serving it while the next generation is
+            // built, if this build can still read it; else build the next one in its
+            // place (not ready until it has caught up).
+            Err(GenerationError::Version { .. }) => match open(number, true) {
+                Ok(old) => (old, Outdated::Serving),
+                Err(_) => (open(number + 1, false)?, Outdated::Replaced),
+            },
             Err(e) => return Err(e.into()),
         };
         write_atomic(
@@ -180,7 +202,7 @@ impl Engine {
             _lock: lock,
         });
         engine.ready_at_head();
-        if outdated {
+        if outdated == Outdated::Replaced {
             engine.remove_other_generations();
         }
         let worker = {
@@ -192,6 +214,9 @@ impl Engine {
         };
         *engine.worker.lock().unwrap_or_else(|e| e.into_inner()) = Some(worker);
         engine.wake();
+        if outdated == Outdated::Serving {
+            engine.rebuild()?;
+        }
         Ok(engine)
     }
 
@@ -422,6 +447,7 @@ impl Engine {
             self.log.clone(),
             self.detector.clone(),
             self.settings.rebuild_batch,
+            false,
         )?;
         let step = |generation: &Generation| -> Result<Status, EngineError> {
             let mut indexer = generation.indexer();
