@@ -48,8 +48,20 @@ enum Command {
         #[arg(long)]
         demo: bool,
         /// Follow this NDJSON file as an event source (from where the last run stopped).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "nats_url")]
         source_file: Option<PathBuf>,
+        /// Read events from this NATS server's JetStream (e.g. nats://127.0.0.1:4222).
+        #[arg(long, requires = "nats_consumer")]
+        nats_url: Option<String>,
+        /// JetStream stream name (created when missing).
+        #[arg(long, default_value = "CATALOG")]
+        nats_stream: String,
+        /// Subject the events are published on.
+        #[arg(long, default_value = "catalog.events")]
+        nats_subject: String,
+        /// This replica's durable consumer name (one per replica).
+        #[arg(long)]
+        nats_consumer: Option<String>,
         /// Log lines as JSON.
         #[arg(long)]
         log_json: bool,
@@ -134,6 +146,10 @@ fn run_with(mut config: Config, command: Command) -> Result<(), String> {
             listen,
             demo,
             source_file,
+            nats_url,
+            nats_stream,
+            nats_subject,
+            nats_consumer,
             log_json,
         } => {
             if let Some(d) = data.data_dir {
@@ -144,6 +160,14 @@ fn run_with(mut config: Config, command: Command) -> Result<(), String> {
             }
             if let Some(path) = source_file {
                 config.source = SourceConfig::File { path };
+            }
+            if let (Some(url), Some(consumer)) = (nats_url, nats_consumer) {
+                config.source = SourceConfig::Nats {
+                    url,
+                    stream: nats_stream,
+                    subject: nats_subject,
+                    consumer,
+                };
             }
             config.log_json |= log_json;
             init_logging(config.log_json);
