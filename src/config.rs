@@ -97,8 +97,16 @@ pub struct IndexerConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GraphConfig {
-    /// `embedded`.
+    /// `embedded` (the default) or `neo4j`.
     pub backend: String,
+    /// Neo4j: `bolt://host:port`.
+    pub uri: String,
+    /// Neo4j user.
+    pub user: String,
+    /// Neo4j password.
+    pub password: String,
+    /// Neo4j database.
+    pub database: String,
 }
 
 impl Default for Config {
@@ -134,6 +142,10 @@ impl Default for GraphConfig {
     fn default() -> Self {
         GraphConfig {
             backend: "embedded".into(),
+            uri: "bolt://127.0.0.1:7687".into(),
+            user: "neo4j".into(),
+            password: String::new(),
+            database: "neo4j".into(),
         }
     }
 }
@@ -156,7 +168,8 @@ impl Config {
     }
 
     /// Applies `STOCKYARD_LISTEN`, `STOCKYARD_DATA_DIR`, `STOCKYARD_API_KEYS`
-    /// (comma-separated) and `STOCKYARD_LOG_JSON`.
+    /// (comma-separated), `STOCKYARD_GRAPH`, `STOCKYARD_NEO4J_URI`, `…_USER`,
+    /// `…_PASSWORD`, `…_DATABASE` and `STOCKYARD_LOG_JSON`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("STOCKYARD_LISTEN") {
             self.listen = v.parse().map_err(|_| ConfigError::Invalid {
@@ -175,6 +188,17 @@ impl Config {
                 .map(str::to_owned)
                 .collect();
         }
+        for (name, slot) in [
+            ("STOCKYARD_GRAPH", &mut self.graph.backend),
+            ("STOCKYARD_NEO4J_URI", &mut self.graph.uri),
+            ("STOCKYARD_NEO4J_USER", &mut self.graph.user),
+            ("STOCKYARD_NEO4J_PASSWORD", &mut self.graph.password),
+            ("STOCKYARD_NEO4J_DATABASE", &mut self.graph.database),
+        ] {
+            if let Some(v) = var(name) {
+                *slot = v;
+            }
+        }
         if let Some(v) = var("STOCKYARD_LOG_JSON") {
             self.log_json = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -187,11 +211,8 @@ impl Config {
             field: field.into(),
             message: message.into(),
         };
-        if self.graph.backend != "embedded" {
-            return Err(invalid(
-                "graph.backend",
-                "only `embedded` serves requests in this version; the Neo4j store is a library (stockyard::graph::Neo4jGraph) checked by the conformance suite",
-            ));
+        if self.graph.backend != "embedded" && self.graph.backend != "neo4j" {
+            return Err(invalid("graph.backend", "use `embedded` or `neo4j`"));
         }
         if self.indexer.durability != "every-append" && self.indexer.durability != "os-buffered" {
             return Err(invalid(
@@ -218,12 +239,23 @@ impl Config {
         s.rebuild_batch = self.indexer.rebuild_batch;
         s.max_delay = Duration::from_millis(self.indexer.max_delay_ms);
         s.max_lag = self.indexer.max_lag;
+        s.neo4j = self.neo4j();
         s.durability = if self.indexer.durability == "os-buffered" {
             Durability::OsBuffered
         } else {
             Durability::EveryAppend
         };
         s
+    }
+
+    /// The Neo4j connection, when the graph backend is Neo4j.
+    pub fn neo4j(&self) -> Option<crate::graph::Neo4jConfig> {
+        (self.graph.backend == "neo4j").then(|| crate::graph::Neo4jConfig {
+            uri: self.graph.uri.clone(),
+            user: self.graph.user.clone(),
+            password: self.graph.password.clone(),
+            database: self.graph.database.clone(),
+        })
     }
 
     /// The API settings.

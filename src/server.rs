@@ -77,6 +77,9 @@ pub async fn serve(
         engine: engine.clone(),
         config: Arc::new(config.api()),
         metrics: Arc::default(),
+        neo4j: config
+            .neo4j()
+            .map(|c| Arc::new(crate::api::neo4j::NeoReader::new(c))),
     };
     started(&Running {
         addr,

@@ -85,7 +85,7 @@ fn configuration_mistakes_are_named() {
     let config = dir.path().join("stockyard.toml");
     std::fs::write(
         &config,
-        "listen = \"127.0.0.1:0\"\n[graph]\nbackend = \"neo4j\"\n",
+        "listen = \"127.0.0.1:0\"\n[graph]\nbackend = \"orientdb\"\n",
     )
     .unwrap();
     let out = stockyard(&["--config", config.to_str().unwrap(), "rebuild"]);

@@ -46,7 +46,7 @@ fn batches_commit_with_their_offset_and_restarts_resume() {
     {
         let (mut log, _) = EventLog::open(&path, Durability::OsBuffered).unwrap();
         log.append(&events[..half]).unwrap();
-        let projection = Neo4jProjection::open(&config).expect("connect");
+        let projection = Neo4jProjection::new(config.clone(), "graph");
         assert_eq!(projection.checkpoint().unwrap(), 0);
         let mut indexer = Indexer::new(log, vec![Box::new(projection)], 7);
         assert_eq!(indexer.catch_up().unwrap(), half as u64);
@@ -54,20 +54,24 @@ fn batches_commit_with_their_offset_and_restarts_resume() {
     // WHEN it starts again with the rest THEN it resumes from the offset in the graph
     let (mut log, _) = EventLog::open(&path, Durability::OsBuffered).unwrap();
     log.append(&events[half..]).unwrap();
-    let projection = Neo4jProjection::open(&config).expect("connect");
+    let projection = Neo4jProjection::new(config.clone(), "graph");
     assert_eq!(projection.checkpoint().unwrap(), half as u64);
     let mut indexer = Indexer::new(log, vec![Box::new(projection)], 7);
     assert_eq!(indexer.catch_up().unwrap(), (events.len() - half) as u64);
     drop(indexer);
 
     // THEN the graph answers like the embedded graph fed every event once.
-    let projection = Neo4jProjection::open(&config).expect("connect");
+    let projection = Neo4jProjection::new(config.clone(), "graph");
     assert_eq!(projection.checkpoint().unwrap(), events.len() as u64);
     let mut embedded = EmbeddedGraph::new();
     embedded.apply(&events, &Rates);
     let want = embedded.facets(&request());
-    let got = projection
-        .block_on(projection.graph().facets(&request()))
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let got = runtime
+        .block_on(async {
+            let neo = Neo4jGraph::connect(&config).await?;
+            neo.facets(&request()).await
+        })
         .unwrap();
     assert_eq!(got.categories, want.categories);
     assert_eq!(got.makers, want.makers);

@@ -4,11 +4,12 @@ use super::error::ApiError;
 use super::extract::{P, Q};
 use super::search::{hit_view, HitView, Named};
 use super::{blocking, AppState, LangQuery};
-use crate::graph::CategoryTree;
+use crate::graph::{CatalogGraph, CategoryTree, EmbeddedGraph, GraphError, Neo4jGraph};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::Serialize;
+use std::sync::Arc;
 use stockyard_schema::domain::SpecValue;
 use utoipa::ToSchema;
 
@@ -115,6 +116,21 @@ impl From<CategoryTree> for CategoryNode {
     }
 }
 
+/// Asks the configured graph: Neo4j when it is configured, else the embedded one.
+async fn ask<T, Fut>(
+    state: &AppState,
+    embedded: impl FnOnce(&EmbeddedGraph) -> T,
+    neo4j: impl FnOnce(Arc<Neo4jGraph>) -> Fut,
+) -> Result<T, ApiError>
+where
+    Fut: std::future::Future<Output = Result<T, GraphError>>,
+{
+    match &state.neo4j {
+        None => Ok(embedded(&state.engine.current().graph().get())),
+        Some(reader) => reader.read(neo4j).await,
+    }
+}
+
 fn check_path_id(id: &str) -> Result<(), ApiError> {
     stockyard_schema::ids::check_id(id).map_err(|e| ApiError::bad("bad_id", "id", e.to_string()))
 }
@@ -131,9 +147,10 @@ pub async fn machine(
 ) -> Result<Json<MachineView>, ApiError> {
     check_path_id(&id)?;
     let lang = q.resolve(&headers)?;
-    blocking(move || {
-        let generation = state.engine.current();
-        let Some((_, stored)) = generation.text().listing(&id).map_err(|e| {
+    let (engine, wanted) = (state.engine.clone(), id.clone());
+    let found = blocking(move || {
+        let generation = engine.current();
+        let Some((_, stored)) = generation.text().listing(&wanted).map_err(|e| {
             ApiError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 "search_failed",
@@ -141,17 +158,28 @@ pub async fn machine(
             )
         })?
         else {
-            return Err(ApiError::not_found(format!("no live machine {id:?}")));
+            return Err(ApiError::not_found(format!("no live machine {wanted:?}")));
         };
         let graph = generation.graph().get();
         let m = &stored.machine;
-        Ok(Json(MachineView {
+        Ok(MachineView {
             listing: hit_view(&graph, m, 0.0, lang),
             description: m.description.as_ref().map(|d| d.best(lang).to_owned()),
-            same_model: graph.same_model(&id, OTHERS),
-        }))
+            same_model: Vec::new(),
+        })
     })
-    .await
+    .await?;
+    let mut view = found;
+    view.same_model = ask(
+        &state,
+        |g| g.same_model(&id, OTHERS),
+        |g| {
+            let id = id.clone();
+            async move { g.others_of_model(&id, OTHERS).await }
+        },
+    )
+    .await?;
+    Ok(Json(view))
 }
 
 /// A model with its specs, live count and some of its machines.
@@ -166,13 +194,24 @@ pub async fn model(
 ) -> Result<Json<ModelPage>, ApiError> {
     check_path_id(&id)?;
     let lang = q.resolve(&headers)?;
-    let graph = state.engine.current().graph().get();
-    let view = graph
-        .model(&id, lang)
-        .ok_or_else(|| ApiError::not_found(format!("no model {id:?}")))?;
+    let view = ask(
+        &state,
+        |g| g.model(&id, lang),
+        |g| {
+            let id = id.clone();
+            async move { g.model_view(&id, lang).await }
+        },
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("no model {id:?}")))?;
     let named = |p: Option<(String, String)>| p.map(|(id, name)| Named { id, name });
     Ok(Json(ModelPage {
-        machines: graph.model_machines(&id, OTHERS),
+        machines: state
+            .engine
+            .current()
+            .graph()
+            .get()
+            .model_machines(&id, OTHERS),
         id: view.id,
         name: view.name,
         maker: named(view.maker),
@@ -203,10 +242,13 @@ pub async fn makers(
     headers: HeaderMap,
 ) -> Result<Json<Vec<Counted>>, ApiError> {
     let lang = q.resolve(&headers)?;
-    let graph = state.engine.current().graph().get();
-    Ok(Json(
-        graph.makers(lang).into_iter().map(Counted::from).collect(),
-    ))
+    let makers = ask(
+        &state,
+        |g| g.makers(lang),
+        |g| async move { g.maker_list(lang).await },
+    )
+    .await?;
+    Ok(Json(makers.into_iter().map(Counted::from).collect()))
 }
 
 /// A maker's models with their live machines, by model number.
@@ -218,10 +260,16 @@ pub async fn maker_models(
     P(id): P<String>,
 ) -> Result<Json<Vec<Counted>>, ApiError> {
     check_path_id(&id)?;
-    let graph = state.engine.current().graph().get();
-    let models = graph
-        .maker_models(&id)
-        .ok_or_else(|| ApiError::not_found(format!("no maker {id:?}")))?;
+    let models = ask(
+        &state,
+        |g| g.maker_models(&id),
+        |g| {
+            let id = id.clone();
+            async move { g.models_of(&id).await }
+        },
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("no maker {id:?}")))?;
     Ok(Json(models.into_iter().map(Counted::from).collect()))
 }
 
@@ -234,14 +282,13 @@ pub async fn categories(
     headers: HeaderMap,
 ) -> Result<Json<Vec<CategoryNode>>, ApiError> {
     let lang = q.resolve(&headers)?;
-    let graph = state.engine.current().graph().get();
-    Ok(Json(
-        graph
-            .category_tree(lang)
-            .into_iter()
-            .map(CategoryNode::from)
-            .collect(),
-    ))
+    let tree = ask(
+        &state,
+        |g| g.category_tree(lang),
+        |g| async move { g.categories(lang).await },
+    )
+    .await?;
+    Ok(Json(tree.into_iter().map(CategoryNode::from).collect()))
 }
 
 /// A spec category, for building filters.

@@ -12,6 +12,7 @@ pub mod events;
 pub mod extract;
 pub mod lang;
 pub mod metrics;
+pub mod neo4j;
 pub mod search;
 
 pub use error::ApiError;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Request counters.
     pub metrics: Arc<metrics::Metrics>,
+    /// Neo4j, when it is the configured graph (else the embedded graph answers).
+    pub neo4j: Option<Arc<neo4j::NeoReader>>,
 }
 
 /// The buyer's language for names, as a query parameter.
@@ -142,10 +145,8 @@ async fn run_search(
     headers: HeaderMap,
     body: search::SearchBody,
 ) -> Result<Json<search::SearchResponse>, ApiError> {
-    let accept = accept_language(&headers).map(str::to_owned);
-    let metrics = state.metrics.clone();
-    let answer = blocking(move || search::run(&state.engine, &body, accept.as_deref())).await?;
-    metrics.add_hits(answer.hits.len());
+    let answer = search::run(&state, body, accept_language(&headers)).await?;
+    state.metrics.add_hits(answer.hits.len());
     Ok(Json(answer))
 }
 

@@ -9,7 +9,6 @@
 
 use super::error::ApiError;
 use super::lang::names_lang;
-use crate::engine::Engine;
 use crate::graph::{EmbeddedGraph, FacetRequest, NumberFilter, Range, Selections, SpecFacet};
 use crate::search::currency::Rates;
 use crate::search::{Hit, Order, SearchRequest, Sort};
@@ -706,59 +705,89 @@ fn values(list: Vec<crate::graph::FacetCount>) -> Facet {
     )
 }
 
-/// Runs a search on the serving generation (blocking: call from a blocking thread).
-pub fn run(
-    engine: &Engine,
-    body: &SearchBody,
+async fn text_search(
+    text: Arc<crate::search::TextIndex>,
+    request: SearchRequest,
+) -> Result<crate::search::SearchResults, ApiError> {
+    super::blocking(move || {
+        text.search(&request).map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "search_failed",
+                e.to_string(),
+            )
+        })
+    })
+    .await
+}
+
+/// Runs a search on the serving generation: text on blocking threads, facets from
+/// the embedded graph or from Neo4j.
+pub async fn run(
+    state: &super::AppState,
+    body: SearchBody,
     accept_language: Option<&str>,
 ) -> Result<SearchResponse, ApiError> {
     let started = Instant::now();
-    let generation = engine.current();
+    let generation = state.engine.current();
     let graph = generation.graph().get();
-    let plan = plan(body, &graph, accept_language)?;
-    let text = generation.text();
+    let plan = plan(&body, &graph, accept_language)?;
     let browse = plan.text.text.trim().is_empty();
     let filtered = has_selections(&plan.selections);
-    let fail = |e: crate::search::SearchError| {
-        ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "search_failed",
-            e.to_string(),
-        )
-    };
     // The text hit set (all live listings when browsing), for the graph.
     let first = if browse && filtered {
         None
     } else {
-        Some(
-            text.search(&SearchRequest {
-                collect_keys: !browse,
-                ..plan.text.clone()
-            })
-            .map_err(fail)?,
-        )
+        let request = SearchRequest {
+            collect_keys: !browse,
+            ..plan.text.clone()
+        };
+        Some(text_search(generation.text().clone(), request).await?)
     };
     let hit_set: Option<RoaringBitmap> = first
         .as_ref()
         .and_then(|r| r.keys.as_ref())
         .map(|keys| keys.iter().filter_map(|k| u32::try_from(*k).ok()).collect());
     let w = &plan.wanted;
-    let facets = graph.facets(&FacetRequest {
-        hits: hit_set.as_ref(),
+    let request = FacetRequest {
+        hits: None,
         selections: plan.selections.clone(),
         lang: plan.names,
         spec_facets: w.specs.clone(),
         buckets: BUCKETS,
         attribute_facets: !w.attributes.is_empty(),
-    });
+    };
+    let facets = match &state.neo4j {
+        None => {
+            let graph = graph.clone();
+            super::blocking(move || {
+                Ok(graph.facets(&FacetRequest {
+                    hits: hit_set.as_ref(),
+                    ..request
+                }))
+            })
+            .await?
+        }
+        Some(neo) => {
+            neo.read(|g| async move {
+                g.facets(&FacetRequest {
+                    hits: hit_set.as_ref(),
+                    ..request
+                })
+                .await
+            })
+            .await?
+        }
+    };
     let results = match first {
         Some(r) if !filtered => r,
-        _ => text
-            .search(&SearchRequest {
+        _ => {
+            let request = SearchRequest {
                 only: Some(Arc::new(facets.matching.clone())),
                 ..plan.text.clone()
-            })
-            .map_err(fail)?,
+            };
+            text_search(generation.text().clone(), request).await?
+        }
     };
     let mut out_facets = BTreeMap::new();
     if w.category {

@@ -1,12 +1,13 @@
 //! A generation: one complete set of projections (text index and graph) in its own
 //! directory, built from the log and kept current by its own indexer.
 
-use crate::projections::{GraphHandle, GraphProjection, TextProjection};
+use crate::graph::Neo4jConfig;
+use crate::projections::{GraphHandle, GraphProjection, Neo4jProjection, TextProjection};
 use crate::search::fields::Fields;
 use crate::search::{LanguageDetector, TextIndex};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use stockyard_indexer::{DeadLetters, Indexer, SharedLog};
+use stockyard_indexer::{DeadLetters, Indexer, Projection, SharedLog};
 
 /// Bumped whenever a projection's code changes what it writes, so that data written
 /// by an older version is rebuilt rather than read wrongly.
@@ -80,6 +81,7 @@ impl Generation {
         detector: Arc<LanguageDetector>,
         batch: u64,
         any_version: bool,
+        neo4j: Option<&Neo4jConfig>,
     ) -> Result<Generation, GenerationError> {
         let dir = Generation::dir_of(data_dir, number);
         let io = |source| GenerationError::Io {
@@ -117,12 +119,17 @@ impl Generation {
             GraphProjection::open(&dir.join("graph")).map_err(|e| projection(e.to_string()))?;
         let graph = graph_projection.handle();
         let letters = DeadLetters::open(&dir.join("dead-letters.ndjson")).map_err(io)?;
-        let indexer = Indexer::new(
-            log,
-            vec![Box::new(text_projection), Box::new(graph_projection)],
-            batch,
-        )
-        .with_dead_letters(letters);
+        let mut projections: Vec<Box<dyn Projection + Send>> =
+            vec![Box::new(text_projection), Box::new(graph_projection)];
+        if let Some(config) = neo4j {
+            // Every generation replays into the same Neo4j database (writes are MERGEs
+            // on ids), each under its own offset.
+            projections.push(Box::new(Neo4jProjection::new(
+                config.clone(),
+                format!("gen-{number:06}"),
+            )));
+        }
+        let indexer = Indexer::new(log, projections, batch).with_dead_letters(letters);
         Ok(Generation {
             number,
             dir,

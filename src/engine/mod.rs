@@ -40,6 +40,8 @@ pub struct Settings {
     pub max_delay: Duration,
     /// Most events the indexer may be behind before ingest is refused (backpressure).
     pub max_lag: u64,
+    /// A Neo4j graph kept current as a third projection (the site's own Neo4j).
+    pub neo4j: Option<crate::graph::Neo4jConfig>,
 }
 
 impl Settings {
@@ -52,6 +54,7 @@ impl Settings {
             rebuild_batch: 200_000,
             max_delay: Duration::from_millis(200),
             max_lag: 1_000_000,
+            neo4j: None,
         }
     }
 }
@@ -167,6 +170,7 @@ impl Engine {
                 detector.clone(),
                 settings.batch,
                 any_version,
+                settings.neo4j.as_ref(),
             )
         };
         let (generation, outdated) = match open(number, false) {
@@ -367,7 +371,17 @@ impl Engine {
             } else {
                 self.settings.batch
             });
-            let result = indexer.step();
+            // A projection that panics must not stop indexing for good: its batch was
+            // not committed, so it is tried again.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| indexer.step()))
+                .unwrap_or_else(|_| {
+                    Err(stockyard_indexer::RunError::Projection(
+                        stockyard_indexer::ProjectionError {
+                            projection: "?".into(),
+                            reason: "a projection panicked; see the log".into(),
+                        },
+                    ))
+                });
             let status = indexer.status();
             drop(indexer);
             if let Err(e) = &result {
@@ -448,6 +462,7 @@ impl Engine {
             self.detector.clone(),
             self.settings.rebuild_batch,
             false,
+            self.settings.neo4j.as_ref(),
         )?;
         let step = |generation: &Generation| -> Result<Status, EngineError> {
             let mut indexer = generation.indexer();

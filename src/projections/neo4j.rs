@@ -3,21 +3,38 @@
 
 use crate::graph::{GraphError, Neo4jConfig, Neo4jGraph};
 use crate::search::currency::Rates;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use stockyard_indexer::{DeadLetter, Projection, ProjectionError};
 use stockyard_schema::Event;
 
-/// The name its offset node is stored under.
-const NAME: &str = "graph";
+/// Longest a connection or a batch may take before the server counts as unreachable
+/// (the driver itself retries for up to a minute).
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long to wait after losing the server before trying again: meanwhile every call
+/// fails at once, so the other projections are not held back.
+const RETRY_AFTER: Duration = Duration::from_secs(5);
 
-/// The Neo4j graph, kept current by events. It runs its own single-threaded runtime,
-/// so the (synchronous) indexer can drive the (asynchronous) driver.
+/// The Neo4j graph, kept current by events. It connects when first used and again
+/// after losing the server, so a Neo4j that is down holds back only this projection
+/// (reported in the status, retried by the indexer). It runs its own single-threaded
+/// runtime, so that the synchronous indexer can drive the asynchronous driver.
 pub struct Neo4jProjection {
-    graph: Neo4jGraph,
+    config: Neo4jConfig,
+    /// Its offset node's name (one per generation).
+    offset: String,
     runtime: tokio::runtime::Runtime,
+    connection: Mutex<Option<Connected>>,
+    /// No new attempt before this instant (set when the server was lost).
+    retry_at: Mutex<Option<Instant>>,
+}
+
+struct Connected {
+    graph: Neo4jGraph,
     checkpoint: u64,
 }
 
-fn failed(e: GraphError) -> ProjectionError {
+fn failed(e: impl ToString) -> ProjectionError {
     ProjectionError {
         projection: "neo4j".into(),
         reason: e.to_string(),
@@ -25,32 +42,71 @@ fn failed(e: GraphError) -> ProjectionError {
 }
 
 impl Neo4jProjection {
-    /// Connects and reads the offset stored in the graph.
-    pub fn open(config: &Neo4jConfig) -> Result<Neo4jProjection, GraphError> {
+    /// A projection into the database of `config`, its position stored in the offset
+    /// node `offset`. Does not connect yet.
+    pub fn new(config: Neo4jConfig, offset: impl Into<String>) -> Neo4jProjection {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| GraphError::Unreachable {
-                uri: config.uri.clone(),
-                reason: e.to_string(),
-            })?;
-        let graph = runtime.block_on(Neo4jGraph::connect(config))?;
-        let checkpoint = runtime.block_on(graph.offset(NAME))?;
-        Ok(Neo4jProjection {
-            graph,
+            .expect("a single-threaded runtime needs no more than the process has");
+        Neo4jProjection {
+            config,
+            offset: offset.into(),
             runtime,
-            checkpoint,
-        })
+            connection: Mutex::new(None),
+            retry_at: Mutex::new(None),
+        }
     }
 
-    /// The graph, for queries; run them with [`Neo4jProjection::block_on`].
-    pub fn graph(&self) -> &Neo4jGraph {
-        &self.graph
+    /// Runs `f` on the projection's runtime within [`OPERATION_TIMEOUT`].
+    fn timed<T>(
+        &self,
+        f: impl std::future::Future<Output = Result<T, GraphError>>,
+    ) -> Result<T, GraphError> {
+        // The timer must be made inside the runtime.
+        self.runtime
+            .block_on(async { tokio::time::timeout(OPERATION_TIMEOUT, f).await })
+            .unwrap_or_else(|_| {
+                Err(GraphError::Unreachable {
+                    uri: self.config.uri.clone(),
+                    reason: format!("no answer within {OPERATION_TIMEOUT:?}"),
+                })
+            })
     }
 
-    /// Runs a query future on the projection's runtime.
-    pub fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
-        self.runtime.block_on(f)
+    /// Runs `f` on the connection, connecting first when needed; a lost server drops
+    /// the connection so that the next call connects again.
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&Self, &mut Connected) -> Result<T, GraphError>,
+    ) -> Result<T, ProjectionError> {
+        let mut retry_at = self.retry_at.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = *retry_at {
+            if Instant::now() < at {
+                return Err(failed(format!(
+                    "Neo4j at {} is unreachable; next attempt in {:?}",
+                    self.config.uri,
+                    at - Instant::now()
+                )));
+            }
+        }
+        let mut slot = self.connection.lock().unwrap_or_else(|e| e.into_inner());
+        let result = (|| {
+            if slot.is_none() {
+                let graph = self.timed(Neo4jGraph::connect(&self.config))?;
+                let checkpoint = self.timed(graph.offset(&self.offset))?;
+                *slot = Some(Connected { graph, checkpoint });
+            }
+            f(self, slot.as_mut().expect("connected above"))
+        })();
+        match &result {
+            Err(GraphError::Unreachable { .. }) => {
+                *slot = None;
+                *retry_at = Some(Instant::now() + RETRY_AFTER);
+            }
+            _ => *retry_at = None,
+        }
+        result.map_err(failed)
     }
 }
 
@@ -60,7 +116,7 @@ impl Projection for Neo4jProjection {
     }
 
     fn checkpoint(&self) -> Result<u64, ProjectionError> {
-        Ok(self.checkpoint)
+        self.with(|_, c| Ok(c.checkpoint))
     }
 
     fn apply(&mut self, batch: &[(u64, Event)]) -> Result<Vec<DeadLetter>, ProjectionError> {
@@ -69,13 +125,15 @@ impl Projection for Neo4jProjection {
         };
         let events: Vec<Event> = batch.iter().map(|(_, e)| e.clone()).collect();
         let checkpoint = last + 1;
-        self.runtime
-            .block_on(
-                self.graph
-                    .apply_committed(&events, &Rates, NAME, checkpoint),
-            )
-            .map_err(failed)?;
-        self.checkpoint = checkpoint;
+        let offset = self.offset.clone();
+        self.with(|this, c| {
+            this.timed(
+                c.graph
+                    .apply_committed(&events, &Rates, &offset, checkpoint),
+            )?;
+            c.checkpoint = checkpoint;
+            Ok(())
+        })?;
         Ok(Vec::new())
     }
 }

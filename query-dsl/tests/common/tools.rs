@@ -40,11 +40,13 @@ pub fn need<T>(what: Option<T>, why: &str) -> Option<T> {
 }
 
 /// A prepared copy of `shared/tools/cypher-lint` with its dependencies installed.
+#[allow(dead_code)] // not every test crate that includes this file lints
 pub struct Linter {
     dir: PathBuf,
 }
 
 /// What the linter said.
+#[allow(dead_code)] // see Linter
 pub struct LintReport {
     pub passed: usize,
     /// Ids of the statements it refused, with its messages.
@@ -52,6 +54,7 @@ pub struct LintReport {
     pub summary: String,
 }
 
+#[allow(dead_code)] // see Linter
 impl Linter {
     /// Copies the tool into the target directory and runs `npm ci` there once.
     pub fn prepare() -> Option<Linter> {
@@ -125,6 +128,9 @@ impl Linter {
 /// dropped.
 pub struct BoltServer {
     state: PathBuf,
+    /// Ports, to start again on the same ones.
+    #[allow(dead_code)] // read by restart, which only the service's tests use
+    ports: (u16, u16),
     pub uri: String,
     pub user: String,
     pub password: String,
@@ -151,13 +157,8 @@ impl BoltServer {
             .arg(tools.join("stop.sh"))
             .arg(&state)
             .output();
-        let out = Command::new("bash")
-            .arg(tools.join("start.sh"))
-            .arg(&state)
-            .env("BOLT_PORT", free_port().to_string())
-            .env("HTTP_PORT", free_port().to_string())
-            .output()
-            .expect("run bolt-server/start.sh");
+        let ports = (free_port(), free_port());
+        let out = start(&state, ports);
         assert!(
             out.status.success(),
             "bolt server did not start: {}",
@@ -171,11 +172,49 @@ impl BoltServer {
             .collect();
         Some(BoltServer {
             state,
+            ports,
             uri: vars["BOLT_URI"].clone(),
             user: vars["BOLT_USER"].clone(),
             password: vars["BOLT_PASSWORD"].clone(),
             database: vars["BOLT_DATABASE"].clone(),
         })
+    }
+}
+
+fn start(state: &Path, (bolt, http): (u16, u16)) -> std::process::Output {
+    Command::new("bash")
+        .arg(shared_dir().join("tools/bolt-server/start.sh"))
+        .arg(state)
+        .env("BOLT_PORT", bolt.to_string())
+        .env("HTTP_PORT", http.to_string())
+        .output()
+        .expect("run bolt-server/start.sh")
+}
+
+#[allow(dead_code)] // only the service's tests stop and restart a server
+impl BoltServer {
+    /// Stops the server, keeping its data.
+    pub fn stop(&self) {
+        let out = Command::new("bash")
+            .arg(shared_dir().join("tools/bolt-server/stop.sh"))
+            .arg(&self.state)
+            .output()
+            .expect("run bolt-server/stop.sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts it again on the same ports with the same data.
+    pub fn restart(&self) {
+        let out = start(&self.state, self.ports);
+        assert!(
+            out.status.success(),
+            "bolt server did not start again: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
