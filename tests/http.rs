@@ -616,9 +616,19 @@ fn an_indexer_too_far_behind_answers_429_and_slow_requests_503() {
     // THEN the next request is told to come back later, and nothing of it is kept.
     assert_eq!((status, error_code(&body).0), (429, "indexer_behind"));
     drop(held);
-    // A request that cannot finish within the time limit is a 503 (a zero limit here).
-    let s = TestServer::start(false, |c| c.request_timeout_secs = 0);
-    let v = s.json("/search?q=excavator", 503);
-    assert_eq!(error_code(&v).0, "timeout");
+    // A request that cannot finish within the time limit is a 503: here an ingest
+    // that waits for visibility while the indexer is held.
+    let s = TestServer::start(false, |c| c.request_timeout_secs = 1);
+    let generation = s.engine.current();
+    let held = generation.indexer();
+    let (status, body) = post_events(
+        &s,
+        "?wait=true",
+        Some(KEY),
+        "application/x-ndjson",
+        listing("W1"),
+    );
+    assert_eq!((status, error_code(&body).0), (503, "timeout"));
+    drop(held);
     assert_eq!(s.get("/health").status(), 200);
 }
