@@ -35,37 +35,53 @@ struct DataArgs {
     data_dir: Option<PathBuf>,
 }
 
+/// `stockyard serve`.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Address to listen on [default: 127.0.0.1:7700].
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Load the bundled demo catalog when the event log is empty.
+    #[arg(long)]
+    demo: bool,
+    /// Follow this NDJSON file as an event source (from where the last run stopped).
+    #[arg(long, conflicts_with = "nats_url")]
+    source_file: Option<PathBuf>,
+    /// Read events from this NATS server's JetStream (e.g. nats://127.0.0.1:4222).
+    #[arg(long, requires = "nats_consumer")]
+    nats_url: Option<String>,
+    /// JetStream stream name (created when missing).
+    #[arg(long, default_value = "CATALOG")]
+    nats_stream: String,
+    /// Subject the events are published on.
+    #[arg(long, default_value = "catalog.events")]
+    nats_subject: String,
+    /// This replica's durable consumer name (one per replica).
+    #[arg(long)]
+    nats_consumer: Option<String>,
+    /// The graph that answers facets and browsing: embedded or neo4j.
+    #[arg(long, value_parser = ["embedded", "neo4j"])]
+    graph: Option<String>,
+    /// Neo4j: bolt://host:port.
+    #[arg(long)]
+    neo4j_uri: Option<String>,
+    /// Neo4j user.
+    #[arg(long)]
+    neo4j_user: Option<String>,
+    /// Neo4j database.
+    #[arg(long)]
+    neo4j_database: Option<String>,
+    /// Log lines as JSON.
+    #[arg(long)]
+    log_json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the HTTP service (search, browse, ingest, admin, search page at /).
-    Serve {
-        #[command(flatten)]
-        data: DataArgs,
-        /// Address to listen on [default: 127.0.0.1:7700].
-        #[arg(long)]
-        listen: Option<SocketAddr>,
-        /// Load the bundled demo catalog when the event log is empty.
-        #[arg(long)]
-        demo: bool,
-        /// Follow this NDJSON file as an event source (from where the last run stopped).
-        #[arg(long, conflicts_with = "nats_url")]
-        source_file: Option<PathBuf>,
-        /// Read events from this NATS server's JetStream (e.g. nats://127.0.0.1:4222).
-        #[arg(long, requires = "nats_consumer")]
-        nats_url: Option<String>,
-        /// JetStream stream name (created when missing).
-        #[arg(long, default_value = "CATALOG")]
-        nats_stream: String,
-        /// Subject the events are published on.
-        #[arg(long, default_value = "catalog.events")]
-        nats_subject: String,
-        /// This replica's durable consumer name (one per replica).
-        #[arg(long)]
-        nats_consumer: Option<String>,
-        /// Log lines as JSON.
-        #[arg(long)]
-        log_json: bool,
-    },
+    Serve(Box<ServeArgs>),
     /// Append the events of an NDJSON file to the log and index them.
     ///
     /// The file is taken in chunks of whole lines; a chunk with an invalid event is
@@ -141,17 +157,35 @@ fn generate(seed: u64, listings: usize) -> Result<(), String> {
 
 fn run_with(mut config: Config, command: Command) -> Result<(), String> {
     match command {
-        Command::Serve {
-            data,
-            listen,
-            demo,
-            source_file,
-            nats_url,
-            nats_stream,
-            nats_subject,
-            nats_consumer,
-            log_json,
-        } => {
+        Command::Serve(args) => {
+            let ServeArgs {
+                data,
+                listen,
+                demo,
+                source_file,
+                nats_url,
+                nats_stream,
+                nats_subject,
+                nats_consumer,
+                graph,
+                neo4j_uri,
+                neo4j_user,
+                neo4j_database,
+                log_json,
+            } = *args;
+            // The password stays out of the command line: config file or
+            // STOCKYARD_NEO4J_PASSWORD.
+            for (value, slot) in [
+                (graph, &mut config.graph.backend),
+                (neo4j_uri, &mut config.graph.uri),
+                (neo4j_user, &mut config.graph.user),
+                (neo4j_database, &mut config.graph.database),
+            ] {
+                if let Some(v) = value {
+                    *slot = v;
+                }
+            }
+            config.check().map_err(|e| e.to_string())?;
             if let Some(d) = data.data_dir {
                 config.data_dir = d;
             }

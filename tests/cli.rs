@@ -95,3 +95,64 @@ fn configuration_mistakes_are_named() {
     let out = stockyard(&["--config", config.to_str().unwrap(), "rebuild"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
 }
+
+#[test]
+fn sigterm_stops_serve_gracefully_with_everything_committed() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stockyard"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .env_remove("STOCKYARD_API_KEYS")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It says where it listens once it serves.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().expect("serve prints its address").unwrap();
+        if let Some(rest) = line.split("serving on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let ready = || {
+        std::net::TcpStream::connect(&addr).is_ok_and(|mut s| {
+            use std::io::{Read, Write};
+            let _ = write!(
+                s,
+                "GET /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            );
+            let mut r = String::new();
+            let _ = s.read_to_string(&mut r);
+            r.starts_with("HTTP/1.1 200")
+        })
+    };
+    let started = std::time::Instant::now();
+    while !ready() {
+        assert!(started.elapsed().as_secs() < 120, "ready in time");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // WHEN it gets SIGTERM THEN it exits cleanly, with every event committed.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    let engine = stockyard::engine::Engine::open(
+        stockyard::engine::Settings::new(&data),
+        std::sync::Arc::new(stockyard::search::LanguageDetector::new()),
+    )
+    .unwrap();
+    let st = engine.status();
+    assert!(st.head > 0);
+    assert!(
+        st.projections.iter().all(|p| p.applied == st.head),
+        "{st:?}"
+    );
+    engine.shutdown();
+}
