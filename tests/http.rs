@@ -390,26 +390,6 @@ fn post_events(
     (r.status().as_u16(), r.json().unwrap_or(Value::Null))
 }
 
-/// Polls `/events/status` until `done` holds (at most two minutes); returns it.
-fn wait_status(s: &TestServer, done: impl Fn(&Value) -> bool) -> Value {
-    let started = std::time::Instant::now();
-    loop {
-        let status: Value = s
-            .client()
-            .get(format!("{}/events/status", s.base))
-            .bearer_auth(KEY)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        if done(&status) {
-            return status;
-        }
-        assert!(started.elapsed().as_secs() < 120, "in time: {status}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn ingest_and_admin() {
     let s = TestServer::start(true, |c| c.max_body_bytes = 64 * 1024);
@@ -542,7 +522,7 @@ fn ingest_and_admin() {
         .unwrap();
     assert_eq!(retried["retried"], 1);
     // Status: head, projections, dead letters.
-    let status = wait_status(&s, |st| {
+    let status = s.wait_status(|st| {
         st["projections"]
             .as_array()
             .unwrap()
@@ -575,9 +555,7 @@ fn ingest_and_admin() {
         .unwrap();
     assert_eq!(r.status(), 202);
     let generation = r.json::<Value>().unwrap()["generation"].as_u64().unwrap();
-    wait_status(&s, |st| {
-        st["generation"].as_u64() == Some(generation) && st["rebuild"].is_null()
-    });
+    s.wait_status(|st| st["generation"].as_u64() == Some(generation) && st["rebuild"].is_null());
     let after = s.json("/search?q=unicorn&facets=maker", 200);
     let listed =
         |v: &Value| -> Vec<Value> { hits(v).iter().map(|h| h["machine_id"].clone()).collect() };

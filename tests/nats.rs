@@ -8,8 +8,7 @@ mod nats;
 mod server;
 
 use serde_json::Value;
-use server::{TestServer, KEY};
-use std::time::{Duration, Instant};
+use server::TestServer;
 use stockyard::config::SourceConfig;
 use stockyard_schema::{demo, Event};
 
@@ -47,54 +46,26 @@ fn publish(url: &str, events: &[Event]) {
     });
 }
 
-fn status(s: &TestServer) -> Value {
-    s.client()
-        .get(format!("{}/events/status", s.base))
-        .bearer_auth(KEY)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap()
-}
-
 /// Waits until the replica's log holds `head` events, all applied.
 fn settle(s: &TestServer, head: u64) {
-    let started = Instant::now();
-    loop {
-        let st = status(s);
-        let applied = st["projections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["applied"].as_u64() == Some(head));
-        if st["head"].as_u64() == Some(head) && applied {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "settled: {st}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    s.wait_status(|st| {
+        st["head"].as_u64() == Some(head)
+            && st["projections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["applied"].as_u64() == Some(head))
+    });
 }
 
 /// What a buyer would see: searches with facets, and the browse views.
 fn answers(s: &TestServer) -> Vec<Value> {
-    [
+    s.answers(&[
         "/search?q=excavator&facets=category,maker,model&limit=50",
         "/search?lang=ja&facets=category,maker,model,year,price&limit=50&sort=price",
         "/categories?lang=ja",
         "/makers",
-    ]
-    .iter()
-    .map(|p| {
-        let mut v = s.json(p, 200);
-        if let Some(o) = v.as_object_mut() {
-            o.remove("took_ms");
-        }
-        v
-    })
-    .collect()
+    ])
 }
 
 #[test]

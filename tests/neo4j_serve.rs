@@ -10,7 +10,6 @@ mod tools;
 
 use serde_json::Value;
 use server::{TestServer, KEY};
-use std::time::{Duration, Instant};
 use stockyard_schema::{demo, Event};
 use tools::{need, BoltServer};
 
@@ -28,45 +27,20 @@ fn post(s: &TestServer, body: String) -> u16 {
 
 /// Waits until every projection of `s` has applied the whole log.
 fn caught_up(s: &TestServer) {
-    let started = Instant::now();
-    loop {
-        let st: Value = s
-            .client()
-            .get(format!("{}/events/status", s.base))
-            .bearer_auth(KEY)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
+    s.wait_status(|st| {
         let projections = st["projections"].as_array().unwrap();
-        if !projections.is_empty() && projections.iter().all(|p| p["lag"] == 0) {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(240),
-            "caught up: {st}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        !projections.is_empty() && projections.iter().all(|p| p["lag"] == 0)
+    });
 }
 
 fn answers(s: &TestServer) -> Vec<Value> {
-    [
+    s.answers(&[
         "/search?q=excavator&facets=category,maker,model&limit=20",
         "/search?maker=komatsu&maker=hitachi&facets=category,maker,model&limit=20",
         "/categories?lang=ja",
         "/makers",
         "/makers/komatsu/models",
-    ]
-    .iter()
-    .map(|p| {
-        let mut v = s.json(p, 200);
-        if let Some(o) = v.as_object_mut() {
-            o.remove("took_ms");
-        }
-        v
-    })
-    .collect()
+    ])
 }
 
 #[test]

@@ -81,4 +81,49 @@ impl TestServer {
         assert_eq!(r.status().as_u16(), status, "GET {path}");
         r.json().unwrap()
     }
+
+    /// `/events/status`, with the test key.
+    #[allow(dead_code)] // not every test crate polls the status
+    pub fn status(&self) -> serde_json::Value {
+        self.client()
+            .get(format!("{}/events/status", self.base))
+            .bearer_auth(KEY)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    /// Polls the status until `done` holds (at most four minutes); returns it.
+    #[allow(dead_code)] // see status
+    pub fn wait_status(&self, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        let started = Instant::now();
+        loop {
+            let status = self.status();
+            if done(&status) {
+                return status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(240),
+                "in time: {status}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The answers to `paths` (200 each), without their timings: what a buyer sees,
+    /// for comparing two services.
+    #[allow(dead_code)] // only the multi-service tests compare
+    pub fn answers(&self, paths: &[&str]) -> Vec<serde_json::Value> {
+        paths
+            .iter()
+            .map(|p| {
+                let mut v = self.json(p, 200);
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("took_ms");
+                }
+                v
+            })
+            .collect()
+    }
 }
