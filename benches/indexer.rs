@@ -7,6 +7,10 @@
 //!   visible): p50/p99 (goal p99 ≤ 1 s).
 
 use std::sync::{Arc, Mutex};
+
+/// The allocator of the `stockyard` binary, so that the numbers are the service's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::{Duration, Instant};
 use stockyard::engine::{Engine, Format, Settings};
 use stockyard::search::{LanguageDetector, SearchRequest};
