@@ -5,6 +5,8 @@
 //!     cargo bench --bench facets_neo4j                       # 2,000 listings
 //!     STOCKYARD_BENCH_LISTINGS=5000 cargo bench --bench facets_neo4j
 
+#[path = "../tests/common/neo4j.rs"]
+mod neo4j_config;
 #[path = "../query-dsl/tests/common/tools.rs"]
 #[allow(dead_code)]
 mod tools;
@@ -12,8 +14,7 @@ mod tools;
 use roaring::RoaringBitmap;
 use std::time::{Duration, Instant};
 use stockyard::graph::{
-    CatalogGraph, EmbeddedGraph, FacetRequest, Neo4jConfig, Neo4jGraph, NumberFilter, Range,
-    Selections,
+    CatalogGraph, EmbeddedGraph, FacetRequest, Neo4jGraph, NumberFilter, Range, Selections,
 };
 use stockyard::search::currency::Rates;
 use stockyard_schema::{demo, Event, Lang};
@@ -33,12 +34,7 @@ async fn main() {
         eprintln!("no Bolt server tool here: see ../shared/README.md");
         return;
     };
-    let config = Neo4jConfig {
-        uri: server.uri.clone(),
-        user: server.user.clone(),
-        password: server.password.clone(),
-        database: server.database.clone(),
-    };
+    let config = neo4j_config::config(&server);
     let mut neo = Neo4jGraph::connect(&config).await.expect("connect");
     neo.clear().await.expect("clear");
     let events: Vec<Event> = demo::generate(5, listings).collect();

@@ -14,6 +14,16 @@ fn stockyard(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+fn ingest(data: &str, file: &std::path::Path) -> std::process::Output {
+    stockyard(&[
+        "ingest",
+        "--quiet",
+        "--data-dir",
+        data,
+        file.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn ingest_then_rebuild() {
     let dir = tempfile::tempdir().unwrap();
@@ -23,13 +33,7 @@ fn ingest_then_rebuild() {
     std::fs::write(&events, &generated.stdout).unwrap();
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
-    let out = stockyard(&[
-        "ingest",
-        "--quiet",
-        "--data-dir",
-        data,
-        events.to_str().unwrap(),
-    ]);
+    let out = ingest(data, &events);
     assert!(
         out.status.success(),
         "{}",
@@ -42,13 +46,7 @@ fn ingest_then_rebuild() {
         "{said}"
     );
     // Again: everything is already there.
-    let out = stockyard(&[
-        "ingest",
-        "--quiet",
-        "--data-dir",
-        data,
-        events.to_str().unwrap(),
-    ]);
+    let out = ingest(data, &events);
     assert!(String::from_utf8_lossy(&out.stdout)
         .starts_with(&format!("0 events appended, {lines} already")));
     let out = stockyard(&["rebuild", "--quiet", "--data-dir", data]);

@@ -3,6 +3,8 @@
 //! and must give identical facets, filters and counts. Scenarios and requests are data.
 //! Every statement the Neo4j graph sent is then checked by Neo4j's own parser.
 
+#[path = "common/neo4j.rs"]
+mod neo4j_config;
 #[path = "../query-dsl/tests/common/tools.rs"]
 mod tools;
 
@@ -215,12 +217,7 @@ async fn embedded_and_neo4j_give_the_same_answers() {
     ) else {
         return;
     };
-    let config = Neo4jConfig {
-        uri: server.uri.clone(),
-        user: server.user.clone(),
-        password: server.password.clone(),
-        database: server.database.clone(),
-    };
+    let config = neo4j_config::config(&server);
     let mut neo = Neo4jGraph::connect(&config).await.expect("connect");
     neo.record_statements();
     let mut compared = 0;

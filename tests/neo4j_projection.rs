@@ -2,10 +2,12 @@
 //! offset node commit in one transaction; a restart resumes from the offset stored in
 //! the graph; the result answers like the embedded graph fed the same events.
 
+#[path = "common/neo4j.rs"]
+mod neo4j_config;
 #[path = "../query-dsl/tests/common/tools.rs"]
 mod tools;
 
-use stockyard::graph::{EmbeddedGraph, FacetRequest, Neo4jConfig, Neo4jGraph, Selections};
+use stockyard::graph::{EmbeddedGraph, FacetRequest, Neo4jGraph, Selections};
 use stockyard::projections::Neo4jProjection;
 use stockyard::search::currency::Rates;
 use stockyard_indexer::{Durability, EventLog, Indexer, Projection};
@@ -31,12 +33,7 @@ fn batches_commit_with_their_offset_and_restarts_resume() {
     ) else {
         return;
     };
-    let config = Neo4jConfig {
-        uri: server.uri.clone(),
-        user: server.user.clone(),
-        password: server.password.clone(),
-        database: server.database.clone(),
-    };
+    let config = neo4j_config::config(&server);
     let events: Vec<Event> = demo::generate(4, 60).collect();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.log");

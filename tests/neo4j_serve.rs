@@ -3,6 +3,8 @@
 //! that need it answer 503 (ingest still takes events); when it is back, the service
 //! recovers by itself and the Neo4j projection catches up.
 
+#[path = "common/neo4j.rs"]
+mod neo4j_config;
 #[path = "common/server.rs"]
 mod server;
 #[path = "../query-dsl/tests/common/tools.rs"]
@@ -53,19 +55,14 @@ fn neo4j_answers_like_embedded_goes_503_when_down_and_recovers() {
     };
     let events: Vec<Event> = demo::generate(6, 120).collect();
     let body: String = events.iter().map(|e| e.to_json() + "\n").collect();
-    let (uri, user, password, database) = (
-        bolt.uri.clone(),
-        bolt.user.clone(),
-        bolt.password.clone(),
-        bolt.database.clone(),
-    );
+    let graph = neo4j_config::config(&bolt);
     // GIVEN the same events in a service on Neo4j and one on the embedded graph
     let neo = TestServer::start(false, move |c| {
         c.graph.backend = "neo4j".into();
-        c.graph.uri = uri;
-        c.graph.user = user;
-        c.graph.password = password;
-        c.graph.database = database;
+        c.graph.uri = graph.uri;
+        c.graph.user = graph.user;
+        c.graph.password = graph.password;
+        c.graph.database = graph.database;
     });
     let embedded = TestServer::start(false, |_| {});
     assert_eq!(post(&neo, body.clone()), 202);

@@ -105,11 +105,6 @@ impl Indexer {
         self.batch = batch.max(1);
     }
 
-    /// The log this indexer reads.
-    pub fn log(&self) -> &SharedLog {
-        &self.log
-    }
-
     /// The lowest checkpoint of all projections: every event before it is applied
     /// everywhere (visible to every reader).
     pub fn applied(&self) -> Result<u64, RunError> {

@@ -41,9 +41,4 @@ impl SharedLog {
     pub fn read_range(&self, position: u64, max: u64) -> Result<Vec<(u64, Event)>, LogError> {
         self.read().read_range(position, max)
     }
-
-    /// See [`EventLog::position_of`].
-    pub fn position_of(&self, id: &stockyard_schema::EventId) -> Option<u64> {
-        self.read().position_of(id)
-    }
 }

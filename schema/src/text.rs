@@ -38,14 +38,18 @@ impl Text {
 
     /// The best text for a reader of `lang`: that language, else English, else any.
     pub fn best(&self, lang: Lang) -> &str {
+        self.best_with_lang(lang).1
+    }
+
+    /// [`Text::best`] with the language it is written in (`None` when unknown).
+    pub fn best_with_lang(&self, lang: Lang) -> (Option<Lang>, &str) {
         match self {
-            Text::Unknown(s) => s,
+            Text::Unknown(s) => (None, s),
             Text::Langs(m) => m
-                .get(&lang)
-                .or_else(|| m.get(&Lang::EN))
-                .or_else(|| m.values().next())
-                .map(String::as_str)
-                .unwrap_or_default(),
+                .get_key_value(&lang)
+                .or_else(|| m.get_key_value(&Lang::EN))
+                .or_else(|| m.iter().next())
+                .map_or((None, ""), |(l, s)| (Some(*l), s.as_str())),
         }
     }
 

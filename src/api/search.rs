@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 use stockyard_schema::domain::SpecKind;
-use stockyard_schema::{ids::check_id, Lang, SpecCategoryId, Text};
+use stockyard_schema::{ids::check_id, Lang, SpecCategoryId};
 use utoipa::{IntoParams, ToSchema};
 
 /// Most ids selected per group, and most conditions per request.
@@ -460,11 +460,6 @@ fn plan(
             format!("no rate for currency {currency:?}"),
         )
     })?;
-    let kinds: BTreeMap<String, SpecKind> = graph
-        .spec_kinds()
-        .into_iter()
-        .map(|(id, k)| (id.as_str().to_owned(), k))
-        .collect();
     if b.spec.len() > MAX_SELECTED {
         return Err(ApiError::bad(
             "too_many_values",
@@ -475,7 +470,7 @@ fn plan(
     let mut specs = Vec::new();
     for (id, cond) in &b.spec {
         let field = format!("spec.{id}");
-        let kind = kinds.get(id).ok_or_else(|| {
+        let kind = graph.spec_kind(id).ok_or_else(|| {
             ApiError::bad(
                 "unknown_spec",
                 &field,
@@ -539,7 +534,7 @@ fn plan(
             other => {
                 let id = other
                     .strip_prefix("spec.")
-                    .filter(|id| kinds.get(*id) == Some(&SpecKind::Number));
+                    .filter(|id| graph.spec_kind(id) == Some(SpecKind::Number));
                 match id.and_then(|id| id.parse().ok()) {
                     Some(id) => wanted.specs.push(id),
                     None => {
@@ -624,22 +619,6 @@ fn has_selections(s: &Selections) -> bool {
         && s.price_usd.is_open())
 }
 
-/// The title for a reader of `lang`, with its language.
-pub fn title_in(t: &Text, lang: Lang) -> (String, Option<Lang>) {
-    let mut best: Option<(Option<Lang>, &str)> = None;
-    for (l, s) in t.iter() {
-        let rank = |l: Option<Lang>| match l {
-            Some(x) if x == lang => 0,
-            Some(Lang::EN) => 1,
-            _ => 2,
-        };
-        if best.is_none_or(|(bl, _)| rank(l) < rank(bl)) {
-            best = Some((l, s));
-        }
-    }
-    best.map_or((String::new(), None), |(l, s)| (s.to_owned(), l))
-}
-
 /// A listing as shown to a reader of `lang`.
 pub fn hit_view(
     graph: &EmbeddedGraph,
@@ -653,11 +632,11 @@ pub fn hit_view(
         lang,
     );
     let named = |p: Option<(String, String)>| p.map(|(id, name)| Named { id, name });
-    let (title, title_lang) = title_in(&machine.title, lang);
+    let (title_lang, title) = machine.title.best_with_lang(lang);
     HitView {
         machine_id: machine.id.as_str().to_owned(),
         score,
-        title,
+        title: title.to_owned(),
         lang: title_lang.map(|l| l.to_string()),
         maker: named(place.maker),
         model: named(place.model),
@@ -757,7 +736,7 @@ pub async fn run(
         buckets: BUCKETS,
         attribute_facets: !w.attributes.is_empty(),
     };
-    let facets = match &state.neo4j {
+    let mut facets = match &state.neo4j {
         None => {
             let graph = graph.clone();
             super::blocking(move || {
@@ -783,7 +762,7 @@ pub async fn run(
         Some(r) if !filtered => r,
         _ => {
             let request = SearchRequest {
-                only: Some(Arc::new(facets.matching.clone())),
+                only: Some(Arc::new(std::mem::take(&mut facets.matching))),
                 ..plan.text.clone()
             };
             text_search(generation.text().clone(), request).await?

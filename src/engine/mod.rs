@@ -74,6 +74,9 @@ pub enum EngineError {
     /// A rebuild is running already.
     #[error("a rebuild is already running")]
     RebuildRunning,
+    /// The new generation's indexer failed (the current one keeps serving).
+    #[error("rebuild: {0}")]
+    Indexer(#[from] stockyard_indexer::RunError),
     /// Another process has the data directory open.
     #[error("data directory {0} is in use by another stockyard process")]
     Locked(PathBuf),
@@ -224,22 +227,12 @@ impl Engine {
         Ok(engine)
     }
 
-    /// The settings it runs with.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
     /// The generation serving reads now.
     pub fn current(&self) -> Arc<Generation> {
         self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-    }
-
-    /// The language detector the text index uses.
-    pub fn detector(&self) -> &Arc<LanguageDetector> {
-        &self.detector
     }
 
     /// The indexer's state as of its last commit (never waits for a running batch).
@@ -405,7 +398,7 @@ impl Engine {
         std::thread::Builder::new()
             .name("stockyard-rebuild".into())
             .spawn(move || {
-                if let Err(e) = engine.run_rebuild(number) {
+                if let Err(e) = engine.rebuild_with(number, |_| {}) {
                     eprintln!("rebuild of generation {number} failed: {e}");
                 }
                 *engine.rebuild.lock().unwrap_or_else(|e| e.into_inner()) = None;
@@ -441,10 +434,6 @@ impl Engine {
         Ok(number)
     }
 
-    fn run_rebuild(&self, number: u64) -> Result<(), EngineError> {
-        self.rebuild_with(number, |_| {})
-    }
-
     fn rebuild_with(
         &self,
         number: u64,
@@ -466,9 +455,7 @@ impl Engine {
         )?;
         let step = |generation: &Generation| -> Result<Status, EngineError> {
             let mut indexer = generation.indexer();
-            indexer
-                .step()
-                .map_err(|e| EngineError::Io(dir.clone(), std::io::Error::other(e)))?;
+            indexer.step()?;
             Ok(indexer.status())
         };
         loop {

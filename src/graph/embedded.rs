@@ -119,6 +119,12 @@ impl EmbeddedGraph {
             .collect()
     }
 
+    /// The kind of one spec category, if it is defined.
+    pub fn spec_kind(&self, id: &str) -> Option<SpecKind> {
+        let i = self.spec_ids.get(id)?;
+        self.specs[i as usize].as_ref().map(|s| s.kind)
+    }
+
     /// Live machines.
     pub fn live_count(&self) -> u64 {
         self.live.len()

@@ -516,9 +516,9 @@ impl Neo4jGraph {
     /// Applies a batch of events and records `checkpoint` as the position of the
     /// projection `name`, in one transaction: the offset node only ever moves with the
     /// data it stands for, so a batch is applied wholly and once, or not at all.
-    pub async fn apply_committed(
+    pub async fn apply_committed<'a>(
         &mut self,
-        events: &[Event],
+        events: impl IntoIterator<Item = &'a Event>,
         rates: &Rates,
         name: &str,
         checkpoint: u64,

@@ -18,7 +18,7 @@ pub struct ModelPlace {
 }
 
 /// Models and categories by id.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CatalogState {
     models: HashMap<String, ModelPlace>,
     /// Each category's parent.

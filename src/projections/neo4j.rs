@@ -123,14 +123,15 @@ impl Projection for Neo4jProjection {
         let Some((last, _)) = batch.last() else {
             return Ok(Vec::new());
         };
-        let events: Vec<Event> = batch.iter().map(|(_, e)| e.clone()).collect();
         let checkpoint = last + 1;
         let offset = self.offset.clone();
         self.with(|this, c| {
-            this.timed(
-                c.graph
-                    .apply_committed(&events, &Rates, &offset, checkpoint),
-            )?;
+            this.timed(c.graph.apply_committed(
+                batch.iter().map(|(_, e)| e),
+                &Rates,
+                &offset,
+                checkpoint,
+            ))?;
             c.checkpoint = checkpoint;
             Ok(())
         })?;

@@ -30,11 +30,12 @@ pub struct TextProjection {
     checkpoint: u64,
 }
 
-/// The commit payload: the checkpoint, and the catalog state as of it.
+/// The commit payload: the checkpoint, and the catalog state as of it (written from
+/// a borrowed state, read back into an owned one).
 #[derive(Default, Serialize, Deserialize)]
-struct Committed {
+struct Committed<C = CatalogState> {
     checkpoint: u64,
-    catalog: CatalogState,
+    catalog: C,
 }
 
 impl Committed {
@@ -71,11 +72,6 @@ impl TextProjection {
             keys: MachineKeys::open(keys_file).map_err(failed)?,
             checkpoint: committed.checkpoint,
         })
-    }
-
-    /// The index, for searching.
-    pub fn index(&self) -> &Arc<TextIndex> {
-        &self.index
     }
 
     fn current(&self, overlay: &Overlay, id: &str) -> Result<Option<StoredListing>, SearchError> {
@@ -216,7 +212,7 @@ impl Projection for TextProjection {
                 .map_err(|e| SearchError::Io("machine keys".into(), e))?;
             let payload = Committed {
                 checkpoint: last + 1,
-                catalog: self.catalog.clone(),
+                catalog: &self.catalog,
             };
             let payload = serde_json::to_string(&payload).expect("the payload serializes");
             self.writer.commit(Some(payload))
