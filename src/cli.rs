@@ -263,7 +263,7 @@ fn bar(len: u64, quiet: bool, unit: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
     bar.set_style(
         ProgressStyle::with_template(&format!(
-            "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})"
+            "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}}) {{msg}}"
         ))
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
@@ -288,24 +288,35 @@ fn ingest(config: &Config, file: &PathBuf, quiet: bool) -> Result<(), String> {
     let mut first_line = 1usize;
     let (mut accepted, mut duplicates) = (0usize, 0usize);
     let mut flush = |chunk: &mut String, first_line: usize| -> Result<(), String> {
-        match engine.ingest(chunk, Format::Ndjson) {
-            Ok(done) => {
-                accepted += done.accepted;
-                duplicates += done.duplicates;
-            }
-            Err(IngestError::Empty) => {}
-            Err(IngestError::Rejected { count, errors }) => {
-                for e in errors {
-                    let at = first_line + e.line - 1;
-                    let field = e
-                        .field
-                        .map(|f| format!(" field `{f}`:"))
-                        .unwrap_or_default();
-                    eprintln!("line {at}:{field} {}", e.message);
+        loop {
+            match engine.ingest(chunk, Format::Ndjson) {
+                Ok(done) => {
+                    accepted += done.accepted;
+                    duplicates += done.duplicates;
+                    break;
                 }
-                return Err(format!("{count} invalid event(s) in the chunk from line {first_line}; nothing from there on was ingested"));
+                Err(IngestError::Empty) => break,
+                // The file outruns the indexer: this process owns it, so wait until it
+                // has worked off half of its backlog, then send the same chunk again.
+                Err(IngestError::Busy { lag }) => {
+                    progress.set_message("(waiting for the indexer)");
+                    let target = engine.head().saturating_sub(lag / 2);
+                    while !engine.wait_visible(target, Duration::from_millis(200)) {}
+                    progress.set_message("");
+                }
+                Err(IngestError::Rejected { count, errors }) => {
+                    for e in errors {
+                        let at = first_line + e.line - 1;
+                        let field = e
+                            .field
+                            .map(|f| format!(" field `{f}`:"))
+                            .unwrap_or_default();
+                        eprintln!("line {at}:{field} {}", e.message);
+                    }
+                    return Err(format!("{count} invalid event(s) in the chunk from line {first_line}; nothing from there on was ingested"));
+                }
+                Err(e) => return Err(e.to_string()),
             }
-            Err(e) => return Err(e.to_string()),
         }
         progress.inc(chunk.len() as u64);
         chunk.clear();

@@ -79,7 +79,8 @@ pub async fn serve(
         metrics: Arc::default(),
         neo4j: config
             .neo4j()
-            .map(|c| Arc::new(crate::api::neo4j::NeoReader::new(c))),
+            .map(|c| Arc::new(crate::graph::NeoReader::new(c))),
+        pool: crate::engine::SearchPool::default(),
     };
     started(&Running {
         addr,

@@ -310,3 +310,54 @@ fn events_of_one_machine_apply_in_log_order_across_batches() {
     assert!(e.dead_letters().is_empty());
     e.shutdown();
 }
+
+/// GIVEN many ingests at once, each defining number spec categories of its own,
+/// WHEN they have all been accepted,
+/// THEN every one of those categories refuses a text value: no ingest lost another's
+/// spec kinds (the decoder changes exactly with what the log accepted).
+#[test]
+fn concurrent_ingests_keep_every_spec_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Settings::new(dir.path());
+    s.max_delay = Duration::from_millis(5);
+    s.durability = stockyard_indexer::Durability::OsBuffered;
+    let e = Engine::open(s, detector()).unwrap();
+    const THREADS: usize = 8;
+    const ROUNDS: usize = 40;
+    let define = |t: usize, r: usize| {
+        format!(
+            r#"{{"id":"spec-{t}-{r}","type":"SpecCategoryDefined","at":"2026-11-22T10:00:00Z","data":{{"spec_category_id":"w{t}_{r}","names":{{"en":"Weight {t} {r}"}},"kind":"number"}}}}"#
+        )
+    };
+    let wrong = |t: usize, r: usize| {
+        format!(
+            r#"{{"id":"model-{t}-{r}","type":"ModelRegistered","at":"2026-11-22T10:00:01Z","data":{{"model_id":"m{t}-{r}","maker_id":"mk","category_id":"c","name":"M{t}{r}","specs":[{{"spec_category_id":"w{t}_{r}","value":"heavy"}}]}}}}"#
+        )
+    };
+    std::thread::scope(|scope| {
+        for t in 0..THREADS {
+            let e = &e;
+            scope.spawn(move || {
+                for r in 0..ROUNDS {
+                    e.ingest(&(define(t, r) + "\n"), Format::Ndjson).unwrap();
+                }
+            });
+        }
+    });
+    let mut passed = Vec::new();
+    for t in 0..THREADS {
+        for r in 0..ROUNDS {
+            match e.ingest(&(wrong(t, r) + "\n"), Format::Ndjson) {
+                Err(IngestError::Rejected { errors, .. }) => {
+                    assert_eq!(errors[0].field.as_deref(), Some("data.specs[0].value"));
+                }
+                other => passed.push(format!("w{t}_{r}: {other:?}")),
+            }
+        }
+    }
+    assert!(
+        passed.is_empty(),
+        "text values accepted for number specs: {passed:?}"
+    );
+    e.shutdown();
+}

@@ -400,13 +400,35 @@ fn whole_hit_set_is_available_for_facets() {
         .search(&SearchRequest {
             text: "komatsu".into(),
             limit: 1,
-            collect_keys: true,
+            hit_set: true,
             ..SearchRequest::default()
         })
         .unwrap();
     assert_eq!(r.hits.len(), 1);
-    let mut keys = r.keys.unwrap();
-    keys.sort();
+    let keys: Vec<u32> = r.hit_set.unwrap().into_iter().collect();
+    assert_eq!(keys, [1, 2, 5, 7]);
+}
+
+/// GIVEN a filter (the buyer's selections), WHEN searching, THEN the total and the
+/// page hold only filtered hits, while the hit set (for the facets) holds them all.
+#[test]
+fn a_filter_ranks_among_selected_hits_and_keeps_the_whole_hit_set() {
+    let idx = index();
+    let filter: roaring::RoaringBitmap = [2u32, 7].into_iter().collect();
+    let r = idx
+        .search(&SearchRequest {
+            text: "komatsu".into(),
+            limit: 10,
+            hit_set: true,
+            filter: Some(std::sync::Arc::new(filter)),
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    assert_eq!(r.total, 2);
+    let mut page: Vec<u64> = r.hits.iter().map(|h| h.key).collect();
+    page.sort();
+    assert_eq!(page, [2, 7]);
+    let keys: Vec<u32> = r.hit_set.unwrap().into_iter().collect();
     assert_eq!(keys, [1, 2, 5, 7]);
 }
 

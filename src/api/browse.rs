@@ -127,7 +127,7 @@ where
 {
     match &state.neo4j {
         None => Ok(embedded(&state.engine.current().graph().get())),
-        Some(reader) => reader.read(neo4j).await,
+        Some(reader) => Ok(reader.read(neo4j).await?),
     }
 }
 

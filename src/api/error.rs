@@ -95,3 +95,13 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+impl From<crate::graph::ReadError> for ApiError {
+    fn from(e: crate::graph::ReadError) -> ApiError {
+        let code = match e {
+            crate::graph::ReadError::Unavailable { .. } => "graph_unavailable",
+            crate::graph::ReadError::Failed(_) => "graph_failed",
+        };
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, e.to_string())
+    }
+}

@@ -12,7 +12,6 @@ pub mod events;
 pub mod extract;
 pub mod lang;
 pub mod metrics;
-pub mod neo4j;
 pub mod search;
 
 pub use error::ApiError;
@@ -66,7 +65,9 @@ pub struct AppState {
     /// Request counters.
     pub metrics: Arc<metrics::Metrics>,
     /// Neo4j, when it is the configured graph (else the embedded graph answers).
-    pub neo4j: Option<Arc<neo4j::NeoReader>>,
+    pub neo4j: Option<Arc<crate::graph::NeoReader>>,
+    /// Where searches run.
+    pub pool: crate::engine::SearchPool,
 }
 
 /// The buyer's language for names, as a query parameter.

@@ -9,13 +9,12 @@
 
 use super::error::ApiError;
 use super::lang::names_lang;
-use crate::graph::{EmbeddedGraph, FacetRequest, NumberFilter, Range, Selections, SpecFacet};
+use crate::engine::{FacetSource, FacetWants, SearchFailure, SearchPlan};
+use crate::graph::{EmbeddedGraph, NumberFilter, Range, Selections, SpecFacet};
 use crate::search::currency::Rates;
 use crate::search::{Hit, Order, SearchRequest, Sort};
-use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Instant;
 use stockyard_schema::domain::SpecKind;
 use stockyard_schema::{ids::check_id, Lang, SpecCategoryId};
@@ -25,8 +24,6 @@ use utoipa::{IntoParams, ToSchema};
 const MAX_SELECTED: usize = 50;
 /// Most query-string parameters.
 pub const MAX_PARAMS: usize = 100;
-/// Buckets per histogram facet.
-const BUCKETS: usize = 10;
 
 /// A spec condition: `"min..max"` (either end may be left out) for a number spec, or
 /// one or more values for a text spec.
@@ -419,22 +416,9 @@ fn ids<T: std::str::FromStr>(field: &str, values: &[String]) -> Result<Vec<T>, A
         .collect()
 }
 
-/// Which facets to compute.
-#[derive(Debug, Default)]
-struct Wanted {
-    category: bool,
-    maker: bool,
-    model: bool,
-    attributes: Vec<&'static str>,
-    specs: Vec<SpecCategoryId>,
-}
-
-/// A validated search, ready to run.
-struct Plan {
-    text: SearchRequest,
-    names: Lang,
-    selections: Selections,
-    wanted: Wanted,
+/// A validated search and what rendering its answer needs.
+struct Validated {
+    plan: SearchPlan,
     /// US dollars per unit of the request's currency.
     usd_per_unit: f64,
 }
@@ -443,7 +427,7 @@ fn plan(
     b: &SearchBody,
     graph: &EmbeddedGraph,
     accept_language: Option<&str>,
-) -> Result<Plan, ApiError> {
+) -> Result<Validated, ApiError> {
     let lang = match b.lang.as_deref() {
         Some(l) => Some(
             l.parse::<Lang>()
@@ -521,16 +505,16 @@ fn plan(
             .map_or(Ok(Range::default()), |s| range("hours", s))?,
         price_usd: price,
     };
-    let mut wanted = Wanted::default();
+    let mut wanted = FacetWants::default();
     let facets = b.facets.as_deref().unwrap_or("category,maker,model");
     for name in facets.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match name {
             "category" => wanted.category = true,
             "maker" => wanted.maker = true,
             "model" => wanted.model = true,
-            "year" => wanted.attributes.push("year"),
-            "hours" => wanted.attributes.push("hours"),
-            "price" => wanted.attributes.push("price"),
+            "year" => wanted.year = true,
+            "hours" => wanted.hours = true,
+            "price" => wanted.price = true,
             other => {
                 let id = other
                     .strip_prefix("spec.")
@@ -581,8 +565,7 @@ fn plan(
         limit: b.limit.unwrap_or(20),
         sort,
         min_score: b.min_score,
-        collect_keys: false,
-        only: None,
+        ..SearchRequest::default()
     };
     if b.min_score.is_some_and(|m| !(0.0..=1000.0).contains(&m)) {
         return Err(ApiError::bad(
@@ -600,23 +583,20 @@ fn plan(
         };
         ApiError::bad("out_of_range", field, e.to_string())
     })?;
-    Ok(Plan {
-        text,
-        names: names_lang(buyer),
-        selections,
-        wanted,
+    Ok(Validated {
+        plan: SearchPlan {
+            words: text.text,
+            lang: buyer,
+            names: names_lang(buyer),
+            selections,
+            facets: wanted,
+            sort,
+            offset: text.offset,
+            limit: text.limit,
+            min_score: text.min_score,
+        },
         usd_per_unit,
     })
-}
-
-fn has_selections(s: &Selections) -> bool {
-    !(s.categories.is_empty()
-        && s.makers.is_empty()
-        && s.models.is_empty()
-        && s.specs.is_empty()
-        && s.year.is_open()
-        && s.hours.is_open()
-        && s.price_usd.is_open())
 }
 
 /// A listing as shown to a reader of `lang`.
@@ -684,130 +664,79 @@ fn values(list: Vec<crate::graph::FacetCount>) -> Facet {
     )
 }
 
-async fn text_search(
-    text: Arc<crate::search::TextIndex>,
-    request: SearchRequest,
-) -> Result<crate::search::SearchResults, ApiError> {
-    super::blocking(move || {
-        text.search(&request).map_err(|e| {
-            ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "search_failed",
-                e.to_string(),
-            )
-        })
-    })
-    .await
-}
-
-/// Runs a search on the serving generation: text on blocking threads, facets from
-/// the embedded graph or from Neo4j.
+/// Runs a search on the serving generation and renders the answer.
 pub async fn run(
     state: &super::AppState,
     body: SearchBody,
     accept_language: Option<&str>,
 ) -> Result<SearchResponse, ApiError> {
     let started = Instant::now();
-    let generation = state.engine.current();
-    let graph = generation.graph().get();
-    let plan = plan(&body, &graph, accept_language)?;
-    let browse = plan.text.text.trim().is_empty();
-    let filtered = has_selections(&plan.selections);
-    // The text hit set (all live listings when browsing), for the graph.
-    let first = if browse && filtered {
-        None
-    } else {
-        let request = SearchRequest {
-            collect_keys: !browse,
-            ..plan.text.clone()
-        };
-        Some(text_search(generation.text().clone(), request).await?)
+    let Validated { plan, usd_per_unit } = {
+        let graph = state.engine.current().graph().get();
+        plan(&body, &graph, accept_language)?
     };
-    let hit_set: Option<RoaringBitmap> = first
-        .as_ref()
-        .and_then(|r| r.keys.as_ref())
-        .map(|keys| keys.iter().filter_map(|k| u32::try_from(*k).ok()).collect());
-    let w = &plan.wanted;
-    let request = FacetRequest {
-        hits: None,
-        selections: plan.selections.clone(),
-        lang: plan.names,
-        spec_facets: w.specs.clone(),
-        buckets: BUCKETS,
-        attribute_facets: !w.attributes.is_empty(),
+    let source = match &state.neo4j {
+        None => FacetSource::Embedded,
+        Some(reader) => FacetSource::Neo4j(reader),
     };
-    let mut facets = match &state.neo4j {
-        None => {
-            let graph = graph.clone();
-            super::blocking(move || {
-                Ok(graph.facets(&FacetRequest {
-                    hits: hit_set.as_ref(),
-                    ..request
-                }))
-            })
-            .await?
-        }
-        Some(neo) => {
-            neo.read(|g| async move {
-                g.facets(&FacetRequest {
-                    hits: hit_set.as_ref(),
-                    ..request
-                })
-                .await
-            })
-            .await?
-        }
-    };
-    let results = match first {
-        Some(r) if !filtered => r,
-        _ => {
-            let request = SearchRequest {
-                only: Some(Arc::new(std::mem::take(&mut facets.matching))),
-                ..plan.text.clone()
-            };
-            text_search(generation.text().clone(), request).await?
-        }
-    };
+    let (browse, names, wanted) = (!plan.has_words(), plan.names, plan.facets.clone());
+    let (offset, limit) = (plan.offset, plan.limit);
+    let outcome = state.engine.search(&state.pool, plan, source).await?;
+    let facets = outcome.facets;
     let mut out_facets = BTreeMap::new();
-    if w.category {
+    if wanted.category {
         out_facets.insert("category".to_owned(), values(facets.categories));
     }
-    if w.maker {
+    if wanted.maker {
         out_facets.insert("maker".to_owned(), values(facets.makers));
     }
-    if w.model {
+    if wanted.model {
         out_facets.insert("model".to_owned(), values(facets.models));
     }
     for f in &facets.specs {
         out_facets.insert(format!("spec.{}", f.id), histogram(f, 1.0));
     }
     for f in &facets.attributes {
-        let (name, scale) = match f.id.as_str() {
-            "price_usd" => ("price", plan.usd_per_unit),
-            other => (other, 1.0),
+        let (name, scale, on) = match f.id.as_str() {
+            "price_usd" => ("price", usd_per_unit, wanted.price),
+            "year" => ("year", 1.0, wanted.year),
+            other => (other, 1.0, wanted.hours),
         };
-        if w.attributes.contains(&name) {
+        if on {
             out_facets.insert(name.to_owned(), histogram(f, scale));
         }
     }
-    let hits = results
+    let hits = outcome
         .hits
         .iter()
         .map(|h: &Hit| {
             hit_view(
-                &graph,
+                &outcome.graph,
                 &h.listing.machine,
                 if browse { 0.0 } else { h.score },
-                plan.names,
+                names,
             )
         })
         .collect();
     Ok(SearchResponse {
-        total: results.total,
-        offset: plan.text.offset,
-        limit: plan.text.limit,
+        total: outcome.total,
+        offset,
+        limit,
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
         hits,
         facets: out_facets,
     })
+}
+
+impl From<SearchFailure> for ApiError {
+    fn from(e: SearchFailure) -> ApiError {
+        match e {
+            SearchFailure::Graph(e) => e.into(),
+            other => ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "search_failed",
+                other.to_string(),
+            ),
+        }
+    }
 }

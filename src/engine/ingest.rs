@@ -91,12 +91,14 @@ impl Engine {
         if lag > self.settings.max_lag {
             return Err(IngestError::Busy { lag });
         }
-        // Decode with a copy: the spec kinds of a rejected request must not stay.
-        let mut decoder = self
-            .decoder
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        // The decoder knows the spec kinds of every event in the log. It is held from
+        // decoding to appending, so that ingests running at once (HTTP, NATS, the
+        // file source) see each other's spec categories: decoding one request takes
+        // microseconds per event, and the log serialises appends anyway. Decoding
+        // happens on a copy, so that the spec kinds of a rejected request or of a
+        // failed append never stay.
+        let mut shared = self.decoder.lock().unwrap_or_else(|e| e.into_inner());
+        let mut decoder = shared.clone();
         let mut events: Vec<Event> = Vec::new();
         let mut errors = Vec::new();
         let mut count = 0;
@@ -130,7 +132,8 @@ impl Engine {
             return Err(IngestError::Empty);
         }
         let appended = self.log.append(&events)?;
-        *self.decoder.lock().unwrap_or_else(|e| e.into_inner()) = decoder;
+        *shared = decoder;
+        drop(shared);
         self.wake();
         Ok(Ingested {
             accepted: events.len() - appended.duplicates.len(),

@@ -12,9 +12,13 @@
 
 mod generation;
 pub mod ingest;
+mod pool;
+pub mod search;
 
 pub use generation::{projection_version, Generation, GenerationError};
 pub use ingest::{Format, IngestError, Ingested, LineError};
+pub use pool::{Lane, SearchPool};
+pub use search::{FacetSource, FacetWants, SearchFailure, SearchOutcome, SearchPlan};
 
 use crate::fsutil::write_atomic;
 use crate::search::LanguageDetector;

@@ -259,16 +259,8 @@ impl EmbeddedGraph {
         filters: &ModelFilters,
         buckets: usize,
     ) -> Vec<SpecFacet> {
-        let selected = (!sel.categories.is_empty()).then(|| {
-            let chosen: Vec<u32> = sel
-                .categories
-                .iter()
-                .filter_map(|c| self.category_ids.get(c.as_str()))
-                .collect();
-            (0..self.categories.len() as u32)
-                .map(|c| chosen.iter().any(|&s| self.is_descendant(c, s)))
-                .collect::<Vec<bool>>()
-        });
+        let selected =
+            (!sel.categories.is_empty()).then(|| self.selected_categories(&sel.categories));
         let mut values: [Vec<(f64, u64)>; 3] = Default::default();
         for key in unranged {
             let m = &self.machines[key as usize];
@@ -332,6 +324,50 @@ impl EmbeddedGraph {
         }
     }
 
+    /// The live machines that pass every selection, whatever the words: what a
+    /// search ranks among, known before its text pass runs. `None` when nothing is
+    /// selected (every live machine passes). Equal to the `matching` set of
+    /// [`EmbeddedGraph::facets`] over all live machines.
+    pub fn selected(&self, sel: &Selections) -> Option<RoaringBitmap> {
+        let filters = self.model_filters(sel);
+        let mut set: Option<RoaringBitmap> = None;
+        if filters.any() {
+            let mut models = RoaringBitmap::new();
+            for m in (0..self.models.len()).filter(|&m| filters.passes(m, Group::None)) {
+                models |= &self.by_model[m];
+            }
+            set = Some(models);
+        }
+        if !sel.categories.is_empty() {
+            let selected = self.selected_categories(&sel.categories);
+            let mut in_category = RoaringBitmap::new();
+            for (c, _) in selected.iter().enumerate().filter(|(_, s)| **s) {
+                in_category |= &self.by_category[c];
+            }
+            set = Some(match set {
+                Some(s) => s & in_category,
+                None => in_category,
+            });
+        }
+        if !(sel.year.is_open() && sel.hours.is_open() && sel.price_usd.is_open()) {
+            let mut s = set.unwrap_or_else(|| self.live.clone());
+            s.retain(|k| self.attributes_match(&self.machines[k as usize], sel));
+            set = Some(s);
+        }
+        set.map(|s| s & &self.live)
+    }
+
+    /// Per category: whether it is one of `chosen` or below one.
+    fn selected_categories(&self, chosen: &[CategoryId]) -> Vec<bool> {
+        let chosen: Vec<u32> = chosen
+            .iter()
+            .filter_map(|c| self.category_ids.get(c.as_str()))
+            .collect();
+        (0..self.categories.len() as u32)
+            .map(|c| chosen.iter().any(|&s| self.is_descendant(c, s)))
+            .collect()
+    }
+
     /// Counts everything a search page needs; see the [module docs](super).
     pub fn facets(&self, req: &FacetRequest<'_>) -> Facets {
         let sel = &req.selections;
@@ -349,14 +385,7 @@ impl EmbeddedGraph {
                 .collect();
         }
         let in_category = (!sel.categories.is_empty()).then(|| {
-            let chosen: Vec<u32> = sel
-                .categories
-                .iter()
-                .filter_map(|c| self.category_ids.get(c.as_str()))
-                .collect();
-            let selected: Vec<bool> = (0..self.categories.len() as u32)
-                .map(|c| chosen.iter().any(|&s| self.is_descendant(c, s)))
-                .collect();
+            let selected = self.selected_categories(&sel.categories);
             if base.len() < SCAN_BELOW {
                 base.iter()
                     .filter(|&k| {

@@ -15,12 +15,14 @@ mod browse;
 mod embedded;
 mod facets;
 mod neo4j;
+mod reader;
 mod snapshot;
 
 pub use browse::{CategoryTree, ModelView, Placement, SpecCategoryView, SpecView};
 pub use embedded::EmbeddedGraph;
 pub use facets::{FacetCount, FacetRequest, Facets, NumberFilter, Range, Selections, SpecFacet};
 pub use neo4j::{GraphError, Neo4jConfig, Neo4jGraph};
+pub use reader::{NeoReader, ReadError};
 pub use snapshot::SnapshotError;
 
 use crate::search::currency::Rates;

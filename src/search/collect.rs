@@ -1,15 +1,23 @@
-//! The collector behind every search: final scores (language boost, minimum score),
-//! the total, the top of the requested order, and optionally every hit's key.
+//! The one pass over the hits behind every search: final scores (language boost,
+//! minimum score), the hit set for the graph, the total and the top of the requested
+//! order among the hits that pass the buyer's selections.
 //!
-//! One pass over the matching documents does it all, reading fast fields only; stored
-//! fields are read afterwards for the page of hits alone.
+//! Each matching document costs a few array reads and bit operations: its key and
+//! languages come from arrays decoded once per segment ([`super::columns`]), the hit
+//! set and the selections are bit arrays ([`super::keyset`]), and only a hit that
+//! passes the selections is compared with the worst of the top (a heap of
+//! `offset + limit`). Stored fields are read afterwards for the page alone. Scores are
+//! only computed when the order or a minimum score needs them.
 
+use super::columns::SegmentColumns;
+use super::keyset::KeySet;
 use super::query::{Order, Sort};
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
-use tantivy::collector::{Collector, SegmentCollector};
+use std::sync::Arc;
 use tantivy::columnar::Column;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::query::Weight;
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
 
 /// Where a hit stands in the requested order: a primary value where larger is better
 /// (missing values rank last whatever the direction), then the key ascending so that
@@ -17,7 +25,7 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 #[derive(Debug, Clone, Copy)]
 pub struct Rank {
     primary: f64,
-    key: u64,
+    key: u32,
 }
 
 impl PartialEq for Rank {
@@ -44,7 +52,7 @@ impl Ord for Rank {
 pub struct Ranked {
     pub rank: Rank,
     pub score: Score,
-    pub key: u64,
+    pub key: u32,
     pub address: DocAddress,
 }
 
@@ -65,29 +73,28 @@ impl Ord for Ranked {
     }
 }
 
-/// What the collector gives back.
+/// What the pass gives back.
 #[derive(Debug, Default)]
 pub struct Collected {
-    /// Hits at or above the minimum score.
+    /// Hits at or above the minimum score that pass the selections.
     pub total: usize,
-    /// The best `top` hits, best first.
+    /// The best `top` of those, best first.
     pub top: Vec<Ranked>,
-    /// Keys of all hits, when asked for.
-    pub keys: Vec<u64>,
 }
 
-/// See the [module docs](self).
-pub struct RankCollector {
+/// How to rank and what to keep; see the [module docs](self).
+pub struct Pass<'a> {
     pub sort: Sort,
-    /// Languages of the buyer, as a [`super::LangSet`] mask; 0 for none.
-    pub lang_bits: u64,
+    /// Languages of the buyer, as [`super::LangSet`] bits; 0 for none.
+    pub lang_bits: u8,
     pub lang_boost: f32,
     pub min_score: Option<f32>,
     /// How many of the best hits to keep (offset + limit).
     pub top: usize,
-    pub collect_keys: bool,
-    /// Only keys in this set count.
-    pub only: Option<std::sync::Arc<roaring::RoaringBitmap>>,
+    /// Only hits whose key is in this set count towards the total and the top.
+    pub filter: Option<&'a KeySet>,
+    /// Every hit's key is added here (before the filter applies).
+    pub hits: Option<&'a mut KeySet>,
 }
 
 /// The fast field a sort reads.
@@ -98,128 +105,109 @@ enum SortColumn {
     I64(Column<i64>),
 }
 
-pub struct SegmentRanker {
-    segment: SegmentOrdinal,
-    keys: Column<u64>,
-    langs: Column<u64>,
-    sort_column: SortColumn,
-    descending: bool,
-    lang_bits: u64,
-    lang_boost: f32,
-    min_score: Option<f32>,
-    top: usize,
-    heap: BinaryHeap<Reverse<Ranked>>,
-    total: usize,
-    all_keys: Option<Vec<u64>>,
-    only: Option<std::sync::Arc<roaring::RoaringBitmap>>,
-}
-
-impl Collector for RankCollector {
-    type Fruit = Collected;
-    type Child = SegmentRanker;
-
-    fn for_segment(
-        &self,
-        segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentRanker> {
-        let ff = reader.fast_fields();
-        let (sort_column, order) = match self.sort {
+impl SortColumn {
+    fn open(sort: Sort, segment: &SegmentReader) -> tantivy::Result<(SortColumn, bool)> {
+        let ff = segment.fast_fields();
+        let (column, order) = match sort {
             Sort::Relevance => (SortColumn::Score, Order::Desc),
             Sort::Year(o) => (SortColumn::U64(ff.u64("year")?), o),
             Sort::Hours(o) => (SortColumn::U64(ff.u64("hours")?), o),
             Sort::Price(o) => (SortColumn::F64(ff.f64("price_usd")?), o),
             Sort::Newest => (SortColumn::I64(ff.i64("listed_at")?), Order::Desc),
         };
-        Ok(SegmentRanker {
-            segment,
-            keys: ff.u64("key")?,
-            langs: ff.u64("langs")?,
-            sort_column,
-            descending: order == Order::Desc,
-            lang_bits: self.lang_bits,
-            lang_boost: self.lang_boost,
-            min_score: self.min_score,
-            top: self.top,
-            heap: BinaryHeap::with_capacity(self.top + 1),
-            total: 0,
-            all_keys: self.collect_keys.then(Vec::new),
-            only: self.only.clone(),
-        })
+        Ok((column, order == Order::Desc))
     }
 
-    fn requires_scoring(&self) -> bool {
-        matches!(self.sort, Sort::Relevance) || self.min_score.is_some()
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Collected>) -> tantivy::Result<Collected> {
-        let mut out = Collected::default();
-        for f in fruits {
-            out.total += f.total;
-            out.top.extend(f.top);
-            out.keys.extend(f.keys);
-        }
-        out.top.sort_unstable_by(|a, b| b.cmp(a));
-        out.top.truncate(self.top);
-        Ok(out)
-    }
-}
-
-impl SegmentCollector for SegmentRanker {
-    type Fruit = Collected;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let mut score = score;
-        if self.lang_bits != 0 && self.langs.first(doc).unwrap_or(0) & self.lang_bits != 0 {
-            score *= self.lang_boost;
-        }
-        if self.min_score.is_some_and(|min| score < min) {
-            return;
-        }
-        let key = self.keys.first(doc).unwrap_or(u64::MAX);
-        if let Some(only) = &self.only {
-            if !u32::try_from(key).is_ok_and(|k| only.contains(k)) {
-                return;
-            }
-        }
-        self.total += 1;
-        if let Some(keys) = &mut self.all_keys {
-            keys.push(key);
-        }
-        if self.top == 0 {
-            return;
-        }
-        let value = match &self.sort_column {
+    fn value(&self, doc: DocId, score: Score) -> Option<f64> {
+        match self {
             SortColumn::Score => Some(f64::from(score)),
             SortColumn::U64(c) => c.first(doc).map(|v| v as f64),
             SortColumn::F64(c) => c.first(doc),
             SortColumn::I64(c) => c.first(doc).map(|v| v as f64),
-        };
-        let primary = match value {
-            Some(v) if self.descending => v,
-            Some(v) => -v,
-            None => f64::NEG_INFINITY,
-        };
-        let ranked = Ranked {
-            rank: Rank { primary, key },
-            score,
-            key,
-            address: DocAddress::new(self.segment, doc),
-        };
-        if self.heap.len() < self.top {
-            self.heap.push(Reverse(ranked));
-        } else if let Some(mut worst) = self.heap.peek_mut() {
-            if ranked > worst.0 {
-                *worst = Reverse(ranked);
-            }
         }
     }
+}
 
-    fn harvest(self) -> Collected {
-        Collected {
-            total: self.total,
-            top: self.heap.into_iter().map(|r| r.0).collect(),
-            keys: self.all_keys.unwrap_or_default(),
+impl Pass<'_> {
+    fn scores(&self) -> bool {
+        matches!(self.sort, Sort::Relevance) || self.min_score.is_some()
+    }
+
+    /// Runs `weight` over every segment of `searcher`; `columns` are the segments'
+    /// arrays in segment order.
+    pub fn run(
+        mut self,
+        searcher: &Searcher,
+        weight: &dyn Weight,
+        columns: &[Arc<SegmentColumns>],
+    ) -> tantivy::Result<Collected> {
+        let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(self.top + 1);
+        let mut total = 0usize;
+        let scores = self.scores();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let cols = &columns[ord];
+            let alive = segment.alive_bitset();
+            let (sort_column, descending) = SortColumn::open(self.sort, segment)?;
+            let mut on_hit = |doc: DocId, score: Score| {
+                if alive.is_some_and(|a| !a.is_alive(doc)) {
+                    return;
+                }
+                let d = doc as usize;
+                let score = if cols.langs[d] & self.lang_bits != 0 {
+                    score * self.lang_boost
+                } else {
+                    score
+                };
+                if self.min_score.is_some_and(|min| score < min) {
+                    return;
+                }
+                let key = cols.keys[d];
+                if key == u32::MAX {
+                    return;
+                }
+                if let Some(hits) = self.hits.as_deref_mut() {
+                    hits.insert(key);
+                }
+                if self.filter.is_some_and(|f| !f.contains(key)) {
+                    return;
+                }
+                total += 1;
+                if self.top == 0 {
+                    return;
+                }
+                let primary = match sort_column.value(doc, score) {
+                    Some(v) if descending => v,
+                    Some(v) => -v,
+                    None => f64::NEG_INFINITY,
+                };
+                let rank = Rank { primary, key };
+                if heap.len() >= self.top && heap.peek().is_some_and(|w| rank <= w.0.rank) {
+                    return;
+                }
+                let ranked = Ranked {
+                    rank,
+                    score,
+                    key,
+                    address: DocAddress::new(ord as u32, doc),
+                };
+                if heap.len() < self.top {
+                    heap.push(Reverse(ranked));
+                } else if let Some(mut worst) = heap.peek_mut() {
+                    *worst = Reverse(ranked);
+                }
+            };
+            if scores {
+                weight.for_each(segment, &mut on_hit)?;
+            } else {
+                weight.for_each_no_score(segment, &mut |docs| {
+                    for &doc in docs {
+                        on_hit(doc, 0.0);
+                    }
+                })?;
+            }
         }
+        let mut top: Vec<Ranked> = heap.into_iter().map(|r| r.0).collect();
+        top.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(Collected { total, top })
     }
 }

@@ -1,18 +1,22 @@
 //! The listing index on disk, with its catalog vocabulary: writing, and searching.
 
 use super::analysis;
-use super::collect::RankCollector;
+use super::collect::Pass;
+use super::columns::ColumnCache;
 use super::currency::Rates;
 use super::document::{CatalogEntry, Listing, StoredListing};
 use super::fields::{Fields, Group};
+use super::keyset::KeySet;
 use super::language::{LangSet, LanguageDetector};
 use super::query::{classes, listing_query, Expansions, RequestError, SearchRequest, Sort, Tuning};
+use roaring::RoaringBitmap;
+use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
 use stockyard_schema::{Lang, MachineId};
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{AllQuery, BooleanQuery, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -71,8 +75,15 @@ pub struct SearchResults {
     /// The languages whose listings were boosted: the buyer's, given or detected (both
     /// Japanese and Chinese for a query in Han characters only).
     pub langs: Vec<Lang>,
-    /// Keys of every hit, when requested.
-    pub keys: Option<Vec<u64>>,
+    /// Every hit (at or above the minimum score, whatever the filter), when
+    /// requested: what the graph counts facets over.
+    pub hit_set: Option<RoaringBitmap>,
+}
+
+thread_local! {
+    /// The bit arrays of a search (selections, hits), kept by each searching thread so
+    /// that a search allocates none.
+    static SCRATCH: RefCell<(KeySet, KeySet)> = RefCell::default();
 }
 
 /// One tantivy index with its reader.
@@ -125,6 +136,7 @@ pub struct TextIndex {
     fields: Fields,
     detector: Arc<LanguageDetector>,
     tuning: Tuning,
+    columns: ColumnCache,
 }
 
 impl TextIndex {
@@ -139,6 +151,7 @@ impl TextIndex {
             fields: Fields::schema().1,
             detector,
             tuning: Tuning::default(),
+            columns: ColumnCache::default(),
         })
     }
 
@@ -150,6 +163,7 @@ impl TextIndex {
             fields: Fields::schema().1,
             detector,
             tuning: Tuning::default(),
+            columns: ColumnCache::default(),
         })
     }
 
@@ -288,6 +302,12 @@ impl TextIndex {
 
     /// Runs a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        self.prepare(req)?.run(req)
+    }
+
+    /// Builds the query of a search without running it, so that the caller can judge
+    /// its cost first ([`PreparedSearch::estimate`]).
+    pub fn prepare(&self, req: &SearchRequest) -> Result<PreparedSearch<'_>, SearchError> {
         req.validate()?;
         let text = req.text.trim();
         let langs = match req.lang {
@@ -314,36 +334,98 @@ impl TextIndex {
         } else {
             req.sort
         };
-        let collector = RankCollector {
-            sort,
-            lang_bits: langs.0,
-            lang_boost: if browse { 1.0 } else { self.tuning.lang_boost },
-            min_score: if browse { None } else { req.min_score },
-            top: req.offset + req.limit,
-            collect_keys: req.collect_keys,
-            only: req.only.clone(),
+        let scoring = matches!(sort, Sort::Relevance) || (!browse && req.min_score.is_some());
+        let enable = if scoring {
+            EnableScoring::enabled_from_searcher(&searcher)
+        } else {
+            EnableScoring::disabled_from_searcher(&searcher)
         };
-        let collected = searcher.search(query.as_ref(), &collector)?;
+        let weight = query.weight(enable)?;
+        Ok(PreparedSearch {
+            index: self,
+            searcher,
+            weight,
+            langs,
+            browse,
+            sort,
+        })
+    }
+}
+
+/// A search whose query is built, ready to run on the index as of when it was
+/// prepared.
+pub struct PreparedSearch<'a> {
+    index: &'a TextIndex,
+    searcher: Searcher,
+    weight: Box<dyn tantivy::query::Weight>,
+    langs: LangSet,
+    browse: bool,
+    sort: Sort,
+}
+
+impl PreparedSearch<'_> {
+    /// About how many documents the search visits (tantivy's size hints, summed over
+    /// segments): what tells a cheap search from a broad one before it runs.
+    pub fn estimate(&self) -> Result<u64, SearchError> {
+        if self.browse {
+            return Ok(self.searcher.num_docs());
+        }
+        let mut n = 0u64;
+        for segment in self.searcher.segment_readers() {
+            n += u64::from(self.weight.scorer(segment, 1.0)?.size_hint());
+        }
+        Ok(n)
+    }
+
+    /// Runs the search: one pass over the hits (see [`SearchRequest::filter`] and
+    /// [`SearchRequest::hit_set`]), then the stored listings of the page.
+    pub fn run(self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let index = self.index;
+        let searcher = &self.searcher;
+        let columns = index.columns.for_searcher(searcher)?;
+        let (collected, hit_set) = SCRATCH.with(|scratch| {
+            let (filter, hits) = &mut *scratch.borrow_mut();
+            if let Some(f) = &req.filter {
+                filter.reset();
+                filter.extend_from(f);
+            }
+            hits.reset();
+            let pass = Pass {
+                sort: self.sort,
+                lang_bits: self.langs.0 as u8,
+                lang_boost: if self.browse {
+                    1.0
+                } else {
+                    index.tuning.lang_boost
+                },
+                min_score: if self.browse { None } else { req.min_score },
+                top: req.offset + req.limit,
+                filter: req.filter.is_some().then_some(&*filter),
+                hits: req.hit_set.then_some(&mut *hits),
+            };
+            let collected = pass.run(searcher, self.weight.as_ref(), &columns)?;
+            tantivy::Result::Ok((collected, req.hit_set.then(|| hits.to_roaring())))
+        })?;
         let mut hits = Vec::with_capacity(req.limit);
         for r in collected.top.iter().skip(req.offset) {
             let doc: TantivyDocument = searcher.doc(r.address)?;
             let machine_id = doc
-                .get_first(self.fields.machine_id)
+                .get_first(index.fields.machine_id)
                 .and_then(|v| v.as_str())
                 .unwrap_or_default()
                 .to_owned();
             hits.push(Hit {
                 machine_id,
-                key: r.key,
+                key: u64::from(r.key),
                 score: r.score,
-                listing: stored_listing(&self.fields, &doc)?,
+                listing: stored_listing(&index.fields, &doc)?,
             });
         }
         Ok(SearchResults {
             total: collected.total,
             hits,
-            langs: langs.langs().collect(),
-            keys: req.collect_keys.then_some(collected.keys),
+            langs: self.langs.langs().collect(),
+            hit_set,
         })
     }
 }

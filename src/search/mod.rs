@@ -14,19 +14,24 @@
 //! * text of unknown language is assigned by script and lingua ([`language`]);
 //!   Han-only text counts as both Japanese and Chinese;
 //! * a query matches as phrase, prefix or n-grams ([`query`]), listings in the buyer's
-//!   language are boosted, and one collector pass computes the total, the page and
-//!   optionally the whole hit set for the graph side.
+//!   language are boosted, and one pass over the hits computes the hit
+//!   set for the graph side, and the total and the page among the hits that pass the
+//!   buyer's selections.
 
 pub mod analysis;
 mod collect;
+mod columns;
 pub mod currency;
 mod document;
 pub mod fields;
 mod index;
+pub mod keyset;
 pub mod language;
 pub mod query;
 
 pub use document::{CatalogEntry, Listing, StoredListing};
-pub use index::{Hit, ListingWriter, SearchError, SearchResults, StoredBy, TextIndex};
+pub use index::{
+    Hit, ListingWriter, PreparedSearch, SearchError, SearchResults, StoredBy, TextIndex,
+};
 pub use language::{LangSet, LanguageDetector};
 pub use query::{Order, RequestError, SearchRequest, Sort, Tuning};

@@ -121,10 +121,11 @@ pub struct SearchRequest {
     pub sort: Sort,
     /// Hits scoring below this are dropped (ignored when browsing).
     pub min_score: Option<f32>,
-    /// Also return the keys of every hit (for facets over the whole hit set).
-    pub collect_keys: bool,
-    /// Only listings whose key is in this set (the graph's filtered hit set).
-    pub only: Option<std::sync::Arc<roaring::RoaringBitmap>>,
+    /// Also return the set of every hit's key (for facets over the whole hit set).
+    pub hit_set: bool,
+    /// Only listings whose key is in this set count towards the total and the page
+    /// (the buyer's selections, from the graph); the hit set is not filtered.
+    pub filter: Option<std::sync::Arc<roaring::RoaringBitmap>>,
 }
 
 /// A request that cannot be served, and why.

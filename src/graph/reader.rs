@@ -2,15 +2,29 @@
 //! first use and again after the server was lost, so that the service answers 503
 //! while Neo4j is down and recovers by itself when it is back.
 
-use super::error::ApiError;
-use crate::graph::{GraphError, Neo4jConfig, Neo4jGraph};
-use axum::http::StatusCode;
+use super::{GraphError, Neo4jConfig, Neo4jGraph};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Longest wait for a connection or an answer (the driver itself would retry for up
 /// to a minute).
 const TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Why a read from Neo4j gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The server cannot be reached now; the next read connects again.
+    #[error("the Neo4j graph at {uri} cannot be reached ({reason}); retry shortly")]
+    Unavailable {
+        /// The server's address.
+        uri: String,
+        /// What happened.
+        reason: String,
+    },
+    /// The server answered with an error.
+    #[error("the Neo4j graph failed: {0}")]
+    Failed(GraphError),
+}
 
 /// The read side of a Neo4j graph.
 pub struct NeoReader {
@@ -27,20 +41,16 @@ impl NeoReader {
         }
     }
 
-    fn unavailable(&self, reason: impl std::fmt::Display) -> ApiError {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "graph_unavailable",
-            format!(
-                "the Neo4j graph at {} cannot be reached ({reason}); retry shortly",
-                self.config.uri
-            ),
-        )
+    fn unavailable(&self, reason: impl std::fmt::Display) -> ReadError {
+        ReadError::Unavailable {
+            uri: self.config.uri.clone(),
+            reason: reason.to_string(),
+        }
     }
 
     /// Runs a read, connecting first when needed. A lost server answers 503 and
     /// drops the connection, so that the next request connects again.
-    pub async fn read<T, F, Fut>(&self, f: F) -> Result<T, ApiError>
+    pub async fn read<T, F, Fut>(&self, f: F) -> Result<T, ReadError>
     where
         F: FnOnce(Arc<Neo4jGraph>) -> Fut,
         Fut: std::future::Future<Output = Result<T, GraphError>>,
@@ -74,11 +84,7 @@ impl NeoReader {
                 *self.graph.lock().await = None;
                 Err(self.unavailable(e))
             }
-            Err(e) => Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "graph_failed",
-                format!("the Neo4j graph failed: {e}"),
-            )),
+            Err(e) => Err(ReadError::Failed(e)),
         }
     }
 }

@@ -1,0 +1,221 @@
+//! The search use case: a validated plan in, domain results out, below any protocol.
+//!
+//! A search runs in one pass over its hits. The selections that do not depend on the
+//! words (category, maker, model, specs, year, hours, price) are a bitmap the graph
+//! gives first; the text pass then marks every hit in the hit set and ranks only the
+//! hits inside that bitmap; the facets are counted over the hit set (each group
+//! applying every selection but its own). Totals and counts are exact.
+//!
+//! Searches run on the [`SearchPool`]: at most as many at once as there are cores, in
+//! two lanes, so that a broad query (hundreds of thousands of hits) never makes a
+//! model-number query wait behind it.
+
+use super::pool::{Lane, SearchPool};
+use super::Engine;
+use crate::graph::{EmbeddedGraph, FacetRequest, Facets, NeoReader, ReadError, Selections};
+use crate::search::{Hit, SearchError, SearchRequest, Sort};
+use std::sync::Arc;
+use stockyard_schema::{Lang, SpecCategoryId};
+
+/// Buckets per histogram facet.
+pub const BUCKETS: usize = 10;
+
+/// Hits above which a search runs in the heavy lane.
+const HEAVY_ABOVE: u64 = 20_000;
+
+/// Which facets to count.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FacetWants {
+    /// Counts by category.
+    pub category: bool,
+    /// Counts by maker.
+    pub maker: bool,
+    /// Counts by model.
+    pub model: bool,
+    /// Model year histogram.
+    pub year: bool,
+    /// Hours histogram.
+    pub hours: bool,
+    /// Price histogram.
+    pub price: bool,
+    /// Histograms of these number specs.
+    pub specs: Vec<SpecCategoryId>,
+}
+
+/// A validated search: everything in range, every id well-formed, every spec known.
+#[derive(Debug, Clone)]
+pub struct SearchPlan {
+    /// The words typed; blank browses.
+    pub words: String,
+    /// The buyer's language, boosting listings written in it; detected when `None`.
+    pub lang: Option<Lang>,
+    /// The language names are shown in.
+    pub names: Lang,
+    /// What the buyer selected.
+    pub selections: Selections,
+    /// The facets to count.
+    pub facets: FacetWants,
+    /// The order of hits.
+    pub sort: Sort,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Hits to return.
+    pub limit: usize,
+    /// Hits scoring below this are dropped.
+    pub min_score: Option<f32>,
+}
+
+impl FacetWants {
+    /// Whether any of year, hours and price is wanted (they are counted together).
+    pub fn attributes(&self) -> bool {
+        self.year || self.hours || self.price
+    }
+}
+
+impl SearchPlan {
+    /// Whether the plan searches words (else it browses).
+    pub fn has_words(&self) -> bool {
+        !self.words.trim().is_empty()
+    }
+}
+
+/// The answer to a plan.
+pub struct SearchOutcome {
+    /// Hits matching the words and every selection.
+    pub total: usize,
+    /// The page of hits, in order.
+    pub hits: Vec<Hit>,
+    /// The facets asked for (and the filtered hit set).
+    pub facets: Facets,
+    /// The graph the hits are described from (names, placement).
+    pub graph: Arc<EmbeddedGraph>,
+}
+
+/// Why a search gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchFailure {
+    /// The text index failed.
+    #[error("search failed: {0}")]
+    Text(#[from] SearchError),
+    /// Neo4j, the configured graph, did not answer.
+    #[error(transparent)]
+    Graph(#[from] ReadError),
+    /// The search was stopped before it finished (the service is shutting down).
+    #[error("the search was interrupted")]
+    Interrupted,
+}
+
+/// Where facets are counted.
+#[derive(Clone, Copy)]
+pub enum FacetSource<'a> {
+    /// The embedded graph, on the search's own thread.
+    Embedded,
+    /// The site's Neo4j.
+    Neo4j(&'a NeoReader),
+}
+
+/// What the text stage hands on.
+struct TextStage {
+    total: usize,
+    hits: Vec<Hit>,
+    hit_set: Option<roaring::RoaringBitmap>,
+    facets: Option<Facets>,
+    graph: Arc<EmbeddedGraph>,
+}
+
+impl Engine {
+    /// Runs a search on the serving generation; see the [module docs](self).
+    pub async fn search(
+        self: &Arc<Self>,
+        pool: &SearchPool,
+        plan: SearchPlan,
+        source: FacetSource<'_>,
+    ) -> Result<SearchOutcome, SearchFailure> {
+        let engine = self.clone();
+        let embedded = matches!(source, FacetSource::Embedded);
+        let plan = Arc::new(plan);
+        let stage = {
+            let plan = plan.clone();
+            pool.run(move |lane| engine.text_stage(&plan, embedded, lane))
+                .await
+                .ok_or(SearchFailure::Interrupted)??
+        };
+        let facets = match (stage.facets, source) {
+            (Some(f), _) => f,
+            (None, FacetSource::Neo4j(reader)) => {
+                let req = facet_request(&plan);
+                let hits = stage.hit_set;
+                reader
+                    .read(|g| async move {
+                        g.facets(&FacetRequest {
+                            hits: hits.as_ref(),
+                            ..req
+                        })
+                        .await
+                    })
+                    .await?
+            }
+            (None, FacetSource::Embedded) => unreachable!("the text stage counts embedded facets"),
+        };
+        Ok(SearchOutcome {
+            total: stage.total,
+            hits: stage.hits,
+            facets,
+            graph: stage.graph,
+        })
+    }
+
+    /// The selections, the text pass and (embedded) the facets, on a search thread.
+    fn text_stage(
+        &self,
+        plan: &SearchPlan,
+        embedded_facets: bool,
+        lane: &mut Lane<'_>,
+    ) -> Result<TextStage, SearchFailure> {
+        let generation = self.current();
+        let graph = generation.graph().get();
+        let selected = graph.selected(&plan.selections).map(Arc::new);
+        let browse = !plan.has_words();
+        let request = SearchRequest {
+            text: plan.words.clone(),
+            lang: plan.lang,
+            offset: plan.offset,
+            limit: plan.limit,
+            sort: plan.sort,
+            min_score: plan.min_score,
+            // Browsing, the hit set is every live listing: the graph knows it.
+            hit_set: !browse,
+            filter: selected.clone(),
+        };
+        let prepared = generation.text().prepare(&request)?;
+        if prepared.estimate()? > HEAVY_ABOVE {
+            lane.heavy();
+        }
+        let results = prepared.run(&request)?;
+        let facets = embedded_facets.then(|| {
+            graph.facets(&FacetRequest {
+                hits: results.hit_set.as_ref(),
+                ..facet_request(plan)
+            })
+        });
+        Ok(TextStage {
+            total: results.total,
+            hits: results.hits,
+            hit_set: results.hit_set,
+            facets,
+            graph,
+        })
+    }
+}
+
+/// The facet request of a plan, without its hit set.
+fn facet_request(plan: &SearchPlan) -> FacetRequest<'static> {
+    FacetRequest {
+        hits: None,
+        selections: plan.selections.clone(),
+        lang: plan.names,
+        spec_facets: plan.facets.specs.clone(),
+        buckets: BUCKETS,
+        attribute_facets: plan.facets.attributes(),
+    }
+}
