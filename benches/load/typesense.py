@@ -176,11 +176,28 @@ def cmd_start(args):
             tail = open(log_path, errors="replace").read()[-2000:]
             fail(f"typesense-server exited with {proc.returncode}; log tail:\n{tail}")
         if healthy(url):
+            settle(url, deadline)
             print(f"TYPESENSE_URL={url}\nTYPESENSE_KEY={API_KEY}")
             return
         time.sleep(0.5)
     stop_pid(state, proc.pid)
     fail(f"typesense-server not healthy after {args.wait} s; see {log_path}")
+
+
+def settle(url, deadline):
+    """Waits until the collections stop growing. Without a snapshot (taken hourly) a
+    restart re-applies the imports from the raft log, and /health answers ok while that
+    replay is still indexing: searches would see part of the listings."""
+    last, same = None, 0
+    while time.time() < deadline and same < 4:
+        try:
+            status, body = request(url, "GET", "/collections", timeout=10)
+            count = sum(c["num_documents"] for c in json.loads(body)) if status == 200 else None
+        except (OSError, ValueError, http.client.HTTPException):
+            count = None
+        same = same + 1 if count is not None and count == last else 0
+        last = count
+        time.sleep(0.5)
 
 
 def stop_pid(state, pid):
