@@ -159,8 +159,11 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
     let mix: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/load/mix.json"))
-            .expect("benches/load/mix.json"),
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/load/mix.json"
+        ))
+        .expect("benches/load/mix.json"),
     )
     .expect("mix.json is JSON");
     let queries: Vec<Query> = mix["queries"]

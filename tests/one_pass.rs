@@ -3,7 +3,8 @@
 //! (words in eight languages, model numbers, browsing; every kind of selection; every
 //! sort; pages; facets), THEN totals, hits (ids, scores, order) and every facet count
 //! equal the reference: a text pass collecting the whole hit set, the graph filtering
-//! it and counting facets, and a second text pass ranking the filtered set.
+//! it and counting facets, and a second text pass ranking the filtered set, every hit
+//! scored by the whole boolean query (no tiers).
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -80,7 +81,9 @@ struct Ids {
 fn plan(rng: &mut Rng, ids: &Ids) -> SearchPlan {
     let mut sel = Selections::default();
     let some = |rng: &mut Rng, from: &[String]| -> Vec<String> {
-        (0..1 + rng.below(3)).map(|_| rng.pick(from).clone()).collect()
+        (0..1 + rng.below(3))
+            .map(|_| rng.pick(from).clone())
+            .collect()
     };
     if rng.chance(25) {
         sel.categories = some(rng, &ids.categories)
@@ -134,7 +137,11 @@ fn plan(rng: &mut Rng, ids: &Ids) -> SearchPlan {
             max: Some(60_000.0 + rng.below(200_000) as f64),
         };
     }
-    let order = if rng.chance(50) { Order::Asc } else { Order::Desc };
+    let order = if rng.chance(50) {
+        Order::Asc
+    } else {
+        Order::Desc
+    };
     let sort = *rng.pick(&[
         Sort::Relevance,
         Sort::Relevance,
@@ -143,7 +150,13 @@ fn plan(rng: &mut Rng, ids: &Ids) -> SearchPlan {
         Sort::Hours(order),
         Sort::Newest,
     ]);
-    let lang = *rng.pick(&[None, Some(Lang::JA), Some(Lang::EN), Some(Lang::DE), Some(Lang::ZH)]);
+    let lang = *rng.pick(&[
+        None,
+        Some(Lang::JA),
+        Some(Lang::EN),
+        Some(Lang::DE),
+        Some(Lang::ZH),
+    ]);
     SearchPlan {
         words: rng.pick(WORDS).to_string(),
         lang,
@@ -186,6 +199,8 @@ fn two_pass(engine: &Engine, plan: &SearchPlan) -> (usize, Vec<(String, f32)>, F
         limit: plan.limit,
         sort: plan.sort,
         min_score: plan.min_score,
+        // Every hit scored by the whole boolean query, as before the tiers.
+        exhaustive: true,
         ..SearchRequest::default()
     };
     let first = (!(browse && filtered)).then(|| {
@@ -231,7 +246,10 @@ fn one_pass_answers_equal_the_two_pass_reference() {
     settings.max_delay = Duration::from_millis(10);
     let engine = Engine::open(settings, detector()).unwrap();
     let ingested = engine.ingest(DEMO, Format::Ndjson).unwrap();
-    assert!(engine.wait_visible(ingested.last_position.unwrap() + 1, Duration::from_secs(120)));
+    assert!(engine.wait_visible(
+        ingested.last_position.unwrap() + 1,
+        Duration::from_secs(120)
+    ));
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let pool = SearchPool::new(2);
     let run = |plan: SearchPlan| -> SearchOutcome {
@@ -256,9 +274,24 @@ fn one_pass_answers_equal_the_two_pass_reference() {
         min_score: None,
     });
     let ids = Ids {
-        categories: everything.facets.categories.iter().map(|f| f.id.clone()).collect(),
-        makers: everything.facets.makers.iter().map(|f| f.id.clone()).collect(),
-        models: everything.facets.models.iter().map(|f| f.id.clone()).collect(),
+        categories: everything
+            .facets
+            .categories
+            .iter()
+            .map(|f| f.id.clone())
+            .collect(),
+        makers: everything
+            .facets
+            .makers
+            .iter()
+            .map(|f| f.id.clone())
+            .collect(),
+        models: everything
+            .facets
+            .models
+            .iter()
+            .map(|f| f.id.clone())
+            .collect(),
     };
     assert!(ids.categories.len() > 10 && ids.makers.len() > 10 && ids.models.len() > 100);
 
@@ -276,17 +309,32 @@ fn one_pass_answers_equal_the_two_pass_reference() {
         let context = format!("search {i}: {plan:?}");
         assert_eq!(outcome.total, total, "total of {context}");
         assert_eq!(new_page, page, "hits of {context}");
-        assert_eq!(outcome.facets.categories, facets.categories, "categories of {context}");
+        assert_eq!(
+            outcome.facets.categories, facets.categories,
+            "categories of {context}"
+        );
         assert_eq!(outcome.facets.makers, facets.makers, "makers of {context}");
         assert_eq!(outcome.facets.models, facets.models, "models of {context}");
-        assert_eq!(outcome.facets.specs, facets.specs, "spec facets of {context}");
-        assert_eq!(outcome.facets.attributes, facets.attributes, "attributes of {context}");
-        assert_eq!(outcome.facets.matching, facets.matching, "filtered set of {context}");
+        assert_eq!(
+            outcome.facets.specs, facets.specs,
+            "spec facets of {context}"
+        );
+        assert_eq!(
+            outcome.facets.attributes, facets.attributes,
+            "attributes of {context}"
+        );
+        assert_eq!(
+            outcome.facets.matching, facets.matching,
+            "filtered set of {context}"
+        );
         with_hits += usize::from(total > 0);
         with_selections += usize::from(has_selections(&plan.selections));
     }
     // The generated searches cover the ground: most find something, many select.
     assert!(with_hits > SEARCHES / 2, "{with_hits} searches found hits");
-    assert!(with_selections > SEARCHES / 3, "{with_selections} searches selected");
+    assert!(
+        with_selections > SEARCHES / 3,
+        "{with_selections} searches selected"
+    );
     engine.shutdown();
 }

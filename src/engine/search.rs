@@ -186,6 +186,7 @@ impl Engine {
             // Browsing, the hit set is every live listing: the graph knows it.
             hit_set: !browse,
             filter: selected.clone(),
+            exhaustive: false,
         };
         let prepared = generation.text().prepare(&request)?;
         if prepared.estimate()? > HEAVY_ABOVE {

@@ -28,6 +28,18 @@ pub struct Rank {
     key: u32,
 }
 
+impl Rank {
+    /// A rank by `primary` (larger first), then by key.
+    pub fn new(primary: f64, key: u32) -> Rank {
+        Rank { primary, key }
+    }
+
+    /// The primary value.
+    pub fn primary(&self) -> f64 {
+        self.primary
+    }
+}
+
 impl PartialEq for Rank {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal

@@ -8,7 +8,10 @@ use super::document::{CatalogEntry, Listing, StoredListing};
 use super::fields::{Fields, Group};
 use super::keyset::KeySet;
 use super::language::{LangSet, LanguageDetector};
-use super::query::{classes, listing_query, Expansions, RequestError, SearchRequest, Sort, Tuning};
+use super::query::{
+    classes, listing_query, Expansions, ListingQuery, RequestError, SearchRequest, Sort, Tuning,
+};
+use super::tiers::{TierPass, TierScratch, TieredQuery};
 use roaring::RoaringBitmap;
 use std::cell::RefCell;
 use std::path::Path;
@@ -16,7 +19,7 @@ use std::sync::Arc;
 use stockyard_schema::{Lang, MachineId};
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Query, TermQuery};
+use tantivy::query::{AllQuery, Bm25Weight, BooleanQuery, EnableScoring, Query, TermQuery, Weight};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -80,10 +83,18 @@ pub struct SearchResults {
     pub hit_set: Option<RoaringBitmap>,
 }
 
+/// The buffers of a search: the selections and the hits as bit arrays, and the
+/// tiered evaluation's marks and tiers.
+#[derive(Default)]
+struct Scratch {
+    filter: KeySet,
+    hits: KeySet,
+    tiers: TierScratch,
+}
+
 thread_local! {
-    /// The bit arrays of a search (selections, hits), kept by each searching thread so
-    /// that a search allocates none.
-    static SCRATCH: RefCell<(KeySet, KeySet)> = RefCell::default();
+    /// Each searching thread keeps its buffers, so that a search allocates none.
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
 }
 
 /// One tantivy index with its reader.
@@ -253,8 +264,8 @@ impl TextIndex {
         let mut out = Expansions::default();
         let mut seen = std::collections::HashSet::new();
         // Best class first, so that an entity counts once, in its best class.
-        for (queries, into) in [(c.phrase, &mut out.phrase), (c.prefix, &mut out.prefix)] {
-            self.match_entities(&searcher, queries, into, &mut seen)?;
+        for (members, into) in [(c.phrase, &mut out.phrase), (c.prefix, &mut out.prefix)] {
+            self.match_entities(&searcher, vec![members.into_query()], into, &mut seen)?;
         }
         if let Some((q, _)) = c.ngram {
             self.match_entities(&searcher, vec![q], &mut out.ngram, &mut seen)?;
@@ -320,15 +331,6 @@ impl TextIndex {
         };
         let browse = text.is_empty();
         let searcher = self.listings.reader.searcher();
-        let query: Box<dyn Query> = if browse {
-            Box::new(AllQuery)
-        } else {
-            let mut analyzers = self.listings.analyzers(&self.fields)?;
-            let own = classes(&self.fields, &mut analyzers, text, &self.tuning, |t| {
-                searcher.doc_freq(t).unwrap_or(0)
-            });
-            listing_query(own, self.expansions(text)?, &self.tuning)
-        };
         let sort = if browse && req.sort == Sort::Relevance {
             Sort::Newest
         } else {
@@ -340,11 +342,24 @@ impl TextIndex {
         } else {
             EnableScoring::disabled_from_searcher(&searcher)
         };
-        let weight = query.weight(enable)?;
+        let evaluation = if browse {
+            Evaluation::Whole(AllQuery.weight(enable)?)
+        } else {
+            let mut analyzers = self.listings.analyzers(&self.fields)?;
+            let own = classes(&self.fields, &mut analyzers, text, &self.tuning, |t| {
+                searcher.doc_freq(t).unwrap_or(0)
+            });
+            let query = listing_query(own, self.expansions(text)?, &self.tuning);
+            if sort == Sort::Relevance && req.min_score.is_none() && !req.exhaustive {
+                Evaluation::Tiered(tiered(&query, &searcher)?)
+            } else {
+                Evaluation::Whole(query.boolean().weight(enable)?)
+            }
+        };
         Ok(PreparedSearch {
             index: self,
             searcher,
-            weight,
+            evaluation,
             langs,
             browse,
             sort,
@@ -352,12 +367,54 @@ impl TextIndex {
     }
 }
 
+/// How a search visits its hits.
+enum Evaluation {
+    /// One query, every hit scored when the order or a minimum score needs it
+    /// (browsing, sorting by a value, a minimum score, or asked for).
+    Whole(Box<dyn Weight>),
+    /// By relevance, in tiers: exact scores only where they can reach the page.
+    Tiered(TieredQuery),
+}
+
+/// The tiered form of a listing query.
+fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, SearchError> {
+    let unscored = EnableScoring::disabled_from_searcher(searcher);
+    let classes = query
+        .classes
+        .iter()
+        .map(|(score, q)| Ok((*score, q.weight(unscored)?)))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let (ngram, ngram_max) = match &query.ngram {
+        None => (None, 0.0),
+        Some((q, scale)) => {
+            // The scale is the share of one n-gram; each term's BM25 is at most its
+            // weight's maximum. A hair of slack keeps the bound above any rounding.
+            let mut terms = Vec::new();
+            q.query_terms(&mut |t, _| terms.push(t.clone()));
+            let mut max = 0.0;
+            for t in &terms {
+                max += Bm25Weight::for_terms(searcher, std::slice::from_ref(t))?.max_score();
+            }
+            let weights = (
+                q.weight(unscored)?,
+                q.weight(EnableScoring::enabled_from_searcher(searcher))?,
+            );
+            (Some(weights), max * scale * 1.001)
+        }
+    };
+    Ok(TieredQuery {
+        classes,
+        ngram,
+        ngram_max,
+    })
+}
+
 /// A search whose query is built, ready to run on the index as of when it was
 /// prepared.
 pub struct PreparedSearch<'a> {
     index: &'a TextIndex,
     searcher: Searcher,
-    weight: Box<dyn tantivy::query::Weight>,
+    evaluation: Evaluation,
     langs: LangSet,
     browse: bool,
     sort: Sort,
@@ -370,9 +427,20 @@ impl PreparedSearch<'_> {
         if self.browse {
             return Ok(self.searcher.num_docs());
         }
+        let weights: Vec<&dyn Weight> = match &self.evaluation {
+            Evaluation::Whole(w) => vec![w.as_ref()],
+            Evaluation::Tiered(t) => t
+                .classes
+                .iter()
+                .map(|(_, w)| w.as_ref())
+                .chain(t.ngram.iter().map(|(w, _)| w.as_ref()))
+                .collect(),
+        };
         let mut n = 0u64;
         for segment in self.searcher.segment_readers() {
-            n += u64::from(self.weight.scorer(segment, 1.0)?.size_hint());
+            for w in &weights {
+                n += u64::from(w.scorer(segment, 1.0)?.size_hint());
+            }
         }
         Ok(n)
     }
@@ -384,26 +452,48 @@ impl PreparedSearch<'_> {
         let searcher = &self.searcher;
         let columns = index.columns.for_searcher(searcher)?;
         let (collected, hit_set) = SCRATCH.with(|scratch| {
-            let (filter, hits) = &mut *scratch.borrow_mut();
+            let Scratch {
+                filter,
+                hits,
+                tiers,
+            } = &mut *scratch.borrow_mut();
             if let Some(f) = &req.filter {
                 filter.reset();
                 filter.extend_from(f);
             }
             hits.reset();
-            let pass = Pass {
-                sort: self.sort,
-                lang_bits: self.langs.0 as u8,
-                lang_boost: if self.browse {
-                    1.0
-                } else {
-                    index.tuning.lang_boost
-                },
-                min_score: if self.browse { None } else { req.min_score },
-                top: req.offset + req.limit,
-                filter: req.filter.is_some().then_some(&*filter),
-                hits: req.hit_set.then_some(&mut *hits),
+            let filter = req.filter.is_some().then_some(&*filter);
+            let lang_bits = self.langs.0 as u8;
+            let lang_boost = if self.browse {
+                1.0
+            } else {
+                index.tuning.lang_boost
             };
-            let collected = pass.run(searcher, self.weight.as_ref(), &columns)?;
+            let top = req.offset + req.limit;
+            let collected = match &self.evaluation {
+                Evaluation::Whole(weight) => Pass {
+                    sort: self.sort,
+                    lang_bits,
+                    lang_boost,
+                    min_score: if self.browse { None } else { req.min_score },
+                    top,
+                    filter,
+                    hits: req.hit_set.then_some(&mut *hits),
+                }
+                .run(searcher, weight.as_ref(), &columns)?,
+                Evaluation::Tiered(query) => query.run(
+                    searcher,
+                    &columns,
+                    TierPass {
+                        lang_bits,
+                        lang_boost,
+                        top,
+                        filter,
+                        hits: req.hit_set.then_some(&mut *hits),
+                    },
+                    tiers,
+                )?,
+            };
             tantivy::Result::Ok((collected, req.hit_set.then(|| hits.to_roaring())))
         })?;
         let mut hits = Vec::with_capacity(req.limit);

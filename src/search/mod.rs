@@ -27,7 +27,9 @@ pub mod fields;
 mod index;
 pub mod keyset;
 pub mod language;
+mod lazy;
 pub mod query;
+mod tiers;
 
 pub use document::{CatalogEntry, Listing, StoredListing};
 pub use index::{

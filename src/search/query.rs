@@ -30,6 +30,7 @@
 
 use super::analysis::{code_form, is_cjk, ngram_terms, normalize, segments};
 use super::fields::{Fields, Group};
+use super::lazy::{Costly, EitherQuery};
 use stockyard_schema::Lang;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
@@ -126,6 +127,9 @@ pub struct SearchRequest {
     /// Only listings whose key is in this set count towards the total and the page
     /// (the buyer's selections, from the graph); the hit set is not filtered.
     pub filter: Option<std::sync::Arc<roaring::RoaringBitmap>>,
+    /// Score every hit with the whole query instead of ranking in tiers (the same
+    /// answer, slower): the reference the tiered ranking is tested against.
+    pub exhaustive: bool,
 }
 
 /// A request that cannot be served, and why.
@@ -177,29 +181,77 @@ fn terms(analyzer: &mut TextAnalyzer, field: tantivy::schema::Field, text: &str)
     out
 }
 
-fn phrase_or_term(terms: Vec<Term>) -> Box<dyn Query> {
-    if terms.len() == 1 {
-        let t = terms.into_iter().next().expect("one term");
-        Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs))
-    } else {
-        Box::new(PhraseQuery::new(terms))
+/// The members of a match class: cheap queries (terms, prefixes of one word) and
+/// phrases, whose positions are read only where no cheap member matches
+/// ([`EitherQuery`]).
+#[derive(Default)]
+pub struct Members {
+    /// Matched as they are.
+    pub cheap: Vec<Box<dyn Query>>,
+    /// Phrases, with the documents holding their words as candidates.
+    pub costly: Vec<Costly>,
+}
+
+impl Members {
+    fn is_empty(&self) -> bool {
+        self.cheap.is_empty() && self.costly.is_empty()
     }
+
+    /// Adds `terms` in order: a term query for one, else a phrase.
+    fn phrase(&mut self, terms: Vec<Term>) {
+        if terms.len() == 1 {
+            let t = terms.into_iter().next().expect("one term");
+            self.cheap
+                .push(Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)));
+        } else {
+            self.costly.push(Costly {
+                candidates: all_of(&terms),
+                exact: Box::new(PhraseQuery::new(terms)),
+            });
+        }
+    }
+
+    /// Adds `terms` in order with the last one as a prefix.
+    fn phrase_prefix(&mut self, terms: Vec<Term>) {
+        if terms.len() == 1 {
+            self.cheap.push(Box::new(PhrasePrefixQuery::new(terms)));
+        } else {
+            self.costly.push(Costly {
+                candidates: all_of(&terms[..terms.len() - 1]),
+                exact: Box::new(PhrasePrefixQuery::new(terms)),
+            });
+        }
+    }
+
+    /// The class as one query.
+    pub fn into_query(self) -> Box<dyn Query> {
+        Box::new(EitherQuery {
+            cheap: self.cheap,
+            costly: self.costly,
+        })
+    }
+}
+
+/// Documents holding every one of `terms`.
+fn all_of(terms: &[Term]) -> Box<dyn Query> {
+    Box::new(BooleanQuery::intersection(
+        terms
+            .iter()
+            .map(|t| {
+                Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic)) as Box<dyn Query>
+            })
+            .collect(),
+    ))
 }
 
 /// The three ways a query can match, each as its own query over one index.
 pub struct Classes {
     /// The words in order, in any language group's field.
-    pub phrase: Vec<Box<dyn Query>>,
+    pub phrase: Members,
     /// The words with the last as a prefix; normalised codes as prefixes.
-    pub prefix: Vec<Box<dyn Query>>,
+    pub prefix: Members,
     /// Enough of the rarest n-grams (BM25-scored), and how many n-grams it holds.
     pub ngram: Option<(Box<dyn Query>, usize)>,
-}
-
-fn should(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    Box::new(BooleanQuery::new(
-        queries.into_iter().map(|q| (Occur::Should, q)).collect(),
-    ))
 }
 
 /// The match classes of non-blank `text`. `analyzers` are the text fields' analysers
@@ -212,8 +264,8 @@ pub fn classes(
     tuning: &Tuning,
     doc_freq: impl Fn(&Term) -> u64,
 ) -> Classes {
-    let mut phrase = Vec::new();
-    let mut prefix: Vec<Box<dyn Query>> = Vec::new();
+    let mut phrase = Members::default();
+    let mut prefix = Members::default();
     let single_word = segments(&normalize(text)).len() == 1;
     for (group, analyzer) in Group::ALL.iter().zip(analyzers.iter_mut()) {
         let field = fields.text(*group);
@@ -227,9 +279,9 @@ pub fn classes(
             .last()
             .is_some_and(|t| t.value().as_str().is_some_and(|s| s.chars().any(is_cjk)));
         if !last_is_cjk {
-            prefix.push(Box::new(PhrasePrefixQuery::new(ts.clone())));
+            prefix.phrase_prefix(ts.clone());
         }
-        phrase.push(phrase_or_term(ts));
+        phrase.phrase(ts);
     }
     // Model numbers and maker names: the whole query, and each word, as prefixes.
     let whole = code_form(text);
@@ -238,8 +290,7 @@ pub fn classes(
         .chain(words)
         .filter(|f| f.chars().count() >= 2)
     {
-        let term = Term::from_field_text(fields.code, &form);
-        prefix.push(Box::new(PhrasePrefixQuery::new(vec![term])));
+        prefix.phrase_prefix(vec![Term::from_field_text(fields.code, &form)]);
     }
 
     let mut grams: Vec<Term> = ngram_terms(text)
@@ -289,32 +340,54 @@ pub struct Expansions {
     pub ngram: Vec<Box<dyn Query>>,
 }
 
-/// The listing query: each class scores a constant when either the listing's own text
-/// or a catalog entity it belongs to matches, n-grams of its own text add BM25.
-pub fn listing_query(own: Classes, entities: Expansions, tuning: &Tuning) -> Box<dyn Query> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut class = |queries: Vec<Box<dyn Query>>, score: f32| {
-        if !queries.is_empty() {
-            clauses.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(should(queries), score)),
-            ));
+/// The listing query, class by class: each constant-score class matches when either
+/// the listing's own text or a catalog entity it belongs to matches; n-grams of its
+/// own text add BM25. A listing's score is the sum over the classes it matches, in
+/// this order (the order tantivy's union adds them in, which the tiered evaluation
+/// of [`super::tiers`] repeats to the bit).
+pub struct ListingQuery {
+    /// Constant-score classes: their score and what they match, best first.
+    pub classes: Vec<(f32, Box<dyn Query>)>,
+    /// The listing's own n-grams, BM25 already scaled, and the scale.
+    pub ngram: Option<(Box<dyn Query>, f32)>,
+}
+
+impl ListingQuery {
+    /// The whole query as one boolean query: every class a `Should` clause.
+    pub fn boolean(&self) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = self
+            .classes
+            .iter()
+            .map(|(score, q)| {
+                (
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(q.box_clone(), *score)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        if let Some((q, _)) = &self.ngram {
+            clauses.push((Occur::Should, q.box_clone()));
         }
-    };
-    class(
-        own.phrase.into_iter().chain(entities.phrase).collect(),
-        tuning.phrase,
-    );
-    class(
-        own.prefix.into_iter().chain(entities.prefix).collect(),
-        tuning.prefix,
-    );
-    class(entities.ngram, tuning.ngram);
-    if let Some((q, n)) = own.ngram {
-        clauses.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(q, tuning.ngram / n as f32)),
-        ));
+        Box::new(BooleanQuery::new(clauses))
     }
-    Box::new(BooleanQuery::new(clauses))
+}
+
+/// The listing query of a text's own classes and the entities its words named.
+pub fn listing_query(own: Classes, entities: Expansions, tuning: &Tuning) -> ListingQuery {
+    let mut classes: Vec<(f32, Box<dyn Query>)> = Vec::new();
+    for (mut members, named, score) in [
+        (own.phrase, entities.phrase, tuning.phrase),
+        (own.prefix, entities.prefix, tuning.prefix),
+        (Members::default(), entities.ngram, tuning.ngram),
+    ] {
+        members.cheap.extend(named);
+        if !members.is_empty() {
+            classes.push((score, members.into_query()));
+        }
+    }
+    let ngram = own.ngram.map(|(q, n)| {
+        let scale = tuning.ngram / n as f32;
+        (Box::new(BoostQuery::new(q, scale)) as Box<dyn Query>, scale)
+    });
+    ListingQuery { classes, ngram }
 }
