@@ -256,25 +256,23 @@ impl EmbeddedGraph {
         &self,
         unranged: &RoaringBitmap,
         sel: &Selections,
-        filters: &ModelFilters,
         buckets: usize,
     ) -> Vec<SpecFacet> {
-        let selected =
-            (!sel.categories.is_empty()).then(|| self.selected_categories(&sel.categories));
+        // The machines every selection but the three ranges lets through, by bitmap
+        // operations; only the ranges are then tested machine by machine.
+        let but_ranges = Selections {
+            year: Range::default(),
+            hours: Range::default(),
+            price_usd: Range::default(),
+            ..sel.clone()
+        };
+        let base = match self.selected(&but_ranges) {
+            Some(s) => s & unranged,
+            None => unranged.clone(),
+        };
         let mut values: [Vec<(f64, u64)>; 3] = Default::default();
-        for key in unranged {
+        for key in &base {
             let m = &self.machines[key as usize];
-            if !filters.passes(m.model as usize, Group::None) {
-                continue;
-            }
-            if let Some(sel_cats) = &selected {
-                if !self
-                    .effective_category(m)
-                    .is_some_and(|c| sel_cats[c as usize])
-                {
-                    continue;
-                }
-            }
             let pass = [
                 sel.year.contains(m.year),
                 sel.hours.contains(m.hours),
@@ -566,7 +564,7 @@ impl EmbeddedGraph {
             .collect();
 
         let attributes = if req.attribute_facets {
-            self.attribute_facets(&unranged, sel, &filters, req.buckets)
+            self.attribute_facets(&unranged, sel, req.buckets)
         } else {
             Vec::new()
         };

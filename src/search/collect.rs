@@ -9,7 +9,7 @@
 //! `offset + limit`). Stored fields are read afterwards for the page alone. Scores are
 //! only computed when the order or a minimum score needs them.
 
-use super::columns::SegmentColumns;
+use super::columns::{KeyMap, SegmentColumns};
 use super::keyset::KeySet;
 use super::query::{Order, Sort};
 use std::cmp::{Ordering, Reverse};
@@ -141,6 +141,54 @@ impl SortColumn {
 }
 
 impl Pass<'_> {
+    /// Browses the listings of `keys` (the buyer's selections) in the requested order,
+    /// visiting each through `map` rather than every document of the index. Nothing
+    /// is scored and no hit set is kept (browsing has no words).
+    pub fn run_keys(
+        self,
+        searcher: &Searcher,
+        keys: &roaring::RoaringBitmap,
+        map: &KeyMap,
+    ) -> tantivy::Result<Collected> {
+        let columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| SortColumn::open(self.sort, s))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(self.top + 1);
+        let mut total = 0usize;
+        for key in keys {
+            let Some((segment, doc)) = map.get(key) else {
+                continue;
+            };
+            total += 1;
+            let (column, descending) = &columns[segment as usize];
+            let primary = match column.value(doc, 0.0) {
+                Some(v) if *descending => v,
+                Some(v) => -v,
+                None => f64::NEG_INFINITY,
+            };
+            let rank = Rank { primary, key };
+            if heap.len() >= self.top && heap.peek().is_some_and(|w| rank <= w.0.rank) {
+                continue;
+            }
+            let ranked = Ranked {
+                rank,
+                score: 0.0,
+                key,
+                address: DocAddress::new(segment, doc),
+            };
+            if heap.len() < self.top {
+                heap.push(Reverse(ranked));
+            } else if let Some(mut worst) = heap.peek_mut() {
+                *worst = Reverse(ranked);
+            }
+        }
+        let mut top: Vec<Ranked> = heap.into_iter().map(|r| r.0).collect();
+        top.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(Collected { total, top })
+    }
+
     fn scores(&self) -> bool {
         matches!(self.sort, Sort::Relevance) || self.min_score.is_some()
     }

@@ -35,10 +35,31 @@ impl SegmentColumns {
     }
 }
 
+/// Where each live listing's document is, by machine key: `(segment, doc)`, or
+/// `(u32::MAX, _)` for a key with no live document. Browsing a selection visits the
+/// selected keys through it instead of every document of the index.
+#[derive(Debug)]
+pub struct KeyMap {
+    generation: u64,
+    places: Vec<(u32, u32)>,
+}
+
+impl KeyMap {
+    /// The live document of a key.
+    #[inline]
+    pub fn get(&self, key: u32) -> Option<(u32, u32)> {
+        self.places
+            .get(key as usize)
+            .copied()
+            .filter(|(segment, _)| *segment != u32::MAX)
+    }
+}
+
 /// The arrays of the segments in use, built on first use.
 #[derive(Debug, Default)]
 pub struct ColumnCache {
     segments: Mutex<HashMap<SegmentId, Arc<SegmentColumns>>>,
+    keys: Mutex<Option<Arc<KeyMap>>>,
 }
 
 impl ColumnCache {
@@ -68,5 +89,32 @@ impl ColumnCache {
             cache.retain(|id, _| live.contains(id));
         }
         Ok(out)
+    }
+
+    /// The key map of `searcher` (built once per searcher generation: after each
+    /// commit that changed the index).
+    pub fn key_map(&self, searcher: &Searcher, columns: &[Arc<SegmentColumns>]) -> Arc<KeyMap> {
+        let generation = searcher.generation().generation_id();
+        let mut slot = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(map) = slot.as_ref().filter(|m| m.generation == generation) {
+            return map.clone();
+        }
+        let mut places = Vec::new();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let keys = &columns[ord].keys;
+            for doc in segment.doc_ids_alive() {
+                let key = keys[doc as usize];
+                if key == u32::MAX {
+                    continue;
+                }
+                if places.len() <= key as usize {
+                    places.resize(key as usize + 1, (u32::MAX, 0));
+                }
+                places[key as usize] = (ord as u32, doc);
+            }
+        }
+        let map = Arc::new(KeyMap { generation, places });
+        *slot = Some(map.clone());
+        map
     }
 }

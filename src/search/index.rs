@@ -457,7 +457,8 @@ impl PreparedSearch<'_> {
                 hits,
                 tiers,
             } = &mut *scratch.borrow_mut();
-            if let Some(f) = &req.filter {
+            let by_keys = self.browse && req.filter.is_some();
+            if let Some(f) = req.filter.as_deref().filter(|_| !by_keys) {
                 filter.reset();
                 filter.extend_from(f);
             }
@@ -471,6 +472,21 @@ impl PreparedSearch<'_> {
             };
             let top = req.offset + req.limit;
             let collected = match &self.evaluation {
+                // Browsing a selection: visit the selected listings only.
+                Evaluation::Whole(_) if self.browse && req.filter.is_some() => {
+                    let keys = req.filter.as_deref().expect("a filter");
+                    let map = index.columns.key_map(searcher, &columns);
+                    Pass {
+                        sort: self.sort,
+                        lang_bits,
+                        lang_boost,
+                        min_score: None,
+                        top,
+                        filter: None,
+                        hits: None,
+                    }
+                    .run_keys(searcher, keys, &map)?
+                }
                 Evaluation::Whole(weight) => Pass {
                     sort: self.sort,
                     lang_bits,

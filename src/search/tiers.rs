@@ -87,9 +87,13 @@ impl TieredQuery {
         let mut total = 0usize;
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             let cols = &columns[ord];
-            let marks = &mut scratch.marks;
-            marks.clear();
-            marks.resize(segment.max_doc() as usize, 0);
+            // Marks are all zero between uses (the scan below clears what it reads):
+            // a segment only pays for the documents its query marks.
+            let span = (segment.max_doc() as usize).div_ceil(8) * 8;
+            if scratch.marks.len() < span {
+                scratch.marks.resize(span, 0);
+            }
+            let marks = &mut scratch.marks[..span];
             for (i, (_, weight)) in self.classes.iter().enumerate() {
                 let bit = 1u8 << i;
                 weight.for_each_no_score(segment, &mut |docs| {
@@ -106,27 +110,36 @@ impl TieredQuery {
                 })?;
             }
             let alive = segment.alive_bitset();
-            for (d, &mark) in marks.iter().enumerate() {
-                if mark == 0 || alive.is_some_and(|a| !a.is_alive(d as DocId)) {
+            let tiers = &mut scratch.tiers;
+            // Eight documents at a time: most words of a selective query are zero.
+            for (w, chunk) in marks.chunks_exact_mut(8).enumerate() {
+                if u64::from_ne_bytes(chunk.try_into().expect("eight bytes")) == 0 {
                     continue;
                 }
-                let key = cols.keys[d];
-                if key == u32::MAX {
-                    continue;
+                for (j, mark) in chunk.iter_mut().enumerate() {
+                    let m = std::mem::take(mark);
+                    let d = w * 8 + j;
+                    if m == 0 || alive.is_some_and(|a| !a.is_alive(d as DocId)) {
+                        continue;
+                    }
+                    let key = cols.keys[d];
+                    if key == u32::MAX {
+                        continue;
+                    }
+                    if let Some(hits) = pass.hits.as_deref_mut() {
+                        hits.insert(key);
+                    }
+                    if pass.filter.is_some_and(|f| !f.contains(key)) {
+                        continue;
+                    }
+                    total += 1;
+                    let lang = if cols.langs[d] & pass.lang_bits != 0 {
+                        LANG
+                    } else {
+                        0
+                    };
+                    tiers[usize::from(m) | lang].push((ord as u32, d as DocId, key));
                 }
-                if let Some(hits) = pass.hits.as_deref_mut() {
-                    hits.insert(key);
-                }
-                if pass.filter.is_some_and(|f| !f.contains(key)) {
-                    continue;
-                }
-                total += 1;
-                let lang = if cols.langs[d] & pass.lang_bits != 0 {
-                    LANG
-                } else {
-                    0
-                };
-                scratch.tiers[usize::from(mark) | lang].push((ord as u32, d as DocId, key));
             }
         }
 
@@ -171,20 +184,29 @@ impl TieredQuery {
                 Some((_, scored)) if t & usize::from(NGRAM) != 0 => {
                     let mut segment_ord = u32::MAX;
                     let mut scorer = None;
-                    for &(seg, doc, key) in entries {
+                    let mut walk = false;
+                    for (i, &(seg, doc, key)) in entries.iter().enumerate() {
                         if full(&heap) && f64::from(best) < worst(&heap) {
                             break;
                         }
                         if seg != segment_ord {
                             segment_ord = seg;
-                            scorer = Some(scored.scorer(searcher.segment_reader(seg), 1.0)?);
+                            let s = scored.scorer(searcher.segment_reader(seg), 1.0)?;
+                            // When the tier holds most of the n-gram matches, stepping
+                            // through them beats seeking each.
+                            let here = entries[i..].iter().take_while(|e| e.0 == seg).count();
+                            walk = here as u64 * 4 > u64::from(s.size_hint());
+                            scorer = Some(s);
                         }
                         let s = scorer.as_mut().expect("a scorer for the segment");
-                        let n = if s.doc() <= doc && s.seek(doc) == doc {
-                            s.score()
-                        } else {
-                            0.0
-                        };
+                        if walk {
+                            while s.doc() < doc {
+                                s.advance();
+                            }
+                        } else if s.doc() < doc {
+                            s.seek(doc);
+                        }
+                        let n = if s.doc() == doc { s.score() } else { 0.0 };
                         let score = (base + n) * boost;
                         offer(&mut heap, ranked(score, key, seg, doc));
                     }
