@@ -126,9 +126,12 @@ pub struct Facets {
 const SCAN_BELOW: u64 = 16_384;
 
 /// Per-model counts visit each machine below this many hits (a random read per hit),
-/// and intersect the per-model bitmaps above it (a fixed cost per model). Measured
-/// crossover at 1M machines and ~200 models (`cargo bench --bench facets`).
-const COUNT_BY_SCAN_BELOW: u64 = 250_000;
+/// and intersect the per-model bitmaps above it (a fixed cost per model). A benchmark
+/// with the machines in cache put the crossover at 250k hits (1M machines, ~200
+/// models); in a serving process the machines are mostly not in cache, each visit is
+/// a cache miss (~100 ns), and the crossover falls to a few tens of thousands
+/// (`wheel loaders` by price at 1M listings: 114k hits, 11 ms of visits).
+const COUNT_BY_SCAN_BELOW: u64 = 20_000;
 
 /// The model-level selections (maker, model, specs), as one pass/fail per model and
 /// group, so that "every selection but this group's" is a cheap test per model.

@@ -11,7 +11,7 @@ use super::language::{LangSet, LanguageDetector};
 use super::query::{
     classes, listing_query, Expansions, ListingQuery, RequestError, SearchRequest, Sort, Tuning,
 };
-use super::tiers::{TierPass, TierScratch, TieredQuery};
+use super::tiers::{NgramMarking, TierPass, TierScratch, TieredQuery};
 use roaring::RoaringBitmap;
 use std::cell::RefCell;
 use std::path::Path;
@@ -267,8 +267,8 @@ impl TextIndex {
         for (members, into) in [(c.phrase, &mut out.phrase), (c.prefix, &mut out.prefix)] {
             self.match_entities(&searcher, vec![members.into_query()], into, &mut seen)?;
         }
-        if let Some((q, _)) = c.ngram {
-            self.match_entities(&searcher, vec![q], &mut out.ngram, &mut seen)?;
+        if let Some(n) = c.ngram {
+            self.match_entities(&searcher, vec![n.query], &mut out.ngram, &mut seen)?;
         }
         Ok(out)
     }
@@ -386,20 +386,34 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
         .collect::<tantivy::Result<Vec<_>>>()?;
     let (ngram, ngram_max) = match &query.ngram {
         None => (None, 0.0),
-        Some((q, scale)) => {
-            // The scale is the share of one n-gram; each term's BM25 is at most its
-            // weight's maximum. A hair of slack keeps the bound above any rounding.
-            let mut terms = Vec::new();
-            q.query_terms(&mut |t, _| terms.push(t.clone()));
+        Some(n) => {
+            // Each term's BM25 is at most its weight's maximum; the sum, scaled, bounds
+            // the match's score. A hair of slack keeps the bound above any rounding.
             let mut max = 0.0;
-            for t in &terms {
+            for t in &n.terms {
                 max += Bm25Weight::for_terms(searcher, std::slice::from_ref(t))?.max_score();
             }
-            let weights = (
-                q.weight(unscored)?,
-                q.weight(EnableScoring::enabled_from_searcher(searcher))?,
-            );
-            (Some(weights), max * scale * 1.001)
+            // A share of the n-grams is counted term by term (tantivy's disjunction
+            // with a minimum keeps a heap per document); all of them is an
+            // intersection.
+            let marking = if n.need < n.terms.len() {
+                NgramMarking::Count {
+                    terms: n
+                        .terms
+                        .iter()
+                        .map(|t| {
+                            TermQuery::new(t.clone(), IndexRecordOption::Basic).weight(unscored)
+                        })
+                        .collect::<tantivy::Result<Vec<_>>>()?,
+                    need: n.need as u8,
+                }
+            } else {
+                NgramMarking::Match(n.query.weight(unscored)?)
+            };
+            let scored = n
+                .query
+                .weight(EnableScoring::enabled_from_searcher(searcher))?;
+            (Some((marking, scored)), max * n.scale * 1.001)
         }
     };
     Ok(TieredQuery {
@@ -433,7 +447,7 @@ impl PreparedSearch<'_> {
                 .classes
                 .iter()
                 .map(|(_, w)| w.as_ref())
-                .chain(t.ngram.iter().map(|(w, _)| w.as_ref()))
+                .chain(t.ngram.iter().map(|(_, w)| w.as_ref()))
                 .collect(),
         };
         let mut n = 0u64;

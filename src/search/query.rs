@@ -216,8 +216,17 @@ impl Members {
         if terms.len() == 1 {
             self.cheap.push(Box::new(PhrasePrefixQuery::new(terms)));
         } else {
+            // Candidates: the leading words, and any word the last one begins.
+            let (last, leading) = terms.split_last().expect("two terms or more");
+            let mut candidates: Vec<Box<dyn Query>> = leading
+                .iter()
+                .map(|t| {
+                    Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic)) as Box<dyn Query>
+                })
+                .collect();
+            candidates.push(Box::new(PhrasePrefixQuery::new(vec![last.clone()])));
             self.costly.push(Costly {
-                candidates: all_of(&terms[..terms.len() - 1]),
+                candidates: Box::new(BooleanQuery::intersection(candidates)),
                 exact: Box::new(PhrasePrefixQuery::new(terms)),
             });
         }
@@ -250,8 +259,18 @@ pub struct Classes {
     pub phrase: Members,
     /// The words with the last as a prefix; normalised codes as prefixes.
     pub prefix: Members,
-    /// Enough of the rarest n-grams (BM25-scored), and how many n-grams it holds.
-    pub ngram: Option<(Box<dyn Query>, usize)>,
+    /// Enough of the rarest n-grams (BM25-scored).
+    pub ngram: Option<Ngrams>,
+}
+
+/// The n-gram match of a text.
+pub struct Ngrams {
+    /// The match, BM25-scored (before scaling).
+    pub query: Box<dyn Query>,
+    /// The n-grams, rarest first.
+    pub terms: Vec<Term>,
+    /// How many of them a document must hold.
+    pub need: usize,
 }
 
 /// The match classes of non-blank `text`. `analyzers` are the text fields' analysers
@@ -305,21 +324,30 @@ pub fn classes(
     let ngram = (!grams.is_empty()).then(|| {
         let n = grams.len();
         let gram_queries: Vec<Box<dyn Query>> = grams
-            .into_iter()
-            .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>)
+            .iter()
+            .map(|t| {
+                Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)) as Box<dyn Query>
+            })
             .collect();
         // One word: all its chosen n-grams, an intersection that reads little more
         // than the rarest list. Several words: a share of them, in any word.
-        let q: Box<dyn Query> = if single_word {
-            Box::new(BooleanQuery::intersection(gram_queries))
+        let (query, need): (Box<dyn Query>, usize) = if single_word {
+            (Box::new(BooleanQuery::intersection(gram_queries)), n)
         } else {
             let need = ((n as f32 * tuning.ngram_min_share).ceil() as usize).clamp(1, n);
-            Box::new(BooleanQuery::union_with_minimum_required_clauses(
-                gram_queries,
+            (
+                Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                    gram_queries,
+                    need,
+                )),
                 need,
-            ))
+            )
         };
-        (q, n)
+        Ngrams {
+            query,
+            terms: grams,
+            need,
+        }
     });
     Classes {
         phrase,
@@ -348,8 +376,20 @@ pub struct Expansions {
 pub struct ListingQuery {
     /// Constant-score classes: their score and what they match, best first.
     pub classes: Vec<(f32, Box<dyn Query>)>,
-    /// The listing's own n-grams, BM25 already scaled, and the scale.
-    pub ngram: Option<(Box<dyn Query>, f32)>,
+    /// The listing's own n-grams, BM25 already scaled.
+    pub ngram: Option<ScaledNgrams>,
+}
+
+/// The n-gram match with its BM25 scaled by the share of one n-gram.
+pub struct ScaledNgrams {
+    /// The scaled match.
+    pub query: Box<dyn Query>,
+    /// The scale.
+    pub scale: f32,
+    /// The n-grams.
+    pub terms: Vec<Term>,
+    /// How many of them a document must hold.
+    pub need: usize,
 }
 
 impl ListingQuery {
@@ -365,8 +405,8 @@ impl ListingQuery {
                 )
             })
             .collect();
-        if let Some((q, _)) = &self.ngram {
-            clauses.push((Occur::Should, q.box_clone()));
+        if let Some(n) = &self.ngram {
+            clauses.push((Occur::Should, n.query.box_clone()));
         }
         Box::new(BooleanQuery::new(clauses))
     }
@@ -385,9 +425,14 @@ pub fn listing_query(own: Classes, entities: Expansions, tuning: &Tuning) -> Lis
             classes.push((score, members.into_query()));
         }
     }
-    let ngram = own.ngram.map(|(q, n)| {
-        let scale = tuning.ngram / n as f32;
-        (Box::new(BoostQuery::new(q, scale)) as Box<dyn Query>, scale)
+    let ngram = own.ngram.map(|n| {
+        let scale = tuning.ngram / n.terms.len() as f32;
+        ScaledNgrams {
+            query: Box::new(BoostQuery::new(n.query, scale)),
+            scale,
+            terms: n.terms,
+            need: n.need,
+        }
     });
     ListingQuery { classes, ngram }
 }

@@ -36,16 +36,30 @@ const LANG: usize = 1 << 4;
 pub struct TieredQuery {
     /// Constant-score classes (at most three): score and unscored matching.
     pub classes: Vec<(Score, Box<dyn Weight>)>,
-    /// The n-gram match: unscored (for marking) and scored (for exact scores).
-    pub ngram: Option<(Box<dyn Weight>, Box<dyn Weight>)>,
+    /// The n-gram match: how to mark it, and scored (for exact scores).
+    pub ngram: Option<(NgramMarking, Box<dyn Weight>)>,
     /// The largest score the n-gram match can give any document.
     pub ngram_max: Score,
+}
+
+/// How the n-gram match marks its documents.
+pub enum NgramMarking {
+    /// Its own matching (all n-grams: an intersection).
+    Match(Box<dyn Weight>),
+    /// Counting, n-gram by n-gram, the documents that hold at least `need`.
+    Count {
+        /// One unscored term query per n-gram.
+        terms: Vec<Box<dyn Weight>>,
+        /// How many a document must hold.
+        need: u8,
+    },
 }
 
 /// The per-search buffers, kept by each searching thread.
 #[derive(Default)]
 pub struct TierScratch {
     marks: Vec<u8>,
+    counts: Vec<u8>,
     /// Hits by tier: (segment, doc, key).
     tiers: Vec<Vec<(u32, DocId, u32)>>,
 }
@@ -102,12 +116,31 @@ impl TieredQuery {
                     }
                 })?;
             }
-            if let Some((unscored, _)) = &self.ngram {
-                unscored.for_each_no_score(segment, &mut |docs| {
-                    for &d in docs {
-                        marks[d as usize] |= NGRAM;
+            match &self.ngram {
+                None => {}
+                Some((NgramMarking::Match(unscored), _)) => {
+                    unscored.for_each_no_score(segment, &mut |docs| {
+                        for &d in docs {
+                            marks[d as usize] |= NGRAM;
+                        }
+                    })?;
+                }
+                Some((NgramMarking::Count { terms, need }, _)) => {
+                    let counts = &mut scratch.counts;
+                    counts.clear();
+                    counts.resize(span, 0);
+                    for term in terms {
+                        term.for_each_no_score(segment, &mut |docs| {
+                            for &d in docs {
+                                let c = &mut counts[d as usize];
+                                *c += 1;
+                                if *c == *need {
+                                    marks[d as usize] |= NGRAM;
+                                }
+                            }
+                        })?;
                     }
-                })?;
+                }
             }
             let alive = segment.alive_bitset();
             let tiers = &mut scratch.tiers;
