@@ -19,7 +19,9 @@ use std::sync::Arc;
 use stockyard_schema::{Lang, MachineId};
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{AllQuery, Bm25Weight, BooleanQuery, EnableScoring, Query, TermQuery, Weight};
+use tantivy::query::{
+    AllQuery, Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Query, TermQuery, Weight,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -384,8 +386,8 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
         .iter()
         .map(|(score, q)| Ok((*score, q.weight(unscored)?)))
         .collect::<tantivy::Result<Vec<_>>>()?;
-    let (ngram, ngram_max) = match &query.ngram {
-        None => (None, 0.0),
+    let (ngram, ngram_max, ngram_terms) = match &query.ngram {
+        None => (None, 0.0, Vec::new()),
         Some(n) => {
             // Each term's BM25 is at most its weight's maximum; the sum, scaled, bounds
             // the match's score. A hair of slack keeps the bound above any rounding.
@@ -410,16 +412,27 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
             } else {
                 NgramMarking::Match(n.query.weight(unscored)?)
             };
-            let scored = n
-                .query
-                .weight(EnableScoring::enabled_from_searcher(searcher))?;
-            (Some((marking, scored)), max * n.scale * 1.001)
+            let scoring = EnableScoring::enabled_from_searcher(searcher);
+            let scored = n.query.weight(scoring)?;
+            let terms = n
+                .terms
+                .iter()
+                .map(|t| {
+                    BoostQuery::new(
+                        Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)),
+                        n.scale,
+                    )
+                    .weight(scoring)
+                })
+                .collect::<tantivy::Result<Vec<_>>>()?;
+            (Some((marking, scored)), max * n.scale * 1.001, terms)
         }
     };
     Ok(TieredQuery {
         classes,
         ngram,
         ngram_max,
+        ngram_terms,
     })
 }
 

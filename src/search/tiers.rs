@@ -24,7 +24,7 @@ use super::keyset::KeySet;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
-use tantivy::query::Weight;
+use tantivy::query::{Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher};
 
 /// Bit of the n-gram match in a document's mark.
@@ -40,6 +40,8 @@ pub struct TieredQuery {
     pub ngram: Option<(NgramMarking, Box<dyn Weight>)>,
     /// The largest score the n-gram match can give any document.
     pub ngram_max: Score,
+    /// Each n-gram alone, scored and scaled as in the match: for estimates.
+    pub ngram_terms: Vec<Box<dyn Weight>>,
 }
 
 /// How the n-gram match marks its documents.
@@ -215,28 +217,45 @@ impl TieredQuery {
             let entries = &scratch.tiers[t];
             match &self.ngram {
                 Some((_, scored)) if t & usize::from(NGRAM) != 0 => {
+                    // Each listing's n-gram score is first estimated term by term (each
+                    // term's BM25, added in any order): only a listing whose estimate,
+                    // with a margin far above any rounding, can still enter the page
+                    // is scored exactly, by the same scorer the boolean query uses.
                     let mut segment_ord = u32::MAX;
-                    let mut scorer = None;
-                    let mut walk = false;
-                    for (i, &(seg, doc, key)) in entries.iter().enumerate() {
-                        if full(&heap) && f64::from(best) < worst(&heap) {
+                    let mut scorer: Option<Box<dyn Scorer>> = None;
+                    let mut terms: Vec<Box<dyn Scorer>> = Vec::new();
+                    for &(seg, doc, key) in entries {
+                        let floor = worst(&heap);
+                        if full(&heap) && f64::from(best) < floor {
                             break;
                         }
                         if seg != segment_ord {
                             segment_ord = seg;
-                            let s = scored.scorer(searcher.segment_reader(seg), 1.0)?;
-                            // When the tier holds most of the n-gram matches, stepping
-                            // through them beats seeking each.
-                            let here = entries[i..].iter().take_while(|e| e.0 == seg).count();
-                            walk = here as u64 * 4 > u64::from(s.size_hint());
-                            scorer = Some(s);
+                            let reader = searcher.segment_reader(seg);
+                            scorer = Some(scored.scorer(reader, 1.0)?);
+                            terms = self
+                                .ngram_terms
+                                .iter()
+                                .map(|w| w.scorer(reader, 1.0))
+                                .collect::<tantivy::Result<_>>()?;
+                        }
+                        if full(&heap) {
+                            let mut estimate: Score = 0.0;
+                            for t in &mut terms {
+                                if t.doc() < doc {
+                                    t.seek(doc);
+                                }
+                                if t.doc() == doc {
+                                    estimate += t.score();
+                                }
+                            }
+                            let bound = (base + estimate * 1.001 + 1e-4) * boost;
+                            if f64::from(bound) < floor {
+                                continue;
+                            }
                         }
                         let s = scorer.as_mut().expect("a scorer for the segment");
-                        if walk {
-                            while s.doc() < doc {
-                                s.advance();
-                            }
-                        } else if s.doc() < doc {
+                        if s.doc() < doc {
                             s.seek(doc);
                         }
                         let n = if s.doc() == doc { s.score() } else { 0.0 };
