@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use stockyard::engine::{Engine, Format, Settings};
-use stockyard::graph::{FacetRequest, Selections};
-use stockyard::search::{LanguageDetector, SearchRequest};
+use stockyard::engine::{
+    Engine, FacetSource, FacetWants, Format, SearchPlan, SearchPool, Settings,
+};
+use stockyard::graph::Selections;
+use stockyard::search::{LanguageDetector, Sort};
 use stockyard_schema::Lang;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,17 +20,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     engine.ingest(stockyard::server::DEMO_CATALOG, Format::Ndjson)?;
     engine.wait_visible(engine.head(), Duration::from_secs(60));
 
-    let generation = engine.current();
-    let found = generation.text().search(&SearchRequest {
-        text: words.clone(),
+    // The same use case the HTTP API runs: a validated plan in, hits and facets out.
+    let plan = SearchPlan {
+        words: words.clone(),
+        lang: None,
+        names: Lang::EN,
+        selections: Selections::default(),
+        facets: FacetWants {
+            maker: true,
+            ..FacetWants::default()
+        },
+        sort: Sort::Relevance,
+        offset: 0,
         limit: 5,
-        collect_keys: true,
-        ..Default::default()
-    })?;
-    println!(
-        "{words:?}: {} listings (boosted: {:?})",
-        found.total, found.langs
-    );
+        min_score: None,
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let found =
+        runtime.block_on(engine.search(&SearchPool::default(), plan, FacetSource::Embedded))?;
+    println!("{words:?}: {} listings", found.total);
     for hit in &found.hits {
         println!(
             "  {:.2}  {}",
@@ -36,21 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             hit.listing.machine.title.best(Lang::EN)
         );
     }
-    let hits = found
-        .keys
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|k| u32::try_from(k).ok())
-        .collect();
-    let facets = generation.graph().get().facets(&FacetRequest {
-        hits: Some(&hits),
-        selections: Selections::default(),
-        lang: Lang::EN,
-        spec_facets: vec![],
-        buckets: 5,
-        attribute_facets: false,
-    });
-    for maker in facets.makers.iter().take(5) {
+    for maker in found.facets.makers.iter().take(5) {
         println!("  maker {:<14} {}", maker.name, maker.count);
     }
     engine.shutdown();

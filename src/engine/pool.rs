@@ -9,7 +9,8 @@
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// The two lanes; see the [module docs](self).
+/// Where searches run: at most as many at once as there are cores in each of two lanes,
+/// light and heavy (see [`crate::engine::search`]).
 #[derive(Debug, Clone)]
 pub struct SearchPool {
     light: Arc<Semaphore>,

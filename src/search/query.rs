@@ -183,7 +183,7 @@ fn terms(analyzer: &mut TextAnalyzer, field: tantivy::schema::Field, text: &str)
 
 /// The members of a match class: cheap queries (terms, prefixes of one word) and
 /// phrases, whose positions are read only where no cheap member matches
-/// ([`EitherQuery`]).
+/// (the lazy phrase checks of `search/lazy.rs`).
 #[derive(Default)]
 pub struct Members {
     /// Matched as they are.
@@ -372,7 +372,7 @@ pub struct Expansions {
 /// the listing's own text or a catalog entity it belongs to matches; n-grams of its
 /// own text add BM25. A listing's score is the sum over the classes it matches, in
 /// this order (the order tantivy's union adds them in, which the tiered evaluation
-/// of [`super::tiers`] repeats to the bit).
+/// of `search/tiers.rs` repeats to the bit).
 pub struct ListingQuery {
     /// Constant-score classes: their score and what they match, best first.
     pub classes: Vec<(f32, Box<dyn Query>)>,
