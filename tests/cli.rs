@@ -60,6 +60,44 @@ fn ingest_then_rebuild() {
     assert!(!dir.path().join("data/gen-000001").exists());
 }
 
+/// GIVEN an indexer allowed to fall only 100 events behind, and slow to commit,
+/// WHEN `stockyard ingest` sends a file of several chunks,
+/// THEN it waits for its own indexer instead of stopping at the backpressure, and
+/// every event ends up appended and indexed.
+#[test]
+fn ingest_of_a_big_file_waits_for_its_indexer() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.ndjson");
+    let generated = stockyard(&["generate", "--seed", "5", "--listings", "8000"]);
+    assert!(generated.status.success());
+    std::fs::write(&events, &generated.stdout).unwrap();
+    let lines = generated.stdout.iter().filter(|b| **b == b'\n').count();
+    assert!(lines > 5_000, "more than one chunk: {lines} lines");
+    let config = dir.path().join("stockyard.toml");
+    std::fs::write(&config, "[indexer]\nmax_lag = 100\nmax_delay_ms = 1000\n").unwrap();
+    let data = dir.path().join("data");
+    let out = stockyard(&[
+        "--config",
+        config.to_str().unwrap(),
+        "ingest",
+        "--quiet",
+        "--data-dir",
+        data.to_str().unwrap(),
+        events.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.starts_with(&format!("{lines} events appended, 0 already"))
+            && said.contains(&format!("{lines} events indexed")),
+        "{said}"
+    );
+}
+
 #[test]
 fn status_of_a_running_service() {
     let s = server::TestServer::start(true, |_| {});
