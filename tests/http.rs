@@ -610,3 +610,47 @@ fn an_indexer_too_far_behind_answers_429_and_slow_requests_503() {
     drop(held);
     assert_eq!(s.get("/health").status(), 200);
 }
+
+/// GIVEN a server taking events over HTTP and through the engine at once, each ingest
+/// defining number spec categories of its own, WHEN they have all been accepted, THEN
+/// a text value for any of them is refused with 422 naming the field: no ingest lost
+/// another's spec kinds.
+#[test]
+fn concurrent_ingests_over_http_and_the_engine_keep_every_spec_kind() {
+    let s = TestServer::start(false, |_| {});
+    const THREADS: usize = 6;
+    const ROUNDS: usize = 25;
+    let define = |t: usize, r: usize| {
+        format!(
+            r#"{{"id":"spec-{t}-{r}","type":"SpecCategoryDefined","at":"2026-11-22T10:00:00Z","data":{{"spec_category_id":"w{t}_{r}","names":{{"en":"Weight {t} {r}"}},"kind":"number"}}}}"#
+        )
+    };
+    std::thread::scope(|scope| {
+        for t in 0..THREADS {
+            let s = &s;
+            scope.spawn(move || {
+                for r in 0..ROUNDS {
+                    if t % 2 == 0 {
+                        let (status, body) =
+                            post_events(s, "", Some(KEY), "application/x-ndjson", define(t, r));
+                        assert_eq!(status, 202, "{body}");
+                    } else {
+                        s.engine
+                            .ingest(&define(t, r), stockyard::engine::Format::Ndjson)
+                            .unwrap();
+                    }
+                }
+            });
+        }
+    });
+    for t in 0..THREADS {
+        for r in 0..ROUNDS {
+            let wrong = format!(
+                r#"{{"id":"model-{t}-{r}","type":"ModelRegistered","at":"2026-11-22T10:00:01Z","data":{{"model_id":"m{t}-{r}","maker_id":"mk","category_id":"c","name":"M{t}{r}","specs":[{{"spec_category_id":"w{t}_{r}","value":"heavy"}}]}}}}"#
+            );
+            let (status, body) = post_events(&s, "", Some(KEY), "application/x-ndjson", wrong);
+            assert_eq!(status, 422, "w{t}_{r} took a text value: {body}");
+            assert_eq!(body["error"]["lines"][0]["field"], "data.specs[0].value");
+        }
+    }
+}
