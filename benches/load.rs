@@ -6,7 +6,9 @@
 //! Each run keeps C connections busy for `STOCKYARD_LOAD_SECS` seconds (default 10),
 //! each connection sending the run's queries in turn, and prints req/s and the
 //! p50/p90/p99/max latency per query class; then the ratios of the two engines.
-//! Runs: the whole mix and the model numbers alone, at 1 and at 16 connections.
+//! Runs: the whole mix and the model numbers alone, at 1 and at 16 connections; and
+//! model numbers on 8 connections while broad queries run on 8 others (whether a slow
+//! query starves cheap ones).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -55,9 +57,11 @@ fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
+/// Keeps `connections` connections busy; connection `c` sends the queries of
+/// `sets[c % sets.len()]` in turn.
 async fn drive(
     engine: Engine,
-    queries: &[Query],
+    sets: &[&[Query]],
     connections: usize,
     secs: u64,
     base: &str,
@@ -71,7 +75,7 @@ async fn drive(
             .pool_max_idle_per_host(1)
             .build()
             .expect("http client");
-        let queries = queries.to_vec();
+        let queries = sets[c % sets.len()].to_vec();
         let (base, key) = (base.to_owned(), key.to_owned());
         tasks.push(tokio::spawn(async move {
             let mut out: Vec<(String, Duration)> = Vec::new();
@@ -192,24 +196,38 @@ fn main() {
     }
     println!("| engine | class | req/s | p50 ms | p90 ms | p99 ms | max ms | errors |");
     println!("|---|---|---|---|---|---|---|---|");
+    let broad: Vec<Query> = queries
+        .iter()
+        .filter(|q| q.class != "model")
+        .cloned()
+        .collect();
     let mut ratios = Vec::new();
-    for (set, qs) in [("mix", &queries), ("model numbers", &models)] {
-        for connections in [1usize, 16] {
-            let mut runs = Vec::new();
-            for (engine, name, url) in &engines {
-                let run = runtime.block_on(drive(*engine, qs, connections, secs, url, &ts_key));
-                report(&format!("{name}, {set}, {connections} conn"), &run);
-                runs.push(run);
-            }
-            if let [s, t] = &runs[..] {
-                let (sa, ta) = (s.all(), t.all());
-                ratios.push(format!(
-                    "| {set}, {connections} conn | {:.1}× | {:.1}× | {:.1}× |",
-                    s.rate() / t.rate(),
-                    percentile(&ta, 0.5).as_secs_f64() / percentile(&sa, 0.5).as_secs_f64(),
-                    percentile(&ta, 0.99).as_secs_f64() / percentile(&sa, 0.99).as_secs_f64(),
-                ));
-            }
+    let runs: [(&str, Vec<&[Query]>, usize); 5] = [
+        ("mix", vec![&queries], 1),
+        ("mix", vec![&queries], 16),
+        ("model numbers", vec![&models], 1),
+        ("model numbers", vec![&models], 16),
+        (
+            "model numbers beside broad queries",
+            vec![&broad, &models],
+            16,
+        ),
+    ];
+    for (set, sets, connections) in runs {
+        let mut done = Vec::new();
+        for (engine, name, url) in &engines {
+            let run = runtime.block_on(drive(*engine, &sets, connections, secs, url, &ts_key));
+            report(&format!("{name}, {set}, {connections} conn"), &run);
+            done.push(run);
+        }
+        if let [s, t] = &done[..] {
+            let (sa, ta) = (s.all(), t.all());
+            ratios.push(format!(
+                "| {set}, {connections} conn | {:.1}× | {:.1}× | {:.1}× |",
+                s.rate() / t.rate(),
+                percentile(&ta, 0.5).as_secs_f64() / percentile(&sa, 0.5).as_secs_f64(),
+                percentile(&ta, 0.99).as_secs_f64() / percentile(&sa, 0.99).as_secs_f64(),
+            ));
         }
     }
     if !ratios.is_empty() {

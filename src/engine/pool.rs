@@ -1,10 +1,10 @@
 //! Where searches run: a bounded number at once, in two lanes.
 //!
 //! Every search starts in the light lane, builds its query, and moves to the heavy lane
-//! when it will visit many documents. Each lane runs at most as many searches at once
-//! as there are cores, so a burst of broad queries queues in its own lane while cheap
-//! ones (model numbers, narrow words) keep running beside them; and no burst can start
-//! more searching threads than the machine has room for.
+//! when it will visit many documents. The heavy lane runs as many searches at once as
+//! there are cores, the light lane four times as many, so a burst of broad queries
+//! queues in its own lane while cheap ones (model numbers, narrow words) keep running
+//! beside them; and no burst can start more searching threads than that.
 
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -47,11 +47,15 @@ impl Lane<'_> {
 }
 
 impl SearchPool {
-    /// Lanes of `per_lane` searches each.
-    pub fn new(per_lane: usize) -> SearchPool {
+    /// Lanes for `cores` cores: up to four light searches per core (cheap ones finish
+    /// in a few milliseconds, and the system shares the cores among them fairly), and
+    /// as many heavy ones as cores, so that broad queries queue among themselves
+    /// instead of crowding out cheap ones.
+    pub fn new(cores: usize) -> SearchPool {
+        let cores = cores.max(1);
         SearchPool {
-            light: Arc::new(Semaphore::new(per_lane.max(1))),
-            heavy: Arc::new(Semaphore::new(per_lane.max(1))),
+            light: Arc::new(Semaphore::new(4 * cores)),
+            heavy: Arc::new(Semaphore::new(cores)),
         }
     }
 
