@@ -33,11 +33,6 @@ impl Rank {
     pub fn new(primary: f64, key: u32) -> Rank {
         Rank { primary, key }
     }
-
-    /// The primary value.
-    pub fn primary(&self) -> f64 {
-        self.primary
-    }
 }
 
 impl PartialEq for Rank {
@@ -92,6 +87,66 @@ pub struct Collected {
     pub total: usize,
     /// The best `top` of those, best first.
     pub top: Vec<Ranked>,
+}
+
+/// The best `n` hits seen so far: a heap whose root is the worst of them.
+pub struct Top {
+    n: usize,
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+impl Top {
+    /// Keeps the best `n`.
+    pub fn new(n: usize) -> Top {
+        Top {
+            n,
+            heap: BinaryHeap::with_capacity(n + 1),
+        }
+    }
+
+    /// Whether `n` hits are kept already.
+    pub fn is_full(&self) -> bool {
+        self.heap.len() >= self.n
+    }
+
+    /// The primary value of the worst hit kept (−∞ while there is none).
+    pub fn floor(&self) -> f64 {
+        self.heap
+            .peek()
+            .map_or(f64::NEG_INFINITY, |w| w.0.rank.primary)
+    }
+
+    /// Whether a hit of this rank would be kept.
+    pub fn admits(&self, rank: Rank) -> bool {
+        !self.is_full() || self.heap.peek().is_some_and(|w| rank > w.0.rank)
+    }
+
+    /// Keeps `ranked` if it is among the best `n`.
+    pub fn offer(&mut self, ranked: Ranked) {
+        if self.heap.len() < self.n {
+            self.heap.push(Reverse(ranked));
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if ranked.rank > worst.0.rank {
+                *worst = Reverse(ranked);
+            }
+        }
+    }
+
+    /// What the pass gives back: the hits best first, and the total.
+    pub fn into_collected(self, total: usize) -> Collected {
+        let mut top: Vec<Ranked> = self.heap.into_iter().map(|r| r.0).collect();
+        top.sort_unstable_by(|a, b| b.cmp(a));
+        Collected { total, top }
+    }
+}
+
+/// A sort value as a rank's primary value: larger is better, a missing value last.
+fn primary(value: Option<f64>, descending: bool) -> f64 {
+    match value {
+        Some(v) if descending => v,
+        Some(v) => -v,
+        None => f64::NEG_INFINITY,
+    }
 }
 
 /// How to rank and what to keep; see the [module docs](self).
@@ -155,7 +210,7 @@ impl Pass<'_> {
             .iter()
             .map(|s| SortColumn::open(self.sort, s))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(self.top + 1);
+        let mut top = Top::new(self.top);
         let mut total = 0usize;
         for key in keys {
             let Some((segment, doc)) = map.get(key) else {
@@ -163,30 +218,20 @@ impl Pass<'_> {
             };
             total += 1;
             let (column, descending) = &columns[segment as usize];
-            let primary = match column.value(doc, 0.0) {
-                Some(v) if *descending => v,
-                Some(v) => -v,
-                None => f64::NEG_INFINITY,
-            };
-            let rank = Rank { primary, key };
-            if heap.len() >= self.top && heap.peek().is_some_and(|w| rank <= w.0.rank) {
-                continue;
-            }
-            let ranked = Ranked {
-                rank,
-                score: 0.0,
+            let rank = Rank {
+                primary: primary(column.value(doc, 0.0), *descending),
                 key,
-                address: DocAddress::new(segment, doc),
             };
-            if heap.len() < self.top {
-                heap.push(Reverse(ranked));
-            } else if let Some(mut worst) = heap.peek_mut() {
-                *worst = Reverse(ranked);
+            if top.admits(rank) {
+                top.offer(Ranked {
+                    rank,
+                    score: 0.0,
+                    key,
+                    address: DocAddress::new(segment, doc),
+                });
             }
         }
-        let mut top: Vec<Ranked> = heap.into_iter().map(|r| r.0).collect();
-        top.sort_unstable_by(|a, b| b.cmp(a));
-        Ok(Collected { total, top })
+        Ok(top.into_collected(total))
     }
 
     fn scores(&self) -> bool {
@@ -201,7 +246,7 @@ impl Pass<'_> {
         weight: &dyn Weight,
         columns: &[Arc<SegmentColumns>],
     ) -> tantivy::Result<Collected> {
-        let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(self.top + 1);
+        let mut top = Top::new(self.top);
         let mut total = 0usize;
         let scores = self.scores();
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
@@ -232,28 +277,17 @@ impl Pass<'_> {
                     return;
                 }
                 total += 1;
-                if self.top == 0 {
-                    return;
-                }
-                let primary = match sort_column.value(doc, score) {
-                    Some(v) if descending => v,
-                    Some(v) => -v,
-                    None => f64::NEG_INFINITY,
-                };
-                let rank = Rank { primary, key };
-                if heap.len() >= self.top && heap.peek().is_some_and(|w| rank <= w.0.rank) {
-                    return;
-                }
-                let ranked = Ranked {
-                    rank,
-                    score,
+                let rank = Rank {
+                    primary: primary(sort_column.value(doc, score), descending),
                     key,
-                    address: DocAddress::new(ord as u32, doc),
                 };
-                if heap.len() < self.top {
-                    heap.push(Reverse(ranked));
-                } else if let Some(mut worst) = heap.peek_mut() {
-                    *worst = Reverse(ranked);
+                if top.admits(rank) {
+                    top.offer(Ranked {
+                        rank,
+                        score,
+                        key,
+                        address: DocAddress::new(ord as u32, doc),
+                    });
                 }
             };
             if scores {
@@ -266,8 +300,6 @@ impl Pass<'_> {
                 })?;
             }
         }
-        let mut top: Vec<Ranked> = heap.into_iter().map(|r| r.0).collect();
-        top.sort_unstable_by(|a, b| b.cmp(a));
-        Ok(Collected { total, top })
+        Ok(top.into_collected(total))
     }
 }

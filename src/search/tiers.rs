@@ -18,11 +18,9 @@
 //! order tantivy's boolean union adds them, so they equal its scores to the bit
 //! (`tests/one_pass.rs` checks them against the boolean query).
 
-use super::collect::{Collected, Rank, Ranked};
+use super::collect::{Collected, Rank, Ranked, Top};
 use super::columns::SegmentColumns;
 use super::keyset::KeySet;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 use tantivy::query::{Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher};
@@ -194,23 +192,9 @@ impl TieredQuery {
             .collect();
         order.sort_by(|a, b| b.0.total_cmp(&a.0));
 
-        let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(pass.top + 1);
-        let full = |heap: &BinaryHeap<Reverse<Ranked>>| heap.len() >= pass.top;
-        let worst = |heap: &BinaryHeap<Reverse<Ranked>>| {
-            heap.peek()
-                .map_or(f64::NEG_INFINITY, |w| w.0.rank.primary())
-        };
-        let offer = |heap: &mut BinaryHeap<Reverse<Ranked>>, ranked: Ranked| {
-            if heap.len() < pass.top {
-                heap.push(Reverse(ranked));
-            } else if let Some(mut w) = heap.peek_mut() {
-                if ranked.rank > w.0.rank {
-                    *w = Reverse(ranked);
-                }
-            }
-        };
+        let mut top = Top::new(pass.top);
         for (best, boost, t) in order {
-            if full(&heap) && f64::from(best) < worst(&heap) {
+            if top.is_full() && f64::from(best) < top.floor() {
                 break;
             }
             let base = self.base(t);
@@ -225,8 +209,8 @@ impl TieredQuery {
                     let mut scorer: Option<Box<dyn Scorer>> = None;
                     let mut terms: Vec<Box<dyn Scorer>> = Vec::new();
                     for &(seg, doc, key) in entries {
-                        let floor = worst(&heap);
-                        if full(&heap) && f64::from(best) < floor {
+                        let floor = top.floor();
+                        if top.is_full() && f64::from(best) < floor {
                             break;
                         }
                         if seg != segment_ord {
@@ -239,7 +223,7 @@ impl TieredQuery {
                                 .map(|w| w.scorer(reader, 1.0))
                                 .collect::<tantivy::Result<_>>()?;
                         }
-                        if full(&heap) {
+                        if top.is_full() {
                             let mut estimate: Score = 0.0;
                             for t in &mut terms {
                                 if t.doc() < doc {
@@ -260,23 +244,21 @@ impl TieredQuery {
                         }
                         let n = if s.doc() == doc { s.score() } else { 0.0 };
                         let score = (base + n) * boost;
-                        offer(&mut heap, ranked(score, key, seg, doc));
+                        top.offer(ranked(score, key, seg, doc));
                     }
                 }
                 _ => {
                     let score = base * boost;
                     for &(seg, doc, key) in entries {
-                        if full(&heap) && f64::from(score) < worst(&heap) {
+                        if top.is_full() && f64::from(score) < top.floor() {
                             break;
                         }
-                        offer(&mut heap, ranked(score, key, seg, doc));
+                        top.offer(ranked(score, key, seg, doc));
                     }
                 }
             }
         }
-        let mut top: Vec<Ranked> = heap.into_iter().map(|r| r.0).collect();
-        top.sort_unstable_by(|a, b| b.cmp(a));
-        Ok(Collected { total, top })
+        Ok(top.into_collected(total))
     }
 }
 
