@@ -78,30 +78,26 @@ struct Ids {
     models: Vec<String>,
 }
 
+/// One to three ids of `from`, parsed as the selection's id type.
+fn some<T: std::str::FromStr>(rng: &mut Rng, from: &[String]) -> Vec<T>
+where
+    T::Err: std::fmt::Debug,
+{
+    (0..1 + rng.below(3))
+        .map(|_| rng.pick(from).parse().unwrap())
+        .collect()
+}
+
 fn plan(rng: &mut Rng, ids: &Ids) -> SearchPlan {
     let mut sel = Selections::default();
-    let some = |rng: &mut Rng, from: &[String]| -> Vec<String> {
-        (0..1 + rng.below(3))
-            .map(|_| rng.pick(from).clone())
-            .collect()
-    };
     if rng.chance(25) {
-        sel.categories = some(rng, &ids.categories)
-            .iter()
-            .map(|c| c.parse().unwrap())
-            .collect();
+        sel.categories = some(rng, &ids.categories);
     }
     if rng.chance(25) {
-        sel.makers = some(rng, &ids.makers)
-            .iter()
-            .map(|c| c.parse().unwrap())
-            .collect();
+        sel.makers = some(rng, &ids.makers);
     }
     if rng.chance(10) {
-        sel.models = some(rng, &ids.models)
-            .iter()
-            .map(|c| c.parse().unwrap())
-            .collect();
+        sel.models = some(rng, &ids.models);
     }
     if rng.chance(20) {
         let lo = rng.below(30) as f64;

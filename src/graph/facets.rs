@@ -128,10 +128,10 @@ const SCAN_BELOW: u64 = 16_384;
 /// Per-model counts visit each machine below this many hits (a random read per hit),
 /// and intersect the per-model bitmaps above it (a fixed cost per model). A benchmark
 /// with the machines in cache put the crossover at 250k hits (1M machines, ~200
-/// models); in a serving process the machines are mostly not in cache, each visit is
-/// a cache miss (~100 ns), and the crossover falls to a few thousand (`wheel
-/// loaders` by price at 1M listings: 114k hits, 11 ms of visits; `pc200`: 9.5k hits,
-/// ~1 ms of visits against ~0.2 ms for 186 intersections).
+/// models); in a serving process the machines are mostly not in cache and each visit
+/// is a cache miss: `perf` on the 1M-listing service showed these visits as the
+/// largest cost of `wheel loaders` by price (114k hits) and a tenth of `pc200`
+/// (9.5k hits). The bound is set low on that evidence, not on a measured crossover.
 const COUNT_BY_SCAN_BELOW: u64 = 4_096;
 
 /// The model-level selections (maker, model, specs), as one pass/fail per model and
