@@ -232,7 +232,7 @@ fn run_with(mut config: Config, command: Command) -> Result<(), String> {
         }
         Command::Status { addr, api_key } => {
             let addr = addr.unwrap_or(config.listen);
-            let key = api_key.or_else(|| config.api_keys.first().cloned());
+            let key = api_key.or_else(|| config.api_keys.first().map(|k| k.expose().to_owned()));
             status(addr, key.as_deref())
         }
         Command::Generate { .. } => unreachable!("handled before the configuration is read"),

@@ -59,10 +59,14 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where the event log and the indexes live.
     pub data_dir: PathBuf,
-    /// API keys for ingest and admin.
-    pub api_keys: Vec<String>,
-    /// Whether search and browse need an API key too.
+    /// API keys that may do everything (search, ingest, admin).
+    pub api_keys: Vec<Secret>,
+    /// API keys with scopes of their own.
+    pub keys: Vec<KeyConfig>,
+    /// Whether search and browse need an API key with the `search` scope.
     pub keyed_reads: bool,
+    /// Cross-origin access to search and browse.
+    pub cors: CorsConfig,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
     /// Longest a request may take, in seconds.
@@ -75,6 +79,58 @@ pub struct Config {
     pub graph: GraphConfig,
     /// An event source besides HTTP.
     pub source: SourceConfig,
+}
+
+/// A key or password: shown as `<hidden>` by `Debug`, so printing a configuration
+/// never leaks one into a log.
+#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret(s.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(s)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<hidden>")
+    }
+}
+
+/// One API key with its scopes (`[[keys]]` in the file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    /// The secret, at least 8 characters.
+    pub key: Secret,
+    /// `search`, `ingest`, `admin`.
+    pub scopes: Vec<crate::api::auth::Scope>,
+    /// Most searches per second for this key; unlimited when absent.
+    #[serde(default)]
+    pub search_per_second: Option<u32>,
+}
+
+/// Which browser origins may call search and browse.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Origins such as `https://shop.example`, or `["*"]` for any; none by default.
+    pub allowed_origins: Vec<String>,
 }
 
 /// Indexer settings.
@@ -104,7 +160,7 @@ pub struct GraphConfig {
     /// Neo4j user.
     pub user: String,
     /// Neo4j password.
-    pub password: String,
+    pub password: Secret,
     /// Neo4j database.
     pub database: String,
 }
@@ -115,7 +171,9 @@ impl Default for Config {
             listen: "127.0.0.1:7700".parse().expect("a valid address"),
             data_dir: PathBuf::from("stockyard-data"),
             api_keys: Vec::new(),
+            keys: Vec::new(),
             keyed_reads: false,
+            cors: CorsConfig::default(),
             max_body_bytes: 16 * 1024 * 1024,
             request_timeout_secs: 30,
             log_json: false,
@@ -144,7 +202,7 @@ impl Default for GraphConfig {
             backend: "embedded".into(),
             uri: "bolt://127.0.0.1:7687".into(),
             user: "neo4j".into(),
-            password: String::new(),
+            password: Secret::default(),
             database: "neo4j".into(),
         }
     }
@@ -168,8 +226,11 @@ impl Config {
     }
 
     /// Applies `STOCKYARD_LISTEN`, `STOCKYARD_DATA_DIR`, `STOCKYARD_API_KEYS`
-    /// (comma-separated), `STOCKYARD_GRAPH`, `STOCKYARD_NEO4J_URI`, `…_USER`,
-    /// `…_PASSWORD`, `…_DATABASE` and `STOCKYARD_LOG_JSON`.
+    /// (comma-separated, every scope), `STOCKYARD_SEARCH_KEYS`, `STOCKYARD_INGEST_KEYS`,
+    /// `STOCKYARD_ADMIN_KEYS` (one scope each; `STOCKYARD_SEARCH_KEY_RATE` limits the
+    /// search keys' searches per second), `STOCKYARD_CORS_ORIGINS` (comma-separated),
+    /// `STOCKYARD_GRAPH`, `STOCKYARD_NEO4J_URI`, `…_USER`, `…_PASSWORD`, `…_DATABASE`
+    /// and `STOCKYARD_LOG_JSON`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("STOCKYARD_LISTEN") {
             self.listen = v.parse().map_err(|_| ConfigError::Invalid {
@@ -181,23 +242,45 @@ impl Config {
             self.data_dir = v.into();
         }
         if let Some(v) = var("STOCKYARD_API_KEYS") {
-            self.api_keys = v
-                .split(',')
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(str::to_owned)
-                .collect();
+            self.api_keys = comma_list(&v).into_iter().map(Secret).collect();
+        }
+        let search_rate = match var("STOCKYARD_SEARCH_KEY_RATE") {
+            Some(v) => Some(v.parse::<u32>().map_err(|_| ConfigError::Invalid {
+                field: "STOCKYARD_SEARCH_KEY_RATE".into(),
+                message: format!("not a number of searches per second: {v:?}"),
+            })?),
+            None => None,
+        };
+        for (name, scope) in [
+            ("STOCKYARD_SEARCH_KEYS", crate::api::auth::Scope::Search),
+            ("STOCKYARD_INGEST_KEYS", crate::api::auth::Scope::Ingest),
+            ("STOCKYARD_ADMIN_KEYS", crate::api::auth::Scope::Admin),
+        ] {
+            if let Some(v) = var(name) {
+                self.keys
+                    .extend(comma_list(&v).into_iter().map(|key| KeyConfig {
+                        key: Secret(key),
+                        scopes: vec![scope],
+                        search_per_second:
+                            search_rate.filter(|_| scope == crate::api::auth::Scope::Search),
+                    }));
+            }
+        }
+        if let Some(v) = var("STOCKYARD_CORS_ORIGINS") {
+            self.cors.allowed_origins = comma_list(&v);
         }
         for (name, slot) in [
             ("STOCKYARD_GRAPH", &mut self.graph.backend),
             ("STOCKYARD_NEO4J_URI", &mut self.graph.uri),
             ("STOCKYARD_NEO4J_USER", &mut self.graph.user),
-            ("STOCKYARD_NEO4J_PASSWORD", &mut self.graph.password),
             ("STOCKYARD_NEO4J_DATABASE", &mut self.graph.database),
         ] {
             if let Some(v) = var(name) {
                 *slot = v;
             }
+        }
+        if let Some(v) = var("STOCKYARD_NEO4J_PASSWORD") {
+            self.graph.password = Secret(v);
         }
         if let Some(v) = var("STOCKYARD_LOG_JSON") {
             self.log_json = matches!(v.as_str(), "1" | "true" | "yes");
@@ -223,13 +306,62 @@ impl Config {
         if self.indexer.batch == 0 || self.indexer.rebuild_batch == 0 {
             return Err(invalid("indexer.batch", "must be at least 1"));
         }
-        if self.api_keys.iter().any(|k| k.len() < 8) {
+        if self.api_keys.iter().any(|k| k.0.len() < 8) {
             return Err(invalid(
                 "api_keys",
                 "each key must be at least 8 characters",
             ));
         }
+        for k in &self.keys {
+            if k.key.0.len() < 8 {
+                return Err(invalid("keys", "each key must be at least 8 characters"));
+            }
+            if k.scopes.is_empty() {
+                return Err(invalid(
+                    "keys",
+                    "each key needs at least one scope: search, ingest, admin",
+                ));
+            }
+            if k.search_per_second == Some(0) {
+                return Err(invalid(
+                    "keys",
+                    "search_per_second must be at least 1 (leave it out for no limit)",
+                ));
+            }
+        }
+        self.cors_origins()?;
         Ok(())
+    }
+
+    /// The CORS origins as header values: `*` alone, or `scheme://host[:port]` each.
+    fn cors_origins(&self) -> Result<Vec<axum::http::HeaderValue>, ConfigError> {
+        let origins = &self.cors.allowed_origins;
+        let invalid = |message: String| ConfigError::Invalid {
+            field: "cors.allowed_origins".into(),
+            message,
+        };
+        if origins.iter().any(|o| o == "*") && origins.len() > 1 {
+            return Err(invalid("`*` allows every origin; list it alone".into()));
+        }
+        origins
+            .iter()
+            .map(|o| {
+                let rest = o
+                    .strip_prefix("https://")
+                    .or_else(|| o.strip_prefix("http://"));
+                let well_formed = o == "*"
+                    || rest.is_some_and(|r| {
+                        !r.is_empty() && !r.contains('/') && !r.chars().any(char::is_whitespace)
+                    });
+                if !well_formed {
+                    return Err(invalid(format!(
+                        "{o:?} is not an origin such as https://shop.example (scheme and host, no path)"
+                    )));
+                }
+                axum::http::HeaderValue::from_str(o)
+                    .map_err(|_| invalid(format!("{o:?} is not a valid header value")))
+            })
+            .collect()
     }
 
     /// The engine settings.
@@ -253,20 +385,40 @@ impl Config {
         (self.graph.backend == "neo4j").then(|| crate::graph::Neo4jConfig {
             uri: self.graph.uri.clone(),
             user: self.graph.user.clone(),
-            password: self.graph.password.clone(),
+            password: self.graph.password.0.clone(),
             database: self.graph.database.clone(),
         })
     }
 
     /// The API settings.
     pub fn api(&self) -> crate::api::ApiConfig {
+        use crate::api::auth::{ApiKey, Scope};
+        let everything = self.api_keys.iter().map(|k| ApiKey {
+            key: k.0.clone(),
+            scopes: Scope::ALL.to_vec(),
+            search_per_second: None,
+        });
+        let scoped = self.keys.iter().map(|k| ApiKey {
+            key: k.key.0.clone(),
+            scopes: k.scopes.clone(),
+            search_per_second: k.search_per_second.and_then(std::num::NonZeroU32::new),
+        });
         crate::api::ApiConfig {
-            api_keys: self.api_keys.clone(),
+            keys: everything.chain(scoped).collect(),
             keyed_reads: self.keyed_reads,
+            cors_origins: self.cors_origins().unwrap_or_default(),
             max_body_bytes: self.max_body_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
         }
     }
+}
+
+fn comma_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]
@@ -287,7 +439,7 @@ mod tests {
             _ => None,
         })
         .unwrap();
-        assert_eq!(c.api_keys, ["key-one-1", "key-two-2"]);
+        assert_eq!(c.api_keys, ["key-one-1".into(), "key-two-2".into()]);
         assert_eq!(c.data_dir, PathBuf::from("/srv/stockyard"));
         assert_eq!(c.listen.port(), 8000);
         assert!(c.check().is_ok());
@@ -303,5 +455,52 @@ mod tests {
         assert!(err.to_string().starts_with("STOCKYARD_LISTEN"));
         c.api_keys = vec!["short".into()];
         assert!(c.check().unwrap_err().to_string().contains("api_keys"));
+    }
+
+    #[test]
+    fn scoped_keys_and_origins_from_the_environment() {
+        let mut c = Config::default();
+        c.apply_env(|k| match k {
+            "STOCKYARD_SEARCH_KEYS" => Some("front-end-1,front-end-2".into()),
+            "STOCKYARD_SEARCH_KEY_RATE" => Some("50".into()),
+            "STOCKYARD_ADMIN_KEYS" => Some("operator-key".into()),
+            "STOCKYARD_CORS_ORIGINS" => Some("https://shop.example, http://localhost:3000".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(c.check().is_ok());
+        let keys = c.api().keys;
+        assert_eq!(keys.len(), 3);
+        assert_eq!(keys[0].search_per_second.map(|n| n.get()), Some(50));
+        assert_eq!(keys[2].scopes, [crate::api::auth::Scope::Admin]);
+        assert_eq!(keys[2].search_per_second, None, "rates are for search keys");
+        assert_eq!(c.api().cors_origins.len(), 2);
+        assert!(
+            !format!("{c:?}").contains("front-end-1"),
+            "keys stay out of logs"
+        );
+    }
+
+    #[test]
+    fn origins_must_be_origins() {
+        for bad in [
+            &["https://shop.example/search"][..],
+            &["shop.example"],
+            &["*", "https://a.example"],
+        ] {
+            let mut c = Config::default();
+            c.cors.allowed_origins = bad.iter().map(|s| s.to_string()).collect();
+            let err = c.check().unwrap_err().to_string();
+            assert!(err.starts_with("cors.allowed_origins"), "{bad:?}: {err}");
+        }
+        let c = Config {
+            keys: vec![KeyConfig {
+                key: "long-enough".into(),
+                scopes: vec![],
+                search_per_second: None,
+            }],
+            ..Config::default()
+        };
+        assert!(c.check().unwrap_err().to_string().contains("scope"));
     }
 }

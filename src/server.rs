@@ -75,6 +75,7 @@ pub async fn serve(
         .map_err(|e| ServeError::Io(config.listen.to_string(), e))?;
     let state = AppState {
         engine: engine.clone(),
+        keys: Arc::new(api::auth::Keys::new(&config.api().keys)),
         config: Arc::new(config.api()),
         metrics: Arc::default(),
         neo4j: config

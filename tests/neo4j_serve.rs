@@ -61,7 +61,7 @@ fn neo4j_answers_like_embedded_goes_503_when_down_and_recovers() {
         c.graph.backend = "neo4j".into();
         c.graph.uri = graph.uri;
         c.graph.user = graph.user;
-        c.graph.password = graph.password;
+        c.graph.password = graph.password.into();
         c.graph.database = graph.database;
     });
     let embedded = TestServer::start(false, |_| {});

@@ -34,6 +34,7 @@ pub struct ErrorDetail {
 pub struct ApiError {
     status: StatusCode,
     detail: ErrorDetail,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -47,6 +48,7 @@ impl ApiError {
                 field: None,
                 lines: Vec::new(),
             },
+            retry_after: None,
         }
     }
 
@@ -72,6 +74,13 @@ impl ApiError {
         self
     }
 
+    /// Tells the client when to come back (`Retry-After`, seconds); 429 and 503
+    /// answers say 1 s unless told otherwise.
+    pub fn retry_after(mut self, secs: u64) -> ApiError {
+        self.retry_after = Some(secs);
+        self
+    }
+
     /// The status it answers with.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -81,6 +90,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
+        let retry_after = self.retry_after;
         let mut response = (status, Json(ErrorBody { error: self.detail })).into_response();
         let headers = response.headers_mut();
         match status {
@@ -88,7 +98,10 @@ impl IntoResponse for ApiError {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after.unwrap_or(1)),
+                );
             }
             _ => {}
         }

@@ -4,8 +4,11 @@
 //! Handlers are thin: extractors validate ([`extract`]), work that touches the
 //! indexes runs on blocking threads, every error is an [`ApiError`] with a JSON body.
 //! One middleware gives each request an id, a tracing span, a time limit and a
-//! latency observation; another checks API keys where they are needed.
+//! latency observation; [`auth`] checks keys and their scopes where they are needed.
+//! Read endpoints answer cross-origin browsers when origins are configured; answers
+//! over 1 KB are compressed as `Accept-Encoding` asks (gzip, br, zstd).
 
+pub mod auth;
 pub mod browse;
 pub mod error;
 pub mod events;
@@ -18,7 +21,7 @@ pub use error::ApiError;
 
 use crate::engine::Engine;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,15 +32,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use stockyard_schema::Lang;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// How the API behaves.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
-    /// Keys accepted for ingest and admin (`Authorization: Bearer <key>`).
-    pub api_keys: Vec<String>,
-    /// Whether search and browse need a key too.
+    /// Keys accepted (`Authorization: Bearer <key>`), each with its scopes.
+    pub keys: Vec<auth::ApiKey>,
+    /// Whether search and browse need a key with the `search` scope.
     pub keyed_reads: bool,
+    /// Origins whose browser pages may call search and browse (`*` for any); none
+    /// by default. Ingest and admin never answer cross-origin requests.
+    pub cors_origins: Vec<HeaderValue>,
     /// Largest request body.
     pub max_body_bytes: usize,
     /// Longest a request may take.
@@ -47,8 +56,9 @@ pub struct ApiConfig {
 impl Default for ApiConfig {
     fn default() -> Self {
         ApiConfig {
-            api_keys: Vec::new(),
+            keys: Vec::new(),
             keyed_reads: false,
+            cors_origins: Vec::new(),
             max_body_bytes: 16 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
         }
@@ -62,6 +72,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// The API's settings.
     pub config: Arc<ApiConfig>,
+    /// The keys, ready to check requests against.
+    pub keys: Arc<auth::Keys>,
     /// Request counters.
     pub metrics: Arc<metrics::Metrics>,
     /// Neo4j, when it is the configured graph (else the embedded graph answers).
@@ -245,27 +257,6 @@ async fn not_found() -> ApiError {
     ApiError::not_found("no such endpoint; see /openapi.json")
 }
 
-/// Checks `Authorization: Bearer <key>` against the configured keys.
-async fn require_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let ok = given.is_some_and(|k| state.config.api_keys.iter().any(|key| key == k));
-    if !ok {
-        let message = if state.config.api_keys.is_empty() {
-            "no API key is configured on this server (STOCKYARD_API_KEYS), so this endpoint is closed"
-        } else if given.is_some() {
-            "the API key is not valid"
-        } else {
-            "this endpoint needs an API key: Authorization: Bearer <key>"
-        };
-        return ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).into_response();
-    }
-    next.run(req).await
-}
-
 /// Request id, tracing span, time limit and latency metrics for every request.
 async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -317,7 +308,8 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {
-    let keyed = middleware::from_fn_with_state(state.clone(), require_key);
+    use auth::{gate, Gate, Scope};
+    let with = |scope| middleware::from_fn_with_state(Gate::new(&state, scope), gate);
     let reads = Router::new()
         .route("/search", get(search_get).post(search_post))
         .route("/machines/{id}", get(browse::machine))
@@ -325,22 +317,26 @@ pub fn router(state: AppState) -> Router {
         .route("/makers", get(browse::makers))
         .route("/makers/{id}/models", get(browse::maker_models))
         .route("/categories", get(browse::categories))
-        .route("/spec-categories", get(browse::spec_categories));
-    let reads = if state.config.keyed_reads {
-        reads.route_layer(keyed.clone())
-    } else {
-        reads
+        .route("/spec-categories", get(browse::spec_categories))
+        .route_layer(with(Scope::Search));
+    // Preflight requests carry no key: CORS answers them before the key check.
+    let reads = match cors(&state.config.cors_origins) {
+        Some(layer) => reads.layer(layer),
+        None => reads,
     };
-    let writes = Router::new()
+    let ingest = Router::new()
         .route("/events", post(events::ingest))
         .route("/events/status", get(events::status))
+        .route_layer(with(Scope::Ingest));
+    let admin = Router::new()
         .route("/events/dead-letters", get(events::dead_letters))
         .route("/events/dead-letters/retry", post(events::retry))
         .route("/admin/rebuild", post(events::rebuild))
-        .route_layer(keyed);
+        .route_layer(with(Scope::Admin));
     Router::new()
         .merge(reads)
-        .merge(writes)
+        .merge(ingest)
+        .merge(admin)
         .route("/", get(search_page))
         .route("/docs", get(docs_page))
         .route("/openapi.json", get(openapi_json))
@@ -352,5 +348,40 @@ pub fn router(state: AppState) -> Router {
             state.config.max_body_bytes,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(compression())
         .with_state(state)
+}
+
+/// The CORS policy of the read endpoints, when origins are configured.
+fn cors(origins: &[HeaderValue]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().cloned())
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT_LANGUAGE,
+            ])
+            .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+            .max_age(Duration::from_secs(3600)),
+    )
+}
+
+/// gzip, br or zstd as the client prefers, for answers over 1 KB that are neither
+/// images nor event streams (a compressed stream would hold events back).
+fn compression() -> CompressionLayer<impl Predicate> {
+    let worth_it = SizeAbove::new(1024)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+        .and(NotForContentType::GRPC);
+    CompressionLayer::new().compress_when(worth_it)
 }

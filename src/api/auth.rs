@@ -1,0 +1,284 @@
+//! API keys with scopes, checked in constant time, with optional per-key search rates.
+//!
+//! A marketplace gives its browser front end a `search` key (public by nature), its
+//! catalog backend an `ingest` key and its operators an `admin` key; a leaked front-end
+//! key then cannot rewrite the catalog. Keys are kept only as SHA-256 digests and
+//! compared digest to digest with [`subtle`], so neither the answer time nor a memory
+//! dump tells a key; they never reach a log line ([`ApiKey`]'s `Debug` hides them).
+
+use super::{ApiError, AppState};
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::num::NonZeroU32;
+use subtle::ConstantTimeEq;
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Search and browse (when reads are keyed; a known key's rate applies always).
+    Search,
+    /// `POST /events` and `GET /events/status`.
+    Ingest,
+    /// Dead letters, their retry, and rebuilds.
+    Admin,
+}
+
+impl Scope {
+    /// Every scope, for keys that may do everything.
+    pub const ALL: [Scope; 3] = [Scope::Search, Scope::Ingest, Scope::Admin];
+
+    fn name(self) -> &'static str {
+        match self {
+            Scope::Search => "search",
+            Scope::Ingest => "ingest",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+/// One configured key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    /// The secret itself.
+    pub key: String,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
+    /// Most searches per second for this key (bursts up to the same number); none
+    /// means unlimited.
+    pub search_per_second: Option<NonZeroU32>,
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("key", &"<hidden>")
+            .field("scopes", &self.scopes)
+            .field("search_per_second", &self.search_per_second)
+            .finish()
+    }
+}
+
+struct Entry {
+    digest: [u8; 32],
+    scopes: Vec<Scope>,
+    limiter: Option<DefaultDirectRateLimiter>,
+}
+
+/// The keys a server accepts, ready to check requests against.
+pub struct Keys {
+    entries: Vec<Entry>,
+}
+
+/// Why a request was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No key was given where one is needed.
+    Missing,
+    /// The server has no key at all, so keyed endpoints are closed.
+    NoneConfigured,
+    /// The key is not one of the configured keys.
+    Unknown,
+    /// The key is known but lacks the scope.
+    Forbidden(Scope),
+    /// The key's search rate is used up; retry after this many seconds.
+    Limited(u64),
+}
+
+fn digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+impl Keys {
+    /// Keys from the configuration.
+    pub fn new(keys: &[ApiKey]) -> Keys {
+        let entries = keys
+            .iter()
+            .map(|k| Entry {
+                digest: digest(&k.key),
+                scopes: k.scopes.clone(),
+                limiter: k
+                    .search_per_second
+                    .map(|n| RateLimiter::direct(Quota::per_second(n))),
+            })
+            .collect();
+        Keys { entries }
+    }
+
+    /// The entry whose key is `given`, found without an early exit so the time taken
+    /// does not depend on which key (if any) matched.
+    fn find(&self, given: &str) -> Option<&Entry> {
+        let given = digest(given);
+        let mut found = None;
+        for e in &self.entries {
+            if bool::from(e.digest.ct_eq(&given)) {
+                found = Some(e);
+            }
+        }
+        found
+    }
+
+    /// Whether a request carrying `given` may do `scope`; `required` says whether the
+    /// endpoint needs a key at all (reads may be open). A search by a known key spends
+    /// one unit of its rate.
+    pub fn check(&self, given: Option<&str>, scope: Scope, required: bool) -> Result<(), Refusal> {
+        let Some(given) = given else {
+            return match (required, self.entries.is_empty()) {
+                (false, _) => Ok(()),
+                (true, true) => Err(Refusal::NoneConfigured),
+                (true, false) => Err(Refusal::Missing),
+            };
+        };
+        let entry = self.find(given).ok_or(if self.entries.is_empty() {
+            Refusal::NoneConfigured
+        } else {
+            Refusal::Unknown
+        })?;
+        if !entry.scopes.contains(&scope) {
+            return Err(Refusal::Forbidden(scope));
+        }
+        if scope == Scope::Search {
+            if let Some(limiter) = &entry.limiter {
+                limiter.check().map_err(|not_until| {
+                    let wait = not_until.wait_time_from(DefaultClock::default().now());
+                    Refusal::Limited(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> ApiError {
+        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+        match r {
+            Refusal::Missing => {
+                unauthorized("this endpoint needs an API key: Authorization: Bearer <key>")
+            }
+            Refusal::NoneConfigured => unauthorized(
+                "no API key is configured on this server (STOCKYARD_API_KEYS or `keys` in the config), so this endpoint is closed",
+            ),
+            Refusal::Unknown => unauthorized("the API key is not valid"),
+            Refusal::Forbidden(scope) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("this API key lacks the `{}` scope", scope.name()),
+            ),
+            Refusal::Limited(secs) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("this API key's search rate is used up; retry in {secs} s"),
+            )
+            .retry_after(secs.max(1)),
+        }
+    }
+}
+
+fn bearer(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+/// A key check in front of a group of endpoints: the scope they need.
+#[derive(Clone)]
+pub struct Gate {
+    state: AppState,
+    scope: Scope,
+}
+
+impl Gate {
+    /// The check for endpoints that need `scope`. Search and browse need a key only
+    /// when reads are keyed; a key that is given must be valid all the same, and its
+    /// rate applies.
+    pub fn new(state: &AppState, scope: Scope) -> Gate {
+        Gate {
+            state: state.clone(),
+            scope,
+        }
+    }
+}
+
+/// The middleware behind a [`Gate`].
+pub async fn gate(State(gate): State<Gate>, req: Request, next: Next) -> Response {
+    let required = gate.scope != Scope::Search || gate.state.config.keyed_reads;
+    match gate.state.keys.check(bearer(&req), gate.scope, required) {
+        Ok(()) => next.run(req).await,
+        Err(r) => ApiError::from(r).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(k: &str, scopes: &[Scope], rate: Option<u32>) -> ApiKey {
+        ApiKey {
+            key: k.into(),
+            scopes: scopes.to_vec(),
+            search_per_second: rate.and_then(NonZeroU32::new),
+        }
+    }
+
+    #[test]
+    fn each_scope_opens_only_its_endpoints() {
+        let keys = Keys::new(&[
+            key("search-key-1", &[Scope::Search], None),
+            key("ingest-key-1", &[Scope::Ingest], None),
+            key("admin-key-01", &Scope::ALL, None),
+        ]);
+        assert_eq!(
+            keys.check(Some("search-key-1"), Scope::Search, true),
+            Ok(())
+        );
+        assert_eq!(
+            keys.check(Some("search-key-1"), Scope::Ingest, true),
+            Err(Refusal::Forbidden(Scope::Ingest))
+        );
+        assert_eq!(
+            keys.check(Some("ingest-key-1"), Scope::Admin, true),
+            Err(Refusal::Forbidden(Scope::Admin))
+        );
+        assert_eq!(
+            keys.check(Some("admin-key-01"), Scope::Ingest, true),
+            Ok(())
+        );
+        assert_eq!(
+            keys.check(Some("admin-key-0"), Scope::Search, false),
+            Err(Refusal::Unknown)
+        );
+        assert_eq!(keys.check(None, Scope::Search, false), Ok(()));
+        assert_eq!(keys.check(None, Scope::Ingest, true), Err(Refusal::Missing));
+        assert_eq!(
+            Keys::new(&[]).check(Some("whatever-key"), Scope::Admin, true),
+            Err(Refusal::NoneConfigured)
+        );
+    }
+
+    #[test]
+    fn a_rate_counts_searches_only() {
+        let keys = Keys::new(&[key("front-end-key", &Scope::ALL, Some(2))]);
+        let search = || keys.check(Some("front-end-key"), Scope::Search, false);
+        assert_eq!((search(), search()), (Ok(()), Ok(())));
+        assert!(matches!(search(), Err(Refusal::Limited(s)) if s <= 1));
+        assert_eq!(
+            keys.check(Some("front-end-key"), Scope::Ingest, true),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let shown = format!("{:?}", key("very-secret-key", &[Scope::Search], None));
+        assert!(!shown.contains("very-secret"), "{shown}");
+    }
+}
