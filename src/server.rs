@@ -65,6 +65,8 @@ pub async fn serve(
     started: impl FnOnce(&Running),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    // The recorder first, so the indexer's work at start is counted too.
+    let metrics = Arc::new(api::metrics::Metrics::default());
     let engine = open_engine(&config, demo).await?;
     let sources = start_source(&config.source, engine.clone())?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -77,7 +79,7 @@ pub async fn serve(
         engine: engine.clone(),
         keys: Arc::new(api::auth::Keys::new(&config.api().keys)),
         config: Arc::new(config.api()),
-        metrics: Arc::default(),
+        metrics,
         neo4j: config
             .neo4j()
             .map(|c| Arc::new(crate::graph::NeoReader::new(c))),

@@ -350,10 +350,48 @@ fn operations_endpoints() {
     let ready = s.json("/ready", 200);
     assert_eq!(ready["head"], ready["applied"]);
     s.json("/search?q=excavator", 200);
+    s.json("/search?q=pc200", 200);
+    s.json("/search?maker=komatsu", 200);
     let metrics = s.get("/metrics").text().unwrap();
-    assert!(metrics.contains("stockyard_http_request_duration_seconds_bucket{route=\"/search\""));
-    assert!(metrics.contains("stockyard_index_lag{projection=\"text\"} 0"));
+    // Prometheus text: every sample line is `name{labels} value`.
+    let sample = |name: &str, labels: &str| -> f64 {
+        let prefix = format!("{name}{{{labels}");
+        metrics
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("{prefix} in\n{metrics}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(
+        sample(
+            "stockyard_http_request_duration_seconds_count",
+            "route=\"/search\""
+        ) >= 3.0
+    );
+    assert_eq!(sample("stockyard_index_lag", "projection=\"text\""), 0.0);
     assert!(metrics.contains("stockyard_search_hits_total"));
+    for kind in ["text", "model_number", "browse"] {
+        let labels = format!("kind=\"{kind}\"");
+        assert!(
+            sample("stockyard_search_duration_seconds_count", &labels) >= 1.0,
+            "{kind}"
+        );
+    }
+    // The demo catalog went through both projections, each commit timed.
+    for projection in ["text", "graph"] {
+        let labels = format!("projection=\"{projection}\"");
+        assert!(sample("stockyard_projection_events_total", &labels) > 0.0);
+        assert!(
+            sample(
+                "stockyard_projection_commit_duration_seconds_count",
+                &labels
+            ) >= 1.0
+        );
+    }
     let api = s.json("/openapi.json", 200);
     for path in [
         "/search",

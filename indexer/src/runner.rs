@@ -63,7 +63,14 @@ fn apply_next(
     if n == 0 {
         return Ok((0, Vec::new()));
     }
-    Ok((n, p.apply(&events)?))
+    let started = Instant::now();
+    let letters = p.apply(&events)?;
+    // Through the `metrics` facade: free when the process installed no recorder.
+    let name = p.name().to_owned();
+    metrics::histogram!("stockyard_projection_commit_duration_seconds", "projection" => name.clone())
+        .record(started.elapsed());
+    metrics::counter!("stockyard_projection_events_total", "projection" => name).increment(n);
+    Ok((n, letters))
 }
 
 /// Feeds projections from the log; see [`Projection`] for the exactly-once rule.

@@ -126,6 +126,10 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 /// Searches: words, selections, facets, sorting, paging (query-string form).
+///
+/// Spec conditions are written `spec.<id>=min..max` for a number spec (either end may
+/// be left out) and `spec.<id>=value` for a text spec (repeat to OR); OpenAPI cannot
+/// name such parameters, so they are described here.
 #[utoipa::path(get, path = "/search", tag = "search", params(search::SearchBody),
     responses((status = 200, body = search::SearchResponse), (status = 400, body = error::ErrorBody)))]
 pub async fn search_get(
@@ -145,11 +149,7 @@ pub async fn search_post(
     headers: HeaderMap,
     Body(bytes): Body,
 ) -> Result<Json<search::SearchResponse>, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
-    let body: search::SearchBody = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = e.path().to_string();
-        ApiError::bad("bad_body", field, e.inner().to_string())
-    })?;
+    let body = search::SearchBody::from_json(&bytes)?;
     run_search(state, headers, body).await
 }
 

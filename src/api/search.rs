@@ -98,10 +98,10 @@ pub struct SearchBody {
     /// Facets to return: `category`, `maker`, `model`, `year`, `hours`, `price`,
     /// `spec.<id>`; default `category,maker,model`.
     #[param(
-        pattern = "^((category|maker|model|year|hours|price)(,(category|maker|model|year|hours|price))*)?$"
+        pattern = "^((category|maker|model|year|hours|price|spec\\.[^,\\s]{1,128})(,(category|maker|model|year|hours|price|spec\\.[^,\\s]{1,128}))*)?$"
     )]
     #[schema(
-        pattern = "^((category|maker|model|year|hours|price)(,(category|maker|model|year|hours|price))*)?$"
+        pattern = "^((category|maker|model|year|hours|price|spec\\.[^,\\s]{1,128})(,(category|maker|model|year|hours|price|spec\\.[^,\\s]{1,128}))*)?$"
     )]
     pub facets: Option<String>,
     /// `relevance` (default; `newest` when browsing), `price`, `year`, `hours`,
@@ -251,7 +251,17 @@ pub struct SearchResponse {
 }
 
 impl SearchBody {
-    /// Reads the query-string form: repeated ids, `spec.<id>=…`, unknown names refused.
+    /// The JSON form (`POST /search`); a mistake names the field at fault.
+    pub fn from_json(bytes: &[u8]) -> Result<SearchBody, ApiError> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let field = e.path().to_string();
+            ApiError::bad("bad_body", field, e.inner().to_string())
+        })
+    }
+
+    /// The query-string form (`GET /search`), as decoded pairs: repeated ids,
+    /// `spec.<id>=…`, unknown names refused.
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Result<SearchBody, ApiError> {
         if pairs.len() > MAX_PARAMS {
             return Err(ApiError::bad(
@@ -417,13 +427,17 @@ fn ids<T: std::str::FromStr>(field: &str, values: &[String]) -> Result<Vec<T>, A
 }
 
 /// A validated search and what rendering its answer needs.
-struct Validated {
-    plan: SearchPlan,
+/// A search request checked against the catalog, ready to run.
+pub struct Validated {
+    /// What to search for.
+    pub plan: SearchPlan,
     /// US dollars per unit of the request's currency.
-    usd_per_unit: f64,
+    pub usd_per_unit: f64,
 }
 
-fn plan(
+/// Checks a request against the catalog (spec kinds, ids, ranges, currency): every
+/// mistake is a 400 naming its field, before any index is touched.
+pub fn validate(
     b: &SearchBody,
     graph: &EmbeddedGraph,
     accept_language: Option<&str>,
@@ -673,7 +687,7 @@ pub async fn run(
     let started = Instant::now();
     let Validated { plan, usd_per_unit } = {
         let graph = state.engine.current().graph().get();
-        plan(&body, &graph, accept_language)?
+        validate(&body, &graph, accept_language)?
     };
     let source = match &state.neo4j {
         None => FacetSource::Embedded,

@@ -18,7 +18,7 @@ pub mod search;
 pub use generation::{projection_version, Generation, GenerationError};
 pub use ingest::{Format, IngestError, Ingested, LineError};
 pub use pool::{Lane, SearchPool};
-pub use search::{FacetSource, FacetWants, SearchFailure, SearchOutcome, SearchPlan};
+pub use search::{FacetSource, FacetWants, SearchFailure, SearchKind, SearchOutcome, SearchPlan};
 
 use crate::fsutil::write_atomic;
 use crate::search::LanguageDetector;
@@ -159,9 +159,9 @@ impl Engine {
         })?;
         let (log, report) = EventLog::open(&dir.join("events.log"), settings.durability)?;
         if report.truncated_bytes > 0 {
-            eprintln!(
-                "event log: cut {} bytes of an interrupted write at its end",
-                report.truncated_bytes
+            tracing::warn!(
+                bytes = report.truncated_bytes,
+                "event log: cut an interrupted write at its end"
             );
         }
         let log = SharedLog::from(log);
@@ -382,7 +382,7 @@ impl Engine {
             let status = indexer.status();
             drop(indexer);
             if let Err(e) = &result {
-                eprintln!("indexer: {e}; retrying");
+                tracing::error!("indexer: {e}; retrying");
                 std::thread::sleep(Duration::from_millis(500));
             }
             // A rebuild may have switched generations meanwhile: only the serving
@@ -403,7 +403,7 @@ impl Engine {
             .name("stockyard-rebuild".into())
             .spawn(move || {
                 if let Err(e) = engine.rebuild_with(number, |_| {}) {
-                    eprintln!("rebuild of generation {number} failed: {e}");
+                    tracing::error!("rebuild of generation {number} failed: {e}");
                 }
                 *engine.rebuild.lock().unwrap_or_else(|e| e.into_inner()) = None;
             })
@@ -519,7 +519,7 @@ impl Engine {
                 .is_some_and(|n| n.starts_with("gen-"));
             if is_generation && path != keep {
                 if let Err(e) = std::fs::remove_dir_all(&path) {
-                    eprintln!("cannot remove old generation {}: {e}", path.display());
+                    tracing::warn!("cannot remove old generation {}: {e}", path.display());
                 }
             }
         }

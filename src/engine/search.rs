@@ -80,6 +80,44 @@ impl SearchPlan {
     pub fn has_words(&self) -> bool {
         !self.words.trim().is_empty()
     }
+
+    /// What kind of search this is, for latency metrics: the three behave so
+    /// differently (a model number touches a few postings, a broad word hundreds of
+    /// thousands) that one histogram would hide each.
+    pub fn kind(&self) -> SearchKind {
+        let words = self.words.trim();
+        if words.is_empty() {
+            SearchKind::Browse
+        } else if !words.contains(char::is_whitespace)
+            && words.contains(|c: char| c.is_ascii_digit())
+        {
+            SearchKind::ModelNumber
+        } else {
+            SearchKind::Text
+        }
+    }
+}
+
+/// The kinds of search told apart in the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    /// Selections only, no words.
+    Browse,
+    /// One token with a digit in it, such as `pc200` or `ZX135US-6`.
+    ModelNumber,
+    /// Words.
+    Text,
+}
+
+impl SearchKind {
+    /// The metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchKind::Browse => "browse",
+            SearchKind::ModelNumber => "model_number",
+            SearchKind::Text => "text",
+        }
+    }
 }
 
 /// The answer to a plan.
@@ -134,6 +172,8 @@ impl Engine {
         plan: SearchPlan,
         source: FacetSource<'_>,
     ) -> Result<SearchOutcome, SearchFailure> {
+        let started = std::time::Instant::now();
+        let kind = plan.kind();
         let engine = self.clone();
         let embedded = matches!(source, FacetSource::Embedded);
         let plan = Arc::new(plan);
@@ -160,6 +200,8 @@ impl Engine {
             }
             (None, FacetSource::Embedded) => unreachable!("the text stage counts embedded facets"),
         };
+        metrics::histogram!("stockyard_search_duration_seconds", "kind" => kind.as_str())
+            .record(started.elapsed());
         Ok(SearchOutcome {
             total: stage.total,
             hits: stage.hits,
