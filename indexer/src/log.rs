@@ -18,6 +18,16 @@ use stockyard_schema::{Decoder, Event, EventId};
 /// Largest record accepted (an event line is far smaller).
 const MAX_RECORD: u32 = 16 << 20;
 
+impl LogError {
+    /// Whether the file system is out of room for the log (a full disk, a quota, a
+    /// file-size limit): a condition that passes once room is made, unlike damage.
+    pub fn is_out_of_room(&self) -> bool {
+        use io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+        matches!(self, LogError::Io { source, .. }
+            if matches!(source.kind(), StorageFull | QuotaExceeded | FileTooLarge))
+    }
+}
+
 /// When appended records are forced to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
@@ -181,7 +191,37 @@ impl EventLog {
 
     /// Appends events in order, skipping those whose id is already in the log (also
     /// within `events`), and makes them durable as the [`Durability`] says.
+    ///
+    /// All or nothing: when a write fails (a full disk, a file-size limit), the file is
+    /// cut back to where it ended before the call and the log forgets the call's
+    /// events, so no half-written record is ever read and the same events can be
+    /// appended again once there is room.
     pub fn append(&mut self, events: &[Event]) -> Result<Appended, LogError> {
+        let (end, count) = (self.end, self.offsets.len());
+        let result = self.append_all(events);
+        if let Err(e) = result {
+            for event in events {
+                if self
+                    .ids
+                    .get(&event.id)
+                    .is_some_and(|&p| p as usize >= count)
+                {
+                    self.ids.remove(&event.id);
+                }
+            }
+            self.offsets.truncate(count);
+            self.end = end;
+            return Err(match self.cut_back(end) {
+                Ok(()) => e,
+                // The file could not even be cut: the log is unusable until reopened
+                // (which cuts a torn tail), so say so rather than append after it.
+                Err(cut) => cut,
+            });
+        }
+        result
+    }
+
+    fn append_all(&mut self, events: &[Event]) -> Result<Appended, LogError> {
         let mut out = Appended {
             first: None,
             last: None,
@@ -216,6 +256,20 @@ impl EventLog {
                 .map_err(|e| self.io_err(e))?;
         }
         Ok(out)
+    }
+
+    /// Drops what a failed append left in the buffer and in the file after `end`.
+    fn cut_back(&mut self, end: u64) -> Result<(), LogError> {
+        // The buffer is taken apart rather than dropped: dropping it would try to
+        // write the failed call's bytes once more.
+        let clone = self.file.get_ref().try_clone();
+        let placeholder = BufWriter::new(clone.map_err(|e| self.io_err(e))?);
+        let (mut file, _unwritten) = std::mem::replace(&mut self.file, placeholder).into_parts();
+        file.set_len(end).map_err(|e| self.io_err(e))?;
+        file.seek(SeekFrom::Start(end))
+            .map_err(|e| self.io_err(e))?;
+        self.file = BufWriter::new(file);
+        Ok(())
     }
 
     /// Reads events from `position` on, in order, with their positions.

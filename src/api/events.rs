@@ -118,6 +118,14 @@ fn ingest_error(e: IngestError) -> ApiError {
             "indexer_behind",
             format!("the indexer is {lag} events behind; retry shortly"),
         ),
+        IngestError::Log(e) if e.is_out_of_room() => ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "insufficient_storage",
+            format!(
+                "the event log has no room to grow, so nothing of this request was kept; \
+                 send it again once the operator has freed disk space ({e})"
+            ),
+        ),
         IngestError::Log(e) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "log_unavailable",
@@ -135,7 +143,8 @@ fn ingest_error(e: IngestError) -> ApiError {
     security(("api_key" = [])),
     responses((status = 202, body = Accepted), (status = 400, body = super::error::ErrorBody),
         (status = 401, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody),
-        (status = 422, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
+        (status = 422, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody),
+        (status = 507, description = "The disk holding the event log is full; nothing was kept", body = super::error::ErrorBody)))]
 pub async fn ingest(
     State(state): State<AppState>,
     Q(q): Q<IngestQuery>,
