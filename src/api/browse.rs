@@ -138,7 +138,7 @@ fn check_path_id(id: &str) -> Result<(), ApiError> {
 /// A machine with its description and other machines of its model.
 #[utoipa::path(get, path = "/machines/{id}", tag = "browse",
     params(("id" = String, Path, description = "Machine id", pattern = "^[^\\s\\u0000-\\u001f\\u007f-\\u009f]{1,128}$"), LangQuery),
-    responses((status = 200, body = MachineView), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, body = MachineView), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn machine(
     State(state): State<AppState>,
     P(id): P<String>,
@@ -185,7 +185,7 @@ pub async fn machine(
 /// A model with its specs, live count and some of its machines.
 #[utoipa::path(get, path = "/models/{id}", tag = "browse",
     params(("id" = String, Path, description = "Model id", pattern = "^[^\\s\\u0000-\\u001f\\u007f-\\u009f]{1,128}$"), LangQuery),
-    responses((status = 200, body = ModelPage), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, body = ModelPage), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn model(
     State(state): State<AppState>,
     P(id): P<String>,
@@ -235,7 +235,7 @@ pub async fn model(
 
 /// Registered makers with their live machines, most first.
 #[utoipa::path(get, path = "/makers", tag = "browse", params(LangQuery),
-    responses((status = 200, body = Vec<Counted>), (status = 400, body = super::error::ErrorBody)))]
+    responses((status = 200, body = Vec<Counted>), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
 pub async fn makers(
     State(state): State<AppState>,
     Q(q): Q<LangQuery>,
@@ -254,7 +254,7 @@ pub async fn makers(
 /// A maker's models with their live machines, by model number.
 #[utoipa::path(get, path = "/makers/{id}/models", tag = "browse",
     params(("id" = String, Path, description = "Maker id", pattern = "^[^\\s\\u0000-\\u001f\\u007f-\\u009f]{1,128}$")),
-    responses((status = 200, body = Vec<Counted>), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, body = Vec<Counted>), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn maker_models(
     State(state): State<AppState>,
     P(id): P<String>,
@@ -275,7 +275,7 @@ pub async fn maker_models(
 
 /// The category tree with live counts.
 #[utoipa::path(get, path = "/categories", tag = "browse", params(LangQuery),
-    responses((status = 200, body = Vec<CategoryNode>), (status = 400, body = super::error::ErrorBody)))]
+    responses((status = 200, body = Vec<CategoryNode>), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
 pub async fn categories(
     State(state): State<AppState>,
     Q(q): Q<LangQuery>,
@@ -306,7 +306,7 @@ pub struct SpecCategoryEntry {
 
 /// The spec categories, for building spec filters.
 #[utoipa::path(get, path = "/spec-categories", tag = "browse", params(LangQuery),
-    responses((status = 200, body = Vec<SpecCategoryEntry>), (status = 400, body = super::error::ErrorBody)))]
+    responses((status = 200, body = Vec<SpecCategoryEntry>), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
 pub async fn spec_categories(
     State(state): State<AppState>,
     Q(q): Q<LangQuery>,

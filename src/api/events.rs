@@ -142,7 +142,8 @@ fn ingest_error(e: IngestError) -> ApiError {
     request_body(content = Vec<Object>, description = "Events as a JSON array (application/json), or as NDJSON (any other content type, such as application/x-ndjson): one event object per line. See docs/events.md for the event contract.", content_type = "application/json"),
     security(("api_key" = [])),
     responses((status = 202, body = Accepted), (status = 400, body = super::error::ErrorBody),
-        (status = 401, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody),
+        (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `ingest` scope", body = super::error::ErrorBody),
+        (status = 413, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody),
         (status = 507, description = "The disk holding the event log is full; nothing was kept", body = super::error::ErrorBody)))]
 pub async fn ingest(
@@ -195,7 +196,8 @@ pub async fn ingest(
 
 /// Where the indexer stands.
 #[utoipa::path(get, path = "/events/status", tag = "ingest", security(("api_key" = [])),
-    responses((status = 200, body = IndexerStatus), (status = 401, body = super::error::ErrorBody)))]
+    responses((status = 200, body = IndexerStatus), (status = 401, body = super::error::ErrorBody),
+        (status = 403, description = "The key lacks the scope", body = super::error::ErrorBody)))]
 pub async fn status(State(state): State<AppState>) -> Json<IndexerStatus> {
     Json(indexer_status(&state))
 }
@@ -228,7 +230,8 @@ pub fn indexer_status(state: &AppState) -> IndexerStatus {
 
 /// Events the projections could not apply, with the reason.
 #[utoipa::path(get, path = "/events/dead-letters", tag = "ingest", security(("api_key" = [])),
-    responses((status = 200, body = Vec<DeadLetterView>), (status = 401, body = super::error::ErrorBody)))]
+    responses((status = 200, body = Vec<DeadLetterView>), (status = 401, body = super::error::ErrorBody),
+        (status = 403, description = "The key lacks the scope", body = super::error::ErrorBody)))]
 pub async fn dead_letters(State(state): State<AppState>) -> Json<Vec<DeadLetterView>> {
     Json(
         state
@@ -254,7 +257,7 @@ pub struct Retried {
 
 /// Hands every dead letter back to the log, to be applied again after what is there.
 #[utoipa::path(post, path = "/events/dead-letters/retry", tag = "ingest", security(("api_key" = [])),
-    responses((status = 202, body = Retried), (status = 401, body = super::error::ErrorBody), (status = 503, body = super::error::ErrorBody)))]
+    responses((status = 202, body = Retried), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `admin` scope", body = super::error::ErrorBody), (status = 503, body = super::error::ErrorBody)))]
 pub async fn retry(State(state): State<AppState>) -> Result<(StatusCode, Json<Retried>), ApiError> {
     blocking(move || {
         let retried = state.engine.retry_dead_letters().map_err(|e| {
@@ -279,7 +282,7 @@ pub struct RebuildStarted {
 /// Replays the log from event 0 into a new generation while the current one keeps
 /// serving; the new one takes over once it has caught up.
 #[utoipa::path(post, path = "/admin/rebuild", tag = "admin", security(("api_key" = [])),
-    responses((status = 202, body = RebuildStarted), (status = 401, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
+    responses((status = 202, body = RebuildStarted), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `admin` scope", body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
 pub async fn rebuild(
     State(state): State<AppState>,
 ) -> Result<(StatusCode, Json<RebuildStarted>), ApiError> {

@@ -131,7 +131,10 @@ pub async fn blocking<T: Send + 'static>(
 /// be left out) and `spec.<id>=value` for a text spec (repeat to OR); OpenAPI cannot
 /// name such parameters, so they are described here.
 #[utoipa::path(get, path = "/search", tag = "search", params(search::SearchBody),
-    responses((status = 200, body = search::SearchResponse), (status = 400, body = error::ErrorBody)))]
+    responses((status = 200, body = search::SearchResponse), (status = 400, body = error::ErrorBody),
+        (status = 401, description = "Reads are keyed and no valid key was given", body = error::ErrorBody),
+        (status = 403, description = "The key lacks the `search` scope", body = error::ErrorBody),
+        (status = 429, description = "The key's search rate is used up; see Retry-After", body = error::ErrorBody)))]
 pub async fn search_get(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -143,7 +146,10 @@ pub async fn search_get(
 
 /// Searches, taking the request as JSON (spec conditions as a map).
 #[utoipa::path(post, path = "/search", tag = "search", request_body = search::SearchBody,
-    responses((status = 200, body = search::SearchResponse), (status = 400, body = error::ErrorBody), (status = 413, body = error::ErrorBody)))]
+    responses((status = 200, body = search::SearchResponse), (status = 400, body = error::ErrorBody), (status = 413, body = error::ErrorBody),
+        (status = 401, description = "Reads are keyed and no valid key was given", body = error::ErrorBody),
+        (status = 403, description = "The key lacks the `search` scope", body = error::ErrorBody),
+        (status = 429, description = "The key's search rate is used up; see Retry-After", body = error::ErrorBody)))]
 pub async fn search_post(
     State(state): State<AppState>,
     headers: HeaderMap,
