@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use stockyard::engine::{Engine, Settings};
@@ -27,6 +27,8 @@ const SEARCHERS: usize = 16;
 const EVENTS_PER_SECOND: usize = 1_000;
 /// Events per request: 4 requests a second carry the rate.
 const BATCH: usize = 250;
+/// Ingest requests in flight at once.
+const INGEST_WRITERS: usize = 4;
 const KILL_EVERY: Duration = Duration::from_secs(20);
 /// How long after a start a 503 is acceptable (the service is opening).
 const STARTING: Duration = Duration::from_secs(15);
@@ -173,48 +175,70 @@ fn searches_and_ingest_survive_kills_and_a_rebuild() {
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let (starts, pid) = (service.starts.clone(), service.pid.clone());
+    let (next, sent, opened) = (
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicBool::new(false),
+    );
 
     std::thread::scope(|scope| {
         // Ingest at the target rate; a batch that is not acknowledged is sent again
         // (ids make that safe).
-        let ingest = {
+        // Ingest at the target rate from a few writers taking batches in turn (one
+        // debug-build request at a time cannot carry 1,000 events/s beside sixteen
+        // searchers); a batch that is not acknowledged is sent again (ids make that
+        // safe). The first batch (the catalog's spec categories among it) goes alone.
+
+        let mut writers = Vec::new();
+        for w in 0..INGEST_WRITERS {
             let (stats, starts, stop, base) = (&stats, &starts, &stop, &base);
-            let lines = &lines;
-            scope.spawn(move || {
+            let (lines, next, sent, opened) = (&lines, &next, &sent, &opened);
+            writers.push(scope.spawn(move || {
                 let client = client();
-                let mut sent = 0;
-                while !stop.load(Ordering::Acquire) && sent < lines.len() {
-                    let due = Duration::from_secs_f64(sent as f64 / EVENTS_PER_SECOND as f64);
+                while w > 0 && !opened.load(Ordering::Acquire) && !stop.load(Ordering::Acquire) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                'batches: loop {
+                    let from = next.fetch_add(BATCH, Ordering::AcqRel);
+                    if from >= lines.len() {
+                        break;
+                    }
+                    let due = Duration::from_secs_f64(from as f64 / EVENTS_PER_SECOND as f64);
                     if let Some(wait) = due.checked_sub(started.elapsed()) {
                         std::thread::sleep(wait);
                     }
-                    let batch = &lines[sent..(sent + BATCH).min(lines.len())];
-                    let r = client
-                        .post(format!("{base}/events"))
-                        .bearer_auth(KEY)
-                        .header("Content-Type", "application/x-ndjson")
-                        .body(batch.join("\n"))
-                        .send();
-                    match r {
-                        Ok(r) => {
-                            let status = r.status().as_u16();
-                            judge(stats, starts, "ingest", status);
-                            if status == 202 {
-                                stats.lock().unwrap().acknowledged.extend(event_ids(batch));
-                                sent += batch.len();
-                            } else {
+                    let batch = &lines[from..(from + BATCH).min(lines.len())];
+                    loop {
+                        if stop.load(Ordering::Acquire) {
+                            break 'batches;
+                        }
+                        let r = client
+                            .post(format!("{base}/events"))
+                            .bearer_auth(KEY)
+                            .header("Content-Type", "application/x-ndjson")
+                            .body(batch.join("\n"))
+                            .send();
+                        match r {
+                            Ok(r) => {
+                                let status = r.status().as_u16();
+                                judge(stats, starts, "ingest", status);
+                                if status == 202 {
+                                    stats.lock().unwrap().acknowledged.extend(event_ids(batch));
+                                    sent.fetch_add(batch.len(), Ordering::AcqRel);
+                                    opened.store(true, Ordering::Release);
+                                    break;
+                                }
                                 std::thread::sleep(Duration::from_millis(100));
                             }
-                        }
-                        Err(_) => {
-                            stats.lock().unwrap().unreachable += 1;
-                            std::thread::sleep(Duration::from_millis(50));
+                            Err(_) => {
+                                stats.lock().unwrap().unreachable += 1;
+                                std::thread::sleep(Duration::from_millis(50));
+                            }
                         }
                     }
                 }
-                sent
-            })
-        };
+            }));
+        }
         // Sixteen buyers.
         let queries = [
             "/search?q=excavator&facets=category,maker,model,price",
@@ -285,7 +309,10 @@ fn searches_and_ingest_survive_kills_and_a_rebuild() {
             }
         }
         stop.store(true, Ordering::Release);
-        let sent = ingest.join().unwrap();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let sent = sent.load(Ordering::Acquire);
         let by_pid = rss.join().unwrap();
 
         let s = stats.lock().unwrap();
