@@ -4,13 +4,14 @@
 
 #![cfg(unix)]
 
+#[path = "common/catalog.rs"]
+mod catalog;
+
+use catalog::{assert_same, everything, open};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use stockyard::engine::{Engine, Settings};
-use stockyard::graph::{FacetRequest, Facets, Selections};
 use stockyard::search::LanguageDetector;
-use stockyard_schema::Lang;
 
 const KILLS: usize = 22;
 const LISTINGS: usize = 43_000;
@@ -36,26 +37,6 @@ fn ingest(data: &std::path::Path, file: &std::path::Path) -> std::process::Child
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-fn everything(e: &Engine) -> (Vec<(u64, stockyard::search::StoredListing)>, Facets, String) {
-    let g = e.current().graph().get();
-    let facets = g.facets(&FacetRequest {
-        hits: None,
-        selections: Selections::default(),
-        lang: Lang::EN,
-        spec_facets: vec!["operating_weight".parse().unwrap()],
-        buckets: 8,
-        attribute_facets: true,
-    });
-    let views = format!("{:?}{:?}", g.category_tree(Lang::JA), g.makers(Lang::EN));
-    (e.current().text().documents().unwrap(), facets, views)
-}
-
-fn open(dir: &std::path::Path, detector: &Arc<LanguageDetector>) -> Arc<Engine> {
-    let e = Engine::open(Settings::new(dir), detector.clone()).unwrap();
-    assert!(e.wait_visible(e.head(), Duration::from_secs(300)));
-    e
 }
 
 #[test]
@@ -116,12 +97,5 @@ fn sigkill_at_random_moments_loses_and_doubles_nothing() {
     let rebuilt = everything(&clean);
     clean.shutdown();
 
-    assert_eq!(
-        after_crashes.0.len(),
-        rebuilt.0.len(),
-        "same number of documents"
-    );
-    assert!(after_crashes.0 == rebuilt.0, "same documents, same keys");
-    assert_eq!(after_crashes.1, rebuilt.1, "same facet counts");
-    assert_eq!(after_crashes.2, rebuilt.2, "same category tree and makers");
+    assert_same(&after_crashes, &rebuilt);
 }

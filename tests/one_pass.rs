@@ -6,6 +6,10 @@
 //! it and counting facets, and a second text pass ranking the filtered set, every hit
 //! scored by the whole boolean query (no tiers).
 
+#[path = "common/rng.rs"]
+mod rng;
+
+use rng::Rng;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use stockyard::engine::{
@@ -21,28 +25,6 @@ const SEARCHES: usize = 400;
 fn detector() -> Arc<LanguageDetector> {
     static D: OnceLock<Arc<LanguageDetector>> = OnceLock::new();
     D.get_or_init(|| Arc::new(LanguageDetector::new())).clone()
-}
-
-/// A small deterministic generator (xorshift), so that a failure names a plan that can
-/// be run again.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
 }
 
 const WORDS: &[&str] = &[

@@ -3,10 +3,13 @@
 //! publishes. A client that validates its requests against the schema is then never
 //! refused by it for something the API accepts.
 
+#[path = "common/rng.rs"]
+mod rng;
 #[path = "common/server.rs"]
 mod server;
 
 use jsonschema::Validator;
+use rng::Rng;
 use serde_json::{json, Value};
 use server::{TestServer, KEY};
 
@@ -219,24 +222,6 @@ fn every_request_in_readme_fits_the_published_schema() {
         .find(|c| c.method == "POST" && c.path == "/search")
         .expect("README shows POST /search");
     assert_eq!(send(&s, post), 200);
-}
-
-/// A small deterministic generator (xorshift), so a failure names a reproducible case.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() % items.len() as u64) as usize]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
 }
 
 fn ids(v: &Value, key: &str) -> Vec<String> {

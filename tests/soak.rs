@@ -9,6 +9,10 @@
 
 #![cfg(unix)]
 
+#[path = "common/catalog.rs"]
+mod catalog;
+
+use catalog::{assert_same, everything, open};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -16,11 +20,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use stockyard::engine::{Engine, Settings};
-use stockyard::graph::{FacetRequest, Selections};
 use stockyard::search::LanguageDetector;
 use stockyard_indexer::{Durability, EventLog};
-use stockyard_schema::Lang;
 
 const KEY: &str = "soak-test-key-0123";
 const SEARCHERS: usize = 16;
@@ -368,35 +369,14 @@ fn searches_and_ingest_survive_kills_and_a_rebuild() {
 
     // The catalog equals a clean build from the same log.
     let detector = Arc::new(LanguageDetector::new());
-    let open = |dir: &Path| {
-        let e = Engine::open(Settings::new(dir), detector.clone()).unwrap();
-        assert!(e.wait_visible(e.head(), Duration::from_secs(600)));
-        e
-    };
-    let everything = |e: &Engine| {
-        let g = e.current().graph().get();
-        let facets = g.facets(&FacetRequest {
-            hits: None,
-            selections: Selections::default(),
-            lang: Lang::EN,
-            spec_facets: vec!["operating_weight".parse().unwrap()],
-            buckets: 8,
-            attribute_facets: true,
-        });
-        let views = format!("{:?}{:?}", g.category_tree(Lang::JA), g.makers(Lang::EN));
-        (e.current().text().documents().unwrap(), facets, views)
-    };
-    let soaked = open(&data);
+    let soaked = open(&data, &detector);
     let after = everything(&soaked);
     soaked.shutdown();
     let clean_dir = dir.path().join("clean");
     std::fs::create_dir_all(&clean_dir).unwrap();
     std::fs::copy(&copy, clean_dir.join("events.log")).unwrap();
-    let clean = open(&clean_dir);
+    let clean = open(&clean_dir, &detector);
     let rebuilt = everything(&clean);
     clean.shutdown();
-    assert_eq!(after.0.len(), rebuilt.0.len(), "same number of documents");
-    assert!(after.0 == rebuilt.0, "same documents, same keys");
-    assert_eq!(after.1, rebuilt.1, "same facet counts");
-    assert_eq!(after.2, rebuilt.2, "same category tree and makers");
+    assert_same(&after, &rebuilt);
 }
