@@ -24,13 +24,21 @@ fn ingest(data: &str, file: &std::path::Path) -> std::process::Output {
     ])
 }
 
+/// `stockyard generate` of `listings` listings into `file`; returns the NDJSON.
+fn generate(seed: u32, listings: u32, file: &std::path::Path) -> Vec<u8> {
+    let seed = seed.to_string();
+    let listings = listings.to_string();
+    let generated = stockyard(&["generate", "--seed", &seed, "--listings", &listings]);
+    assert!(generated.status.success());
+    std::fs::write(file, &generated.stdout).unwrap();
+    generated.stdout
+}
+
 #[test]
 fn ingest_then_rebuild() {
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("events.ndjson");
-    let generated = stockyard(&["generate", "--seed", "3", "--listings", "50"]);
-    assert!(generated.status.success());
-    std::fs::write(&events, &generated.stdout).unwrap();
+    let generated = generate(3, 50, &events);
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
     let out = ingest(data, &events);
@@ -39,7 +47,7 @@ fn ingest_then_rebuild() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines = generated.stdout.iter().filter(|b| **b == b'\n').count();
+    let lines = generated.iter().filter(|b| **b == b'\n').count();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
         said.starts_with(&format!("{lines} events appended, 0 already")),
@@ -68,10 +76,8 @@ fn ingest_then_rebuild() {
 fn ingest_of_a_big_file_waits_for_its_indexer() {
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("events.ndjson");
-    let generated = stockyard(&["generate", "--seed", "5", "--listings", "8000"]);
-    assert!(generated.status.success());
-    std::fs::write(&events, &generated.stdout).unwrap();
-    let lines = generated.stdout.iter().filter(|b| **b == b'\n').count();
+    let generated = generate(5, 8000, &events);
+    let lines = generated.iter().filter(|b| **b == b'\n').count();
     assert!(lines > 5_000, "more than one chunk: {lines} lines");
     let config = dir.path().join("stockyard.toml");
     std::fs::write(&config, "[indexer]\nmax_lag = 100\nmax_delay_ms = 1000\n").unwrap();

@@ -7,7 +7,7 @@
 #[path = "common/catalog.rs"]
 mod catalog;
 
-use catalog::{assert_same, everything, open};
+use catalog::{assert_same, clean_build, everything, open};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -90,12 +90,6 @@ fn sigkill_at_random_moments_loses_and_doubles_nothing() {
     survived.shutdown();
     drop(survived);
 
-    let clean_dir = dir.path().join("clean");
-    std::fs::create_dir_all(&clean_dir).unwrap();
-    std::fs::copy(&log, clean_dir.join("events.log")).unwrap();
-    let clean = open(&clean_dir, &detector);
-    let rebuilt = everything(&clean);
-    clean.shutdown();
-
+    let rebuilt = clean_build(&log, &dir.path().join("clean"), &detector);
     assert_same(&after_crashes, &rebuilt);
 }

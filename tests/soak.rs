@@ -12,7 +12,7 @@
 #[path = "common/catalog.rs"]
 mod catalog;
 
-use catalog::{assert_same, everything, open};
+use catalog::{assert_same, clean_build, everything, open};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -372,11 +372,6 @@ fn searches_and_ingest_survive_kills_and_a_rebuild() {
     let soaked = open(&data, &detector);
     let after = everything(&soaked);
     soaked.shutdown();
-    let clean_dir = dir.path().join("clean");
-    std::fs::create_dir_all(&clean_dir).unwrap();
-    std::fs::copy(&copy, clean_dir.join("events.log")).unwrap();
-    let clean = open(&clean_dir, &detector);
-    let rebuilt = everything(&clean);
-    clean.shutdown();
+    let rebuilt = clean_build(&copy, &dir.path().join("clean"), &detector);
     assert_same(&after, &rebuilt);
 }

@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Where searches run: at most as many at once as there are cores in each of two lanes,
-/// light and heavy (see [`crate::engine::search`]).
+/// Where searches run: a light lane of four searches per core and a heavy lane of one
+/// per core (see the [module docs](self)).
 #[derive(Debug, Clone)]
 pub struct SearchPool {
     light: Arc<Semaphore>,

@@ -22,8 +22,9 @@ pub const BUCKETS: usize = 10;
 
 /// Documents to visit (summed size hints of the match classes, which overcount: a
 /// union hints the sum of its members) above which a search runs in the heavy lane.
-/// At 20k, model numbers queued behind broad queries in the load benchmark (model
-/// p50 288 ms beside broad queries); at 80k, 18 ms.
+/// At 20k, `pc200` (hinted above 20k) queued behind broad queries in the load
+/// benchmark; with 80k, model numbers beside broad queries answer at p50 18 ms
+/// (README's "model numbers beside broad queries" row).
 const HEAVY_ABOVE: u64 = 80_000;
 
 /// Which facets to count.

@@ -116,11 +116,6 @@ impl Top {
             .map_or(f64::NEG_INFINITY, |w| w.0.rank.primary)
     }
 
-    /// Whether a hit of this rank would be kept.
-    pub fn admits(&self, rank: Rank) -> bool {
-        !self.is_full() || self.heap.peek().is_some_and(|w| rank > w.0.rank)
-    }
-
     /// Keeps `ranked` if it is among the best `n`.
     pub fn offer(&mut self, ranked: Ranked) {
         if self.heap.len() < self.n {
@@ -222,14 +217,12 @@ impl Pass<'_> {
                 primary: primary(column.value(doc, 0.0), *descending),
                 key,
             };
-            if top.admits(rank) {
-                top.offer(Ranked {
-                    rank,
-                    score: 0.0,
-                    key,
-                    address: DocAddress::new(segment, doc),
-                });
-            }
+            top.offer(Ranked {
+                rank,
+                score: 0.0,
+                key,
+                address: DocAddress::new(segment, doc),
+            });
         }
         Ok(top.into_collected(total))
     }
@@ -281,14 +274,12 @@ impl Pass<'_> {
                     primary: primary(sort_column.value(doc, score), descending),
                     key,
                 };
-                if top.admits(rank) {
-                    top.offer(Ranked {
-                        rank,
-                        score,
-                        key,
-                        address: DocAddress::new(ord as u32, doc),
-                    });
-                }
+                top.offer(Ranked {
+                    rank,
+                    score,
+                    key,
+                    address: DocAddress::new(ord as u32, doc),
+                });
             };
             if scores {
                 weight.for_each(segment, &mut on_hit)?;

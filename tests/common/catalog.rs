@@ -35,6 +35,16 @@ pub fn open(dir: &Path, detector: &Arc<LanguageDetector>) -> Arc<Engine> {
     e
 }
 
+/// The catalog a clean build from a copy of `log` serves (built in `dir`).
+pub fn clean_build(log: &Path, dir: &Path, detector: &Arc<LanguageDetector>) -> Everything {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::copy(log, dir.join("events.log")).unwrap();
+    let clean = open(dir, detector);
+    let built = everything(&clean);
+    clean.shutdown();
+    built
+}
+
 /// Asserts two catalogs are the same.
 pub fn assert_same(after_faults: &Everything, clean: &Everything) {
     assert_eq!(
