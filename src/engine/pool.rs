@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Where searches run: a light lane of four searches per core and a heavy lane of one
-/// per core (see the [module docs](self)).
+/// per core, so a burst of broad queries waits in its own lane.
 #[derive(Debug, Clone)]
 pub struct SearchPool {
     light: Arc<Semaphore>,
