@@ -10,7 +10,6 @@ use criterion::{black_box, Criterion};
 use roaring::RoaringBitmap;
 use std::time::Duration;
 use stockyard::graph::{EmbeddedGraph, FacetRequest, NumberFilter, Range, Selections};
-use stockyard::search::currency::Rates;
 use stockyard_schema::{demo, Lang};
 
 fn rss_mb() -> f64 {
@@ -33,7 +32,7 @@ fn main() {
     let before = rss_mb();
     let mut g = EmbeddedGraph::new();
     for event in demo::generate(11, n) {
-        g.apply(std::iter::once(&event), &Rates);
+        g.apply(std::iter::once(&event));
     }
     println!(
         "{n} machines listed, {} live; graph memory (process RSS growth) {:.0} MB",
@@ -96,6 +95,7 @@ fn main() {
                 spec_facets: vec!["operating_weight".parse().unwrap()],
                 buckets: 10,
                 attribute_facets: false,
+                rates: Default::default(),
             };
             group.bench_function(label, |b| b.iter(|| black_box(g.facets(&req))));
             if label == "3_selections" {

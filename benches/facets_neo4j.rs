@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use stockyard::graph::{
     CatalogGraph, EmbeddedGraph, FacetRequest, Neo4jGraph, NumberFilter, Range, Selections,
 };
-use stockyard::search::currency::Rates;
 use stockyard_schema::{demo, Event, Lang};
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -39,11 +38,11 @@ async fn main() {
     neo.clear().await.expect("clear");
     let events: Vec<Event> = demo::generate(5, listings).collect();
     let t = Instant::now();
-    neo.apply(&events, &Rates).await.expect("apply");
+    neo.apply(&events).await.expect("apply");
     let neo_load = t.elapsed();
     let mut embedded = EmbeddedGraph::new();
     let t = Instant::now();
-    embedded.apply(&events, &Rates);
+    embedded.apply(&events);
     let embedded_load = t.elapsed();
     println!(
         "{} events ({listings} listings): applied in {neo_load:?} on the Bolt server, {embedded_load:?} embedded",
@@ -80,6 +79,7 @@ async fn main() {
                 spec_facets: vec![id("operating_weight")],
                 buckets: 10,
                 attribute_facets: false,
+                rates: Default::default(),
             },
         ),
         (
@@ -91,6 +91,7 @@ async fn main() {
                 spec_facets: vec![id("operating_weight")],
                 buckets: 10,
                 attribute_facets: false,
+                rates: Default::default(),
             },
         ),
         (
@@ -102,6 +103,7 @@ async fn main() {
                 spec_facets: vec![id("operating_weight")],
                 buckets: 10,
                 attribute_facets: false,
+                rates: Default::default(),
             },
         ),
         (
@@ -113,6 +115,7 @@ async fn main() {
                 spec_facets: vec![id("operating_weight")],
                 buckets: 10,
                 attribute_facets: false,
+                rates: Default::default(),
             },
         ),
     ];

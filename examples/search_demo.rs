@@ -34,6 +34,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         offset: 0,
         limit: 5,
         min_score: None,
+        // The latest published exchange rates (the demo catalog publishes a set).
+        rates: engine.current().graph().get().rates().clone(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let found =

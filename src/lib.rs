@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod config;
+pub mod currency;
 pub mod engine;
 mod fsutil;
 pub mod graph;

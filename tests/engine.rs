@@ -102,9 +102,9 @@ fn a_request_with_one_bad_event_is_rejected_whole() {
     // A JSON array is numbered by element; a resent request skips what is there.
     let array = format!("[{}]", CATALOG.trim().replace('\n', ","));
     let first = e.ingest(&array, Format::JsonArray).unwrap();
-    assert_eq!((first.accepted, first.first_position), (22, Some(0)));
+    assert_eq!((first.accepted, first.first_position), (23, Some(0)));
     let again = e.ingest(&array, Format::JsonArray).unwrap();
-    assert_eq!((again.accepted, again.duplicates), (0, 22));
+    assert_eq!((again.accepted, again.duplicates), (0, 23));
     assert!(matches!(
         e.ingest("{\"id\":1}", Format::JsonArray),
         Err(IngestError::NotAnArray(_))

@@ -3,7 +3,6 @@
 
 use roaring::RoaringBitmap;
 use stockyard::graph::{EmbeddedGraph, FacetRequest, Facets, NumberFilter, Range, Selections};
-use stockyard::search::currency::Rates;
 use stockyard_schema::{Decoder, Event, Lang};
 
 const CATALOG: &str = include_str!("data/catalog.ndjson");
@@ -17,7 +16,7 @@ fn events(text: &str) -> Vec<Event> {
 
 fn graph() -> EmbeddedGraph {
     let mut g = EmbeddedGraph::new();
-    g.apply(&events(CATALOG), &Rates);
+    g.apply(&events(CATALOG));
     g
 }
 
@@ -29,6 +28,7 @@ fn request(selections: Selections) -> FacetRequest<'static> {
         spec_facets: vec![],
         buckets: 4,
         attribute_facets: false,
+        rates: Default::default(),
     }
 }
 
@@ -86,10 +86,10 @@ fn a_machine_listed_before_its_model_counts_once_the_model_arrives() {
         .filter(|e| e.id.as_str() != "m6")
         .cloned()
         .collect();
-    g.apply(&before, &Rates);
+    g.apply(&before);
     let f = g.facets(&request(Selections::default()));
     assert_eq!(counts(&f.makers), pairs(&[("komatsu", 4), ("hitachi", 2)]));
-    g.apply(all.iter().filter(|e| e.id.as_str() == "m6"), &Rates);
+    g.apply(all.iter().filter(|e| e.id.as_str() == "m6"));
     let f = g.facets(&request(Selections::default()));
     assert_eq!(counts(&f.makers), pairs(&[("komatsu", 4), ("hitachi", 3)]));
     assert!(counts(&f.categories).contains(&("loaders".into(), 2)));
@@ -249,7 +249,7 @@ fn renames_moves_updates_and_replays() {
 {"id":"r4","type":"MachineWithdrawn","at":"2026-02-01T00:00:00Z","data":{"machine_id":"M5"}}
 "#,
     );
-    g.apply(&changes, &Rates);
+    g.apply(&changes);
     let f = g.facets(&request(Selections::default()));
     assert_eq!(
         f.makers.iter().find(|m| m.id == "hitachi").unwrap().name,
@@ -264,8 +264,8 @@ fn renames_moves_updates_and_replays() {
 
     // Replaying everything again changes nothing.
     let before = f;
-    g.apply(&events(CATALOG), &Rates);
-    g.apply(&changes, &Rates);
+    g.apply(&events(CATALOG));
+    g.apply(&changes);
     assert_eq!(g.facets(&request(Selections::default())), before);
 }
 
@@ -325,9 +325,10 @@ fn browse_the_catalog() {
 fn snapshot_restores_the_same_answers() {
     let mut g = graph();
     g.apply(
-        &events(r#"{"id":"u1","type":"MachineUpdated","at":"2026-02-01T00:00:00Z","data":{"machine_id":"M4","category_id":"mini","hours":1200}}"#),
-        &Rates,
+        &events(r#"{"id":"u1","type":"MachineUpdated","at":"2026-02-01T00:00:00Z","data":{"machine_id":"M4","category_id":"mini","hours":1200}}"#)
     );
+    // Prices in yen and euros, and a second rate set on the euro.
+    g.apply(&events(include_str!("data/changes.ndjson")));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("graph.snapshot");
     g.save(&path, Some("position-23")).unwrap();
@@ -338,7 +339,21 @@ fn snapshot_restores_the_same_answers() {
         ..Selections::default()
     });
     req.spec_facets = vec!["weight".parse_id()];
+    req.attribute_facets = true;
     assert_eq!(restored.facets(&req), g.facets(&req));
+    // The latest rate set comes back with the prices as listed, so ranges convert alike.
+    assert_eq!(restored.rates().as_of(), g.rates().as_of());
+    assert!(g.rates().as_of().is_some());
+    let priced = request(Selections {
+        price_usd: stockyard::graph::Range {
+            min: Some(150_000.0),
+            max: None,
+        },
+        ..Selections::default()
+    });
+    let (a, b) = (restored.facets(&priced), g.facets(&priced));
+    assert_eq!(a, b);
+    assert_eq!(a.matching.len(), 1, "M9's 150,000 EUR is 187,500 USD");
     assert_eq!(restored.category_tree(Lang::JA), g.category_tree(Lang::JA));
     assert_eq!(restored.model("zx17", Lang::EN), g.model("zx17", Lang::EN));
 

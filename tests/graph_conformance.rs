@@ -9,12 +9,12 @@ mod neo4j_config;
 mod tools;
 
 use roaring::RoaringBitmap;
+use stockyard::currency::Rates;
 use stockyard::graph::{
     CatalogGraph, CategoryTree, EmbeddedGraph, FacetCount, FacetRequest, Facets, ModelView,
     Neo4jConfig, Neo4jGraph, NumberFilter, Range, Selections,
 };
-use stockyard::search::currency::Rates;
-use stockyard_schema::{Decoder, Event, Lang};
+use stockyard_schema::{Decoder, Event, Lang, Payload};
 use tools::{need, BoltServer, Linter};
 
 fn events(text: &str) -> Vec<Event> {
@@ -36,6 +36,9 @@ fn scenarios() -> Vec<Scenario> {
     // The machine listed before its model, with the model arriving last.
     let (late, early): (Vec<Event>, Vec<Event>) =
         catalog.iter().cloned().partition(|e| e.id.as_str() == "m6");
+    // The changes before their last event, a second rate set (on another base, and
+    // without the yen: M4's yen price then has no rate).
+    let first_rates = changes[..changes.len() - 1].to_vec();
     vec![
         Scenario {
             name: "catalog",
@@ -46,7 +49,11 @@ fn scenarios() -> Vec<Scenario> {
             batches: vec![early, late],
         },
         Scenario {
-            name: "renames, moves, updates, withdrawals",
+            name: "renames, moves, updates, withdrawals at the first rates",
+            batches: vec![catalog.clone(), first_rates],
+        },
+        Scenario {
+            name: "renames, moves, updates, withdrawals, new rates",
             batches: vec![catalog.clone(), changes.clone()],
         },
         Scenario {
@@ -136,6 +143,18 @@ fn requests() -> Vec<(&'static str, Option<Vec<&'static str>>, Selections)> {
                 ..Selections::default()
             },
         ),
+        (
+            // M9's 150,000 EUR: 166,667 USD at the first rates, 187,500 at the second.
+            "price range around a euro price",
+            None,
+            Selections {
+                price_usd: Range {
+                    min: Some(160_000.0),
+                    max: Some(180_000.0),
+                },
+                ..Selections::default()
+            },
+        ),
     ]
 }
 
@@ -153,10 +172,21 @@ enum Answer {
 /// Applies a scenario to a graph and asks it every question.
 async fn answers<G: CatalogGraph>(g: &mut G, scenario: &Scenario) -> Vec<(String, Answer)> {
     for batch in &scenario.batches {
-        g.apply_events(batch, &Rates)
+        g.apply_events(batch)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
     }
+    // The rates the engine would pass: the latest set of the scenario.
+    let rates = scenario
+        .batches
+        .iter()
+        .flatten()
+        .rev()
+        .find_map(|e| match &e.payload {
+            Payload::CurrencyRatesPublished(set) => Some(Rates::published(set)),
+            _ => None,
+        })
+        .unwrap_or_default();
     let mut out = Vec::new();
     for (name, hits, selections) in requests() {
         let keys: Option<RoaringBitmap> = hits
@@ -170,6 +200,7 @@ async fn answers<G: CatalogGraph>(g: &mut G, scenario: &Scenario) -> Vec<(String
                 spec_facets: vec!["weight".parse().unwrap()],
                 buckets: 4,
                 attribute_facets: true,
+                rates: rates.clone(),
             };
             let facets = g
                 .count_facets(&req)
@@ -231,7 +262,7 @@ async fn embedded_and_neo4j_give_the_same_answers() {
             compared += 1;
         }
     }
-    assert_eq!(compared, 4 * (8 * 2 + 2 * 6 + 3 + 5));
+    assert_eq!(compared, 5 * (9 * 2 + 2 * 6 + 3 + 5));
 
     // Every statement sent passes Neo4j's own parser.
     let Some(linter) = need(Linter::prepare(), "node, npm and shared/tools/cypher-lint") else {

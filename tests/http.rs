@@ -139,7 +139,8 @@ fn ranges_sorting_and_paging() {
         assert!(y >= last, "sorted by year ascending");
         last = y;
     }
-    // A price range in yen is a range in US dollars.
+    // A price range in yen is a range in US dollars, at the demo's published rate.
+    let usd_per_yen = 1.0 / 150.0;
     let yen = s.json(
         "/search?price=5000000..10000000&currency=JPY&sort=price&limit=100&facets=price",
         200,
@@ -147,16 +148,19 @@ fn ranges_sorting_and_paging() {
     let mut prev = 0.0;
     for h in hits(&yen) {
         let usd = h["price"]["usd"].as_f64().unwrap();
-        assert!((5_000_000.0 * 0.0067 - 1e-6..=10_000_000.0 * 0.0067 + 1e-6).contains(&usd));
+        assert!(
+            (5_000_000.0 * usd_per_yen - 1e-6..=10_000_000.0 * usd_per_yen + 1e-6).contains(&usd)
+        );
         assert!(usd >= prev, "cheapest first");
         prev = usd;
     }
     // The price facet (which ignores its own range) is given in the request's currency.
     let usd = s.json("/search?facets=price&limit=1", 200);
+    assert_eq!(usd["rates_as_of"], "2026-01-05T00:00:00Z");
     let (in_yen, in_usd) = (&yen["facets"]["price"], &usd["facets"]["price"]);
     for end in ["min", "max"] {
         let (a, b) = (
-            in_yen[end].as_f64().unwrap() * 0.0067,
+            in_yen[end].as_f64().unwrap() * usd_per_yen,
             in_usd[end].as_f64().unwrap(),
         );
         assert!((a - b).abs() < 1e-6 * b.max(1.0), "{end}: {a} vs {b}");

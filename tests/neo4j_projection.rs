@@ -9,7 +9,6 @@ mod tools;
 
 use stockyard::graph::{EmbeddedGraph, FacetRequest, Neo4jGraph, Selections};
 use stockyard::projections::Neo4jProjection;
-use stockyard::search::currency::Rates;
 use stockyard_indexer::{Durability, EventLog, Indexer, Projection};
 use stockyard_schema::{demo, Event, Lang};
 use tools::{need, BoltServer, Linter};
@@ -22,6 +21,7 @@ fn request() -> FacetRequest<'static> {
         spec_facets: vec![],
         buckets: 4,
         attribute_facets: false,
+        rates: Default::default(),
     }
 }
 
@@ -61,7 +61,7 @@ fn batches_commit_with_their_offset_and_restarts_resume() {
     let projection = Neo4jProjection::new(config.clone(), "graph");
     assert_eq!(projection.checkpoint().unwrap(), events.len() as u64);
     let mut embedded = EmbeddedGraph::new();
-    embedded.apply(&events, &Rates);
+    embedded.apply(&events);
     let want = embedded.facets(&request());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let got = runtime

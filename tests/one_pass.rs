@@ -12,6 +12,7 @@ mod rng;
 use rng::Rng;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use stockyard::currency::Rates;
 use stockyard::engine::{
     Engine, FacetSource, FacetWants, Format, SearchOutcome, SearchPlan, SearchPool, Settings,
 };
@@ -70,7 +71,7 @@ where
         .collect()
 }
 
-fn plan(rng: &mut Rng, ids: &Ids) -> SearchPlan {
+fn plan(rng: &mut Rng, ids: &Ids, rates: &Rates) -> SearchPlan {
     let mut sel = Selections::default();
     if rng.chance(25) {
         sel.categories = some(rng, &ids.categories);
@@ -157,6 +158,7 @@ fn plan(rng: &mut Rng, ids: &Ids) -> SearchPlan {
         offset: *rng.pick(&[0, 0, 0, 20, 40]),
         limit: *rng.pick(&[1, 10, 20, 100]),
         min_score: rng.chance(10).then_some(2.0),
+        rates: rates.clone(),
     }
 }
 
@@ -179,6 +181,7 @@ fn two_pass(engine: &Engine, plan: &SearchPlan) -> (usize, Vec<(String, f32)>, F
         min_score: plan.min_score,
         // Every hit scored by the whole boolean query, as before the tiers.
         exhaustive: true,
+        rates: plan.rates.clone(),
         ..SearchRequest::default()
     };
     let first = (!(browse && filtered)).then(|| {
@@ -198,6 +201,7 @@ fn two_pass(engine: &Engine, plan: &SearchPlan) -> (usize, Vec<(String, f32)>, F
         spec_facets: plan.facets.specs.clone(),
         buckets: stockyard::engine::search::BUCKETS,
         attribute_facets: plan.facets.attributes(),
+        rates: plan.rates.clone(),
     });
     let results = match first {
         Some(r) if !filtered => r,
@@ -250,6 +254,7 @@ fn one_pass_answers_equal_the_two_pass_reference() {
         offset: 0,
         limit: 1,
         min_score: None,
+        rates: Rates::default(),
     });
     let ids = Ids {
         categories: everything
@@ -276,7 +281,7 @@ fn one_pass_answers_equal_the_two_pass_reference() {
     let mut rng = Rng(0x5eed_2026);
     let (mut with_hits, mut with_selections) = (0, 0);
     for i in 0..SEARCHES {
-        let plan = plan(&mut rng, &ids);
+        let plan = plan(&mut rng, &ids, engine.current().graph().get().rates());
         let (total, page, facets) = two_pass(&engine, &plan);
         let outcome = run(plan.clone());
         let new_page: Vec<(String, f32)> = outcome

@@ -14,6 +14,7 @@ fn facets(p: &GraphProjection) -> stockyard::graph::Facets {
         spec_facets: vec!["operating_weight".parse().unwrap()],
         buckets: 5,
         attribute_facets: true,
+        rates: Default::default(),
     })
 }
 

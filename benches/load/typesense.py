@@ -57,15 +57,6 @@ JA_LOCALE = "jp"
 # the listing's category and its ancestors (Stockyard matches category names too).
 TEXT_FIELDS = ["title", "description", "category_names"]
 
-# US dollars per unit: the reference rates of src/search/currency.rs (USD_PER_UNIT).
-USD_PER_UNIT = {
-    "AED": 0.272, "AUD": 0.66, "BRL": 0.20, "CAD": 0.73, "CHF": 1.12, "CNY": 0.139,
-    "CZK": 0.043, "DKK": 0.145, "EUR": 1.08, "GBP": 1.27, "HKD": 0.128, "IDR": 0.000063,
-    "INR": 0.012, "JPY": 0.0067, "KRW": 0.00074, "MXN": 0.055, "MYR": 0.21, "NOK": 0.093,
-    "NZD": 0.60, "PHP": 0.0175, "PLN": 0.25, "RUB": 0.011, "SEK": 0.095, "SGD": 0.74,
-    "THB": 0.028, "TRY": 0.030, "USD": 1.0, "VND": 0.00004, "ZAR": 0.054,
-}
-
 # Facet values returned per facet: above the number of categories, makers and models of
 # the generated catalogs, so that those facets are complete as Stockyard's are.
 MAX_FACET_VALUES = 250
@@ -290,6 +281,7 @@ class Catalog:
         self.events = 0
         self.repeated = 0
         self.dead = 0            # updates/removals of machines not listed
+        self.usd_per_unit = {"USD": 1.0}  # the latest CurrencyRatesPublished
 
     def chain(self, cid):
         """`cid` and its ancestors up to the root, cycle-safe."""
@@ -335,6 +327,12 @@ class Catalog:
             if parent is not None and cid in self.chain(parent):
                 parent = None          # a parent that would close a cycle is refused
             self.categories[cid] = (parent, d["names"])
+        elif t == "CurrencyRatesPublished":
+            # One unit of the base buys `rates[c]` of c; a set replaces the last whole.
+            per_base = dict(d["rates"], **{d["base"]: 1.0})
+            usd = per_base.get("USD")
+            self.usd_per_unit = ({c: usd / r for c, r in per_base.items()}
+                                 if usd else {"USD": 1.0})
         elif t == "SpecCategoryDefined":
             self.spec_kinds[d["spec_category_id"]] = d["kind"]
         elif t in ("MakerRegistered", "MakerRenamed"):
@@ -415,7 +413,7 @@ def document(cat, mid, listed_at, m):
         doc["hours"] = m["hours"]
     price = m.get("price")
     if price is not None:
-        rate = USD_PER_UNIT.get(price["currency"])
+        rate = cat.usd_per_unit.get(price["currency"])
         if rate is not None:
             doc["price_usd"] = price["amount"] * rate
     return doc
@@ -575,7 +573,9 @@ def translate(path):
             one[k] = v
     q = one.get("q", "").strip()
     lang = one.get("lang")
-    rate = USD_PER_UNIT[one.get("currency", "USD")]
+    if one.get("currency", "USD") != "USD":
+        fail(f"{path}: the mix gives prices in USD (the peer holds US dollar amounts)")
+    rate = 1.0
 
     # Selections by group: (facet field of the group, filter expression).
     groups = []
@@ -656,7 +656,7 @@ COLLECTION_NOTE = (
     "category_names (string[], no locale); maker_names (string[], every script), "
     "model_name. Facets: maker, model, category (leaf id), categories (string[]: leaf and "
     "ancestors, used for category filters), year, hours (int32), price_usd (float, "
-    "reference rates of src/search/currency.rs), spec_<id> (float for number specs of the "
+    "at the latest CurrencyRatesPublished of the log), spec_<id> (float for number specs of the "
     "model, string for text specs). default_sorting_field listed_at (int64 seconds of the "
     "last MachineListed). Searches: query_by every text field, the buyer's language "
     "first (0.24 tokenizes the query with the first field's locale); max_facet_values "

@@ -2,7 +2,6 @@
 
 use std::sync::OnceLock;
 use stockyard::graph::EmbeddedGraph;
-use stockyard::search::currency::Rates;
 use stockyard_schema::Decoder;
 
 /// The graph of the bundled demo catalog, which search requests are checked against.
@@ -15,7 +14,7 @@ pub fn demo_graph() -> &'static EmbeddedGraph {
             .map(|e| e.expect("the demo catalog decodes"))
             .collect();
         let mut graph = EmbeddedGraph::new();
-        graph.apply(&events, &Rates);
+        graph.apply(&events);
         graph
     })
 }

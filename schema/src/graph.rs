@@ -23,7 +23,8 @@ label! {
         pub const YEAR: Int = "year";
         /// Hour meter reading.
         pub const HOURS: Int = "hours";
-        /// Asking price in the listing's currency.
+        /// Asking price in the listing's currency (converted when a search runs, at the
+        /// latest published rates).
         pub const PRICE: Float = "price";
         /// ISO 4217 code of `PRICE`.
         pub const CURRENCY: Str = "currency";
@@ -35,8 +36,6 @@ label! {
         pub const LISTED_AT: Int = "listed_at";
         /// The dense numeric key shared with the text index.
         pub const KEY: Int = "key";
-        /// Asking price in US dollars (for ranges and histograms across currencies).
-        pub const PRICE_USD: Float = "price_usd";
         /// The listing's own category id, when it overrides the model's.
         pub const OWN_CATEGORY: Str = "own_category";
     }

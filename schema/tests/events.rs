@@ -383,3 +383,63 @@ fn explicit_key_is_kept() {
     assert_eq!(e.key(), "seller:42");
     assert!(e.to_json().contains(r#""key":"seller:42""#));
 }
+
+#[test]
+fn a_rate_set_must_convert_to_us_dollars() {
+    let at = |data: &str| {
+        format!(
+            r#"{{"id":"r","type":"CurrencyRatesPublished","at":"2026-11-22T10:00:00Z","data":{data}}}"#
+        )
+    };
+    let ok = Decoder::new()
+        .decode(&at(r#"{"base":"EUR","rates":{"USD":1.08,"JPY":162.0,"EUR":1},"as_of":"2026-11-22T00:00:00Z"}"#))
+        .unwrap();
+    assert_eq!(ok.key(), "currency_rates:all", "every set shares one key");
+    let Payload::CurrencyRatesPublished(r) = &ok.payload else {
+        panic!("wrong payload")
+    };
+    let jpy = stockyard_schema::domain::Currency::new("JPY").unwrap();
+    let usd_per_yen = r.usd_per_unit(jpy).unwrap();
+    assert!((usd_per_yen - 1.08 / 162.0).abs() < 1e-12);
+    for (data, field, says) in [
+        (
+            r#"{"base":"EUR","rates":{"JPY":162.0},"as_of":"2026-11-22T00:00:00Z"}"#,
+            "data.rates.USD",
+            "quote USD",
+        ),
+        (
+            r#"{"base":"USD","rates":{"JPY":0},"as_of":"2026-11-22T00:00:00Z"}"#,
+            "data.rates.JPY",
+            "above zero",
+        ),
+        (
+            r#"{"base":"USD","rates":{"JPY":-3},"as_of":"2026-11-22T00:00:00Z"}"#,
+            "data.rates.JPY",
+            "above zero",
+        ),
+        (
+            r#"{"base":"USD","rates":{"USD":2},"as_of":"2026-11-22T00:00:00Z"}"#,
+            "data.rates.USD",
+            "must be 1",
+        ),
+        (
+            r#"{"base":"USD","rates":{"jpy":150},"as_of":"2026-11-22T00:00:00Z"}"#,
+            "data.rates",
+            "three uppercase",
+        ),
+        (
+            r#"{"base":"USD","rates":{"JPY":150}}"#,
+            "data.as_of",
+            "missing field",
+        ),
+        (
+            r#"{"base":"USD","rates":{"JPY":"150"},"as_of":"2026-11-22T00:00:00Z"}"#,
+            "data.rates.JPY",
+            "f64",
+        ),
+    ] {
+        let e = Decoder::new().decode(&at(data)).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some(field), "{data}: {e}");
+        assert!(e.message.contains(says), "{data}: {e}");
+    }
+}

@@ -11,12 +11,11 @@ use super::error::ApiError;
 use super::lang::names_lang;
 use crate::engine::{FacetSource, FacetWants, SearchFailure, SearchPlan};
 use crate::graph::{EmbeddedGraph, NumberFilter, Range, Selections, SpecFacet};
-use crate::search::currency::Rates;
 use crate::search::{Hit, Order, SearchRequest, Sort};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Instant;
-use stockyard_schema::domain::SpecKind;
+use stockyard_schema::domain::{Currency, SpecKind};
 use stockyard_schema::{ids::check_id, Lang, SpecCategoryId};
 use utoipa::{IntoParams, ToSchema};
 
@@ -143,7 +142,8 @@ pub struct PriceView {
     pub amount: f64,
     /// The seller's currency.
     pub currency: String,
-    /// The amount in US dollars (reference rates), for comparing.
+    /// The amount in US dollars at the latest published rates, for comparing; absent
+    /// when the currency has no rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usd: Option<f64>,
 }
@@ -248,6 +248,10 @@ pub struct SearchResponse {
     /// Facets by name (`category`, `maker`, `model`, `spec.<id>`, …); each counts as if
     /// its own group were not selected (disjunctive).
     pub facets: BTreeMap<String, Facet>,
+    /// When the exchange rates prices were converted with were taken (the latest
+    /// `CurrencyRatesPublished`); absent before any set was published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rates_as_of: Option<String>,
 }
 
 impl SearchBody {
@@ -450,14 +454,26 @@ pub fn validate(
         None => None,
     };
     let buyer = lang.or_else(|| accept_language.and_then(super::lang::from_accept_language));
+    let rates = graph.rates();
     let currency = b.currency.as_deref().unwrap_or("USD");
-    let usd_per_unit = Rates.usd_per_unit(currency).ok_or_else(|| {
-        ApiError::bad(
-            "unknown_currency",
-            "currency",
-            format!("no rate for currency {currency:?}"),
-        )
-    })?;
+    let usd_per_unit = Currency::new(currency)
+        .and_then(|c| rates.usd_per_unit(c))
+        .ok_or_else(|| {
+            let known: Vec<String> = rates.each().iter().map(|(c, _)| c.to_string()).collect();
+            let as_of = rates
+                .as_of()
+                .map_or("no rates are published yet".to_owned(), |t| {
+                    format!("the rates as of {t}")
+                });
+            ApiError::bad(
+                "unknown_currency",
+                "currency",
+                format!(
+                    "no rate for currency {currency:?} ({as_of}): use one of {}",
+                    known.join(", ")
+                ),
+            )
+        })?;
     if b.spec.len() > MAX_SELECTED {
         return Err(ApiError::bad(
             "too_many_values",
@@ -608,6 +624,7 @@ pub fn validate(
             offset: text.offset,
             limit: text.limit,
             min_score: text.min_score,
+            rates: rates.clone(),
         },
         usd_per_unit,
     })
@@ -640,7 +657,7 @@ pub fn hit_view(
         price: machine.price.as_ref().map(|p| PriceView {
             amount: p.amount,
             currency: p.currency.as_str().to_owned(),
-            usd: Rates.to_usd(p),
+            usd: graph.rates().to_usd(p),
         }),
         location: machine.location.as_ref().map(|l| LocationView {
             country: l.country.as_str().to_owned(),
@@ -739,6 +756,7 @@ pub async fn run(
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
         hits,
         facets: out_facets,
+        rates_as_of: outcome.graph.rates().as_of().map(|t| t.to_string()),
     })
 }
 

@@ -12,6 +12,7 @@
 
 use super::pool::{Lane, SearchPool};
 use super::Engine;
+use crate::currency::Rates;
 use crate::graph::{EmbeddedGraph, FacetRequest, Facets, NeoReader, ReadError, Selections};
 use crate::search::{Hit, SearchError, SearchRequest, Sort};
 use std::sync::Arc;
@@ -67,6 +68,10 @@ pub struct SearchPlan {
     pub limit: usize,
     /// Hits scoring below this are dropped.
     pub min_score: Option<f32>,
+    /// The exchange rates the price range was converted with, which sorting and the
+    /// price histogram must use too: those of the graph version the plan was checked
+    /// against.
+    pub rates: Rates,
 }
 
 impl FacetWants {
@@ -233,6 +238,7 @@ impl Engine {
             hit_set: !browse,
             filter: selected.clone(),
             exhaustive: false,
+            rates: plan.rates.clone(),
         };
         let prepared = generation.text().prepare(&request)?;
         if prepared.estimate()? > HEAVY_ABOVE {
@@ -264,5 +270,6 @@ fn facet_request(plan: &SearchPlan) -> FacetRequest<'static> {
         spec_facets: plan.facets.specs.clone(),
         buckets: BUCKETS,
         attribute_facets: plan.facets.attributes(),
+        rates: plan.rates.clone(),
     }
 }

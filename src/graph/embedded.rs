@@ -1,8 +1,11 @@
 //! The embedded catalog graph: the catalog in memory, kept current by events.
 
+use crate::currency::Rates;
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
-use stockyard_schema::domain::{Category, Machine, Patch, SpecCategory, SpecKind, SpecValue};
+use stockyard_schema::domain::{
+    Category, Machine, Patch, Price, SpecCategory, SpecKind, SpecValue,
+};
 use stockyard_schema::{Event, Payload, Text};
 
 /// Strings to dense ids and back, for one kind of entity.
@@ -66,6 +69,10 @@ pub(crate) struct MachineNode {
     pub live: bool,
     pub year: Option<u16>,
     pub hours: Option<u32>,
+    /// The asking price as listed.
+    pub price: Option<Price>,
+    /// `price` in US dollars at the graph's rates: derived again whenever rates are
+    /// published, so that ranges and histograms read one number per machine.
     pub price_usd: Option<f64>,
 }
 
@@ -90,6 +97,8 @@ pub struct EmbeddedGraph {
     pub(crate) by_category: Vec<RoaringBitmap>,
     /// Live machines with a category of their own (overriding their model's).
     pub(crate) overridden: RoaringBitmap,
+    /// The latest published exchange rates.
+    pub(crate) rates: Rates,
 }
 
 fn grow<T: Default>(v: &mut Vec<T>, i: u32) {
@@ -123,6 +132,22 @@ impl EmbeddedGraph {
     pub fn spec_kind(&self, id: &str) -> Option<SpecKind> {
         let i = self.spec_ids.get(id)?;
         self.specs[i as usize].as_ref().map(|s| s.kind)
+    }
+
+    /// The latest published exchange rates: every price conversion of a search uses
+    /// the rates of the graph version it reads, so ranges, histograms, sorting and
+    /// hit cards agree.
+    pub fn rates(&self) -> &Rates {
+        &self.rates
+    }
+
+    /// Takes up a new rate set and derives every machine's US-dollar price again.
+    pub(crate) fn set_rates(&mut self, rates: Rates) {
+        self.rates = rates;
+        let rates = &self.rates;
+        for m in &mut self.machines {
+            m.price_usd = m.price.as_ref().and_then(|p| rates.to_usd(p));
+        }
     }
 
     /// Live machines.
@@ -204,7 +229,8 @@ impl EmbeddedGraph {
         }
     }
 
-    fn put_machine(&mut self, m: &Machine, price_usd: Option<f64>) {
+    fn put_machine(&mut self, m: &Machine) {
+        let price_usd = m.price.as_ref().and_then(|p| self.rates.to_usd(p));
         let key = self.machine_key(m.id.as_str());
         let model = self.intern_model(m.model_id.as_str());
         let category = m
@@ -217,6 +243,7 @@ impl EmbeddedGraph {
             live: true,
             year: m.year.map(|y| y.get()),
             hours: m.hours.map(|h| h.get()),
+            price: m.price,
             price_usd,
         };
         if (key as usize) < self.machines.len() {
@@ -232,6 +259,7 @@ impl EmbeddedGraph {
                     live: false,
                     year: None,
                     hours: None,
+                    price: None,
                     price_usd: None,
                 });
             }
@@ -263,17 +291,13 @@ impl EmbeddedGraph {
     /// Applies events in order. Events are upserts of whole entities or of fields,
     /// so applying the same sequence again leaves the same graph; references to
     /// entities not defined yet are kept and resolve when they arrive.
-    pub fn apply<'a>(
-        &mut self,
-        events: impl IntoIterator<Item = &'a Event>,
-        rates: &crate::search::currency::Rates,
-    ) {
+    pub fn apply<'a>(&mut self, events: impl IntoIterator<Item = &'a Event>) {
         for e in events {
-            self.apply_one(&e.payload, rates);
+            self.apply_one(&e.payload);
         }
     }
 
-    fn apply_one(&mut self, p: &Payload, rates: &crate::search::currency::Rates) {
+    fn apply_one(&mut self, p: &Payload) {
         match p {
             Payload::CategoryDefined(Category {
                 id,
@@ -316,10 +340,7 @@ impl EmbeddedGraph {
                 let specs = self.intern_specs(&m.specs);
                 self.models[i as usize].specs = specs;
             }
-            Payload::MachineListed(m) => {
-                let usd = m.price.as_ref().and_then(|p| rates.to_usd(p));
-                self.put_machine(m, usd);
-            }
+            Payload::MachineListed(m) => self.put_machine(m),
             Payload::MachineUpdated(c) => {
                 let Some(key) = self.machine_ids.get(c.machine_id.as_str()) else {
                     return;
@@ -334,6 +355,7 @@ impl EmbeddedGraph {
                     Patch::Clear => Some(None),
                     Patch::Set(id) => Some(Some(self.intern_category(id.as_str()))),
                 };
+                let rates = &self.rates;
                 let m = &mut self.machines[key as usize];
                 if let Some(model) = model {
                     m.model = model;
@@ -343,11 +365,10 @@ impl EmbeddedGraph {
                 }
                 c.year.clone().map(|y| y.get()).apply_to(&mut m.year);
                 c.hours.clone().map(|h| h.get()).apply_to(&mut m.hours);
-                match &c.price {
-                    Patch::Keep => {}
-                    Patch::Clear => m.price_usd = None,
+                if !matches!(c.price, Patch::Keep) {
+                    c.price.clone().apply_to(&mut m.price);
                     // A price in a currency without a rate has no place in US dollars.
-                    Patch::Set(p) => m.price_usd = rates.to_usd(p),
+                    m.price_usd = m.price.as_ref().and_then(|p| rates.to_usd(p));
                 }
                 self.index_machine(key);
             }
@@ -359,6 +380,7 @@ impl EmbeddedGraph {
                     }
                 }
             }
+            Payload::CurrencyRatesPublished(set) => self.set_rates(Rates::published(set)),
         }
     }
 

@@ -75,6 +75,10 @@ pub struct FacetRequest<'a> {
     pub buckets: usize,
     /// Also describe year, hours and price (a pass over the matching machines).
     pub attribute_facets: bool,
+    /// The rates price ranges and the price histogram convert with, for a graph that
+    /// keeps prices as listed (Neo4j). The embedded graph converts at its own rates
+    /// when they are published; the engine passes those, so both answer alike.
+    pub rates: crate::currency::Rates,
 }
 
 /// One facet value with its count.

@@ -25,7 +25,6 @@ pub use neo4j::{GraphError, Neo4jConfig, Neo4jGraph};
 pub use reader::{NeoReader, ReadError};
 pub use snapshot::SnapshotError;
 
-use crate::search::currency::Rates;
 use std::future::Future;
 use stockyard_schema::{Event, Lang};
 
@@ -36,7 +35,6 @@ pub trait CatalogGraph {
     fn apply_events(
         &mut self,
         events: &[Event],
-        rates: &Rates,
     ) -> impl Future<Output = Result<(), GraphError>> + Send;
 
     /// The dense key of a machine (the text index's key for it).
@@ -82,8 +80,8 @@ pub trait CatalogGraph {
 }
 
 impl CatalogGraph for EmbeddedGraph {
-    async fn apply_events(&mut self, events: &[Event], rates: &Rates) -> Result<(), GraphError> {
-        self.apply(events, rates);
+    async fn apply_events(&mut self, events: &[Event]) -> Result<(), GraphError> {
+        self.apply(events);
         Ok(())
     }
 
@@ -125,8 +123,8 @@ impl CatalogGraph for EmbeddedGraph {
 }
 
 impl CatalogGraph for Neo4jGraph {
-    async fn apply_events(&mut self, events: &[Event], rates: &Rates) -> Result<(), GraphError> {
-        self.apply(events, rates).await
+    async fn apply_events(&mut self, events: &[Event]) -> Result<(), GraphError> {
+        self.apply(events).await
     }
 
     fn key_of(&mut self, machine_id: &str) -> u32 {

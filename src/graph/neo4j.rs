@@ -6,13 +6,13 @@ use super::embedded::Interner;
 use super::facets::{
     histogram, ordered, FacetCount, FacetRequest, Facets, NumberFilter, Selections, SpecFacet,
 };
-use crate::search::currency::Rates;
+use crate::currency::Rates;
 use neo4rs::{ConfigBuilder, Graph, Row};
 use query_dsl::functions::{coalesce, count, count_distinct, count_star};
 use query_dsl::types::{Any, Bool, Float, Int, Str};
 use query_dsl::{
-    anon, exists, match_, node, param, path, rel, var, Expr, IntoExpr, NodeVar, Query, Statement,
-    Value,
+    anon, case_of, exists, match_, node, param, path, rel, var, Expr, IntoExpr, NodeVar, Query,
+    Statement, Value,
 };
 use roaring::RoaringBitmap;
 use std::collections::{BTreeMap, HashMap};
@@ -85,6 +85,24 @@ fn opt_float(v: Option<f64>) -> Expr<Float> {
 
 fn opt_str(v: Option<&str>) -> Expr<Str> {
     v.map_or_else(query_dsl::null, param)
+}
+
+/// A machine's asking price in US dollars at `rates`, computed by the server from the
+/// price as listed: `m.price * CASE m.currency WHEN 'EUR' THEN 1.08 … END`, null for a
+/// currency without a rate. It is the embedded graph's multiplication, so the two
+/// agree to the last bit at the bounds of a range, and a new rate set rewrites nothing.
+fn price_usd(m: &NodeVar<Machine>, rates: &Rates) -> Expr<Float> {
+    let mut each = rates.each().into_iter();
+    let (first, rate) = each.next().expect("US dollars always have a rate");
+    let currency: Expr<Str> = m.prop(Machine::CURRENCY).into_expr();
+    let per_unit: Expr<Float> = each
+        .fold(
+            case_of::<Str, Float>(currency, first.as_str(), rate),
+            |case, (c, r)| case.when(param(c.as_str()).any(), r),
+        )
+        .end();
+    let amount: Expr<Float> = m.prop(Machine::PRICE).into_expr();
+    amount * per_unit
 }
 
 /// The selection group a count leaves out.
@@ -224,11 +242,7 @@ impl Neo4jGraph {
 
     /// The statements that apply one event, in order. Exposed so that every
     /// statement the store can send is checked by Neo4j's parser in the tests.
-    pub fn statements_for(
-        &mut self,
-        event: &Event,
-        rates: &Rates,
-    ) -> Result<Vec<Statement>, GraphError> {
+    pub fn statements_for(&mut self, event: &Event) -> Result<Vec<Statement>, GraphError> {
         let mut out = Vec::new();
         match &event.payload {
             Payload::CategoryDefined(c) => {
@@ -336,7 +350,6 @@ impl Neo4jGraph {
             Payload::MachineListed(m) => {
                 let key = self.keys.intern(m.id.as_str());
                 let mc = node::<Machine>("m");
-                let usd = m.price.as_ref().and_then(|p| rates.to_usd(p));
                 out.push(
                     Query::new()
                         .merge(mc.clone().with(Machine::ID, m.id.as_str()))
@@ -345,7 +358,11 @@ impl Neo4jGraph {
                             mc.set(Machine::STATUS, "live"),
                             mc.set(Machine::YEAR, opt_int(m.year.map(|y| y.get().into()))),
                             mc.set(Machine::HOURS, opt_int(m.hours.map(|h| h.get().into()))),
-                            mc.set(Machine::PRICE_USD, opt_float(usd)),
+                            mc.set(Machine::PRICE, opt_float(m.price.map(|p| p.amount))),
+                            mc.set(
+                                Machine::CURRENCY,
+                                opt_str(m.price.as_ref().map(|p| p.currency.as_str())),
+                            ),
                             mc.set(
                                 Machine::OWN_CATEGORY,
                                 opt_str(m.category_id.as_ref().map(|c| c.as_str())),
@@ -376,9 +393,13 @@ impl Neo4jGraph {
                 }
                 match &c.price {
                     Patch::Keep => {}
-                    Patch::Clear => sets.push(mc.set(Machine::PRICE_USD, opt_float(None))),
+                    Patch::Clear => {
+                        sets.push(mc.set(Machine::PRICE, opt_float(None)));
+                        sets.push(mc.set(Machine::CURRENCY, opt_str(None)));
+                    }
                     Patch::Set(p) => {
-                        sets.push(mc.set(Machine::PRICE_USD, opt_float(rates.to_usd(p))))
+                        sets.push(mc.set(Machine::PRICE, p.amount));
+                        sets.push(mc.set(Machine::CURRENCY, p.currency.as_str()));
                     }
                 }
                 match &c.category_id {
@@ -409,6 +430,8 @@ impl Neo4jGraph {
                         .build()?,
                 );
             }
+            // Prices are stored as listed and converted when a search runs.
+            Payload::CurrencyRatesPublished(_) => {}
         }
         Ok(out)
     }
@@ -519,13 +542,12 @@ impl Neo4jGraph {
     pub async fn apply_committed<'a>(
         &mut self,
         events: impl IntoIterator<Item = &'a Event>,
-        rates: &Rates,
         name: &str,
         checkpoint: u64,
     ) -> Result<(), GraphError> {
         let mut statements = Vec::new();
         for e in events {
-            statements.extend(self.statements_for(e, rates)?);
+            statements.extend(self.statements_for(e)?);
         }
         let [write, _] = Self::offset_statements(name, checkpoint)?;
         statements.push(write);
@@ -574,9 +596,9 @@ impl Neo4jGraph {
     }
 
     /// Applies events in order.
-    pub async fn apply(&mut self, events: &[Event], rates: &Rates) -> Result<(), GraphError> {
+    pub async fn apply(&mut self, events: &[Event]) -> Result<(), GraphError> {
         for e in events {
-            for s in self.statements_for(e, rates)? {
+            for s in self.statements_for(e)? {
                 self.run(&s).await?;
             }
         }
@@ -585,7 +607,7 @@ impl Neo4jGraph {
 
     /// `WHERE` for the machines counted: live, in the hit set, and every selection but
     /// `except`'s.
-    fn filter(m: &NodeVar<Machine>, sel: &Selections, except: Except) -> Expr<Bool> {
+    fn filter(m: &NodeVar<Machine>, sel: &Selections, except: Except, rates: &Rates) -> Expr<Bool> {
         let mut conds = vec![m.prop(Machine::STATUS).eq("live")];
         if !sel.categories.is_empty() && except != Except::Category {
             let c = node::<Category>("fc");
@@ -661,12 +683,9 @@ impl Neo4jGraph {
             sel.hours.min.map(f64::from),
             sel.hours.max.map(f64::from),
         );
-        range(
-            2,
-            m.prop(Machine::PRICE_USD),
-            sel.price_usd.min,
-            sel.price_usd.max,
-        );
+        if !sel.price_usd.is_open() {
+            range(2, price_usd(m, rates), sel.price_usd.min, sel.price_usd.max);
+        }
         Expr::all(conds)
     }
 
@@ -676,6 +695,7 @@ impl Neo4jGraph {
         m: &NodeVar<Machine>,
         sel: &Selections,
         except: Except,
+        rates: &Rates,
     ) -> Query<query_dsl::query::state::Matched> {
         match hits {
             Some(h) => {
@@ -685,7 +705,7 @@ impl Neo4jGraph {
             }
             None => match_(m),
         }
-        .where_(Self::filter(m, sel, except))
+        .where_(Self::filter(m, sel, except, rates))
     }
 
     /// Rows with an `id` column, as a map from id to a name read from the row.
@@ -734,7 +754,7 @@ impl Neo4jGraph {
     pub async fn facets(&self, req: &FacetRequest<'_>) -> Result<Facets, GraphError> {
         let sel = &req.selections;
         let m = node::<Machine>("m");
-        let base = |except| Self::base(req.hits, &m, sel, except);
+        let base = |except| Self::base(req.hits, &m, sel, except, &req.rates);
 
         let key = m.prop(Machine::KEY).alias("key");
         let matching: RoaringBitmap = self
@@ -817,7 +837,7 @@ impl Neo4jGraph {
             let fields: [(&str, Expr<Any>); 3] = [
                 ("year", m.prop(Machine::YEAR).any()),
                 ("hours", m.prop(Machine::HOURS).any()),
-                ("price_usd", m.prop(Machine::PRICE_USD).any()),
+                ("price_usd", price_usd(&m, &req.rates).any()),
             ];
             for (i, (id, v)) in fields.into_iter().enumerate() {
                 let values = self

@@ -1,21 +1,23 @@
 //! Saving the embedded graph to the data directory and loading it back, so that a
 //! restart does not replay the whole event log.
 //!
-//! Format (little-endian): the magic `SYGRAPH1`; a length-prefixed JSON document with
+//! Format (little-endian): the magic `SYGRAPH2`; a length-prefixed JSON document with
 //! the catalog (categories, makers, models, spec categories: a few thousand entries at
-//! most) and the caller's checkpoint; then the machines as fixed-size records after
-//! their ids. Bitmaps are not stored: they are rebuilt from the machines on load, which
-//! is cheaper than reading them. Files are written to a temporary name, synced and
+//! most), the latest rate set and the caller's checkpoint; then the machines as
+//! fixed-size records after their ids, prices as listed. Bitmaps and US-dollar prices
+//! are not stored: they are derived again on load, which is cheaper than reading them. Files are written to a temporary name, synced and
 //! renamed, so a crash leaves the previous snapshot intact.
 
 use super::embedded::{CategoryNode, EmbeddedGraph, MachineNode, ModelNode};
+use crate::currency::Rates;
 use serde::{Deserialize, Serialize};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
-use stockyard_schema::domain::{SpecCategory, SpecValue};
+use stockyard_schema::domain::{Currency, Price, SpecCategory, SpecValue};
+use stockyard_schema::event::CurrencyRates;
 use stockyard_schema::Text;
 
-const MAGIC: &[u8; 8] = b"SYGRAPH1";
+const MAGIC: &[u8; 8] = b"SYGRAPH2";
 
 /// Why a snapshot could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,7 @@ struct Catalog {
     makers: Vec<(String, Option<Text>)>,
     models: Vec<ModelRecord>,
     specs: Vec<(String, Option<SpecCategory>)>,
+    rates: Option<CurrencyRates>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -93,6 +96,7 @@ impl EmbeddedGraph {
                     .enumerate()
                     .map(|(i, s)| (self.spec_ids.key(i as u32).to_owned(), s.clone()))
                     .collect(),
+                rates: self.rates.set().cloned(),
             };
             let json =
                 serde_json::to_vec(&catalog).map_err(|e| SnapshotError::Format(e.to_string()))?;
@@ -108,7 +112,11 @@ impl EmbeddedGraph {
                 w.write_all(&[u8::from(m.live)])?;
                 w.write_all(&m.year.unwrap_or(0).to_le_bytes())?;
                 w.write_all(&m.hours.unwrap_or(NONE_U32).to_le_bytes())?;
-                w.write_all(&m.price_usd.unwrap_or(f64::NAN).to_le_bytes())?;
+                let (amount, currency) = m
+                    .price
+                    .map_or((f64::NAN, 0), |p| (p.amount, p.currency.dense()));
+                w.write_all(&amount.to_le_bytes())?;
+                w.write_all(&currency.to_le_bytes())?;
             }
             w.flush()?;
             w.get_ref().sync_all()?;
@@ -131,6 +139,11 @@ impl EmbeddedGraph {
         let catalog: Catalog =
             serde_json::from_slice(&json).map_err(|e| SnapshotError::Format(e.to_string()))?;
         let mut g = EmbeddedGraph::new();
+        g.rates = catalog
+            .rates
+            .as_ref()
+            .map(Rates::published)
+            .unwrap_or_default();
         let bound = |i: Option<u32>, n: usize| match i {
             Some(x) if x as usize >= n => {
                 Err(SnapshotError::Format(format!("reference {x} out of range")))
@@ -188,8 +201,16 @@ impl EmbeddedGraph {
             let mut year = [0u8; 2];
             r.read_exact(&mut year)?;
             let hours = Some(read_u32(&mut r)?).filter(|&h| h != NONE_U32);
-            let mut price = [0u8; 8];
-            r.read_exact(&mut price)?;
+            let mut amount = [0u8; 8];
+            r.read_exact(&mut amount)?;
+            let amount = f64::from_le_bytes(amount);
+            let mut currency = [0u8; 2];
+            r.read_exact(&mut currency)?;
+            let price = match Currency::from_dense(u16::from_le_bytes(currency)) {
+                _ if amount.is_nan() => None,
+                Some(currency) => Some(Price { amount, currency }),
+                None => return Err(SnapshotError::Format("bad currency code".into())),
+            };
             if model as usize >= nm || bound(category, nc).is_err() {
                 return Err(SnapshotError::Format(
                     "machine reference out of range".into(),
@@ -202,7 +223,8 @@ impl EmbeddedGraph {
                 live: live[0] == 1,
                 year: Some(u16::from_le_bytes(year)).filter(|&y| y != 0),
                 hours,
-                price_usd: Some(f64::from_le_bytes(price)).filter(|p| !p.is_nan()),
+                price,
+                price_usd: price.and_then(|p| g.rates.to_usd(&p)),
             });
             g.index_machine(key);
         }

@@ -2,7 +2,6 @@
 //! checkpoint.
 
 use crate::graph::{EmbeddedGraph, SnapshotError};
-use crate::search::currency::Rates;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use stockyard_indexer::{DeadLetter, Projection, ProjectionError};
@@ -92,7 +91,7 @@ impl Projection for GraphProjection {
         // Apply to a copy: if the snapshot cannot be written, the graph in memory must
         // not run ahead of its checkpoint.
         let mut next = (*self.graph).clone();
-        next.apply(batch.iter().map(|(_, e)| e), &Rates);
+        next.apply(batch.iter().map(|(_, e)| e));
         let checkpoint = last + 1;
         next.save(&self.snapshot, Some(&checkpoint.to_string()))
             .map_err(|e| ProjectionError {

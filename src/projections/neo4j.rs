@@ -2,7 +2,6 @@
 //! written in one transaction.
 
 use crate::graph::{GraphError, Neo4jConfig, Neo4jGraph};
-use crate::search::currency::Rates;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use stockyard_indexer::{DeadLetter, Projection, ProjectionError};
@@ -126,12 +125,10 @@ impl Projection for Neo4jProjection {
         let checkpoint = last + 1;
         let offset = self.offset.clone();
         self.with(|this, c| {
-            this.timed(c.graph.apply_committed(
-                batch.iter().map(|(_, e)| e),
-                &Rates,
-                &offset,
-                checkpoint,
-            ))?;
+            this.timed(
+                c.graph
+                    .apply_committed(batch.iter().map(|(_, e)| e), &offset, checkpoint),
+            )?;
             c.checkpoint = checkpoint;
             Ok(())
         })?;

@@ -149,7 +149,10 @@ impl TextProjection {
                     self.reindex(overlay, StoredBy::Category(c.id.as_str()))?;
                 }
             }
-            Payload::SpecCategoryDefined(_) | Payload::ModelSpecsChanged(_) => {}
+            // Prices are indexed as listed and converted when a search runs.
+            Payload::SpecCategoryDefined(_)
+            | Payload::ModelSpecsChanged(_)
+            | Payload::CurrencyRatesPublished(_) => {}
             Payload::MakerRegistered(m) | Payload::MakerRenamed(m) => {
                 self.writer.upsert_entry(CatalogEntry::Maker(m))?;
             }

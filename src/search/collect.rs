@@ -12,6 +12,7 @@
 use super::columns::{KeyMap, SegmentColumns};
 use super::keyset::KeySet;
 use super::query::{Order, Sort};
+use crate::currency::Rates;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -147,6 +148,8 @@ fn primary(value: Option<f64>, descending: bool) -> f64 {
 /// How to rank and what to keep; see the [module docs](self).
 pub struct Pass<'a> {
     pub sort: Sort,
+    /// The rates a price sort converts with.
+    pub rates: &'a Rates,
     /// Languages of the buyer, as [`super::LangSet`] bits; 0 for none.
     pub lang_bits: u8,
     pub lang_boost: f32,
@@ -160,21 +163,37 @@ pub struct Pass<'a> {
 }
 
 /// The fast field a sort reads.
-enum SortColumn {
+enum SortColumn<'r> {
     Score,
     U64(Column<u64>),
-    F64(Column<f64>),
     I64(Column<i64>),
+    /// The price as listed and its currency, converted to US dollars as read.
+    Price {
+        amount: Column<f64>,
+        currency: Column<u64>,
+        rates: &'r Rates,
+    },
 }
 
-impl SortColumn {
-    fn open(sort: Sort, segment: &SegmentReader) -> tantivy::Result<(SortColumn, bool)> {
+impl<'r> SortColumn<'r> {
+    fn open(
+        sort: Sort,
+        rates: &'r Rates,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<(SortColumn<'r>, bool)> {
         let ff = segment.fast_fields();
         let (column, order) = match sort {
             Sort::Relevance => (SortColumn::Score, Order::Desc),
             Sort::Year(o) => (SortColumn::U64(ff.u64("year")?), o),
             Sort::Hours(o) => (SortColumn::U64(ff.u64("hours")?), o),
-            Sort::Price(o) => (SortColumn::F64(ff.f64("price_usd")?), o),
+            Sort::Price(o) => (
+                SortColumn::Price {
+                    amount: ff.f64("price")?,
+                    currency: ff.u64("currency")?,
+                    rates,
+                },
+                o,
+            ),
             Sort::Newest => (SortColumn::I64(ff.i64("listed_at")?), Order::Desc),
         };
         Ok((column, order == Order::Desc))
@@ -184,8 +203,15 @@ impl SortColumn {
         match self {
             SortColumn::Score => Some(f64::from(score)),
             SortColumn::U64(c) => c.first(doc).map(|v| v as f64),
-            SortColumn::F64(c) => c.first(doc),
             SortColumn::I64(c) => c.first(doc).map(|v| v as f64),
+            SortColumn::Price {
+                amount,
+                currency,
+                rates,
+            } => {
+                let rate = rates.usd_per_dense(u16::try_from(currency.first(doc)?).ok()?)?;
+                Some(amount.first(doc)? * rate)
+            }
         }
     }
 }
@@ -203,7 +229,7 @@ impl Pass<'_> {
         let columns = searcher
             .segment_readers()
             .iter()
-            .map(|s| SortColumn::open(self.sort, s))
+            .map(|s| SortColumn::open(self.sort, self.rates, s))
             .collect::<tantivy::Result<Vec<_>>>()?;
         let mut top = Top::new(self.top);
         let mut total = 0usize;
@@ -245,7 +271,7 @@ impl Pass<'_> {
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             let cols = &columns[ord];
             let alive = segment.alive_bitset();
-            let (sort_column, descending) = SortColumn::open(self.sort, segment)?;
+            let (sort_column, descending) = SortColumn::open(self.sort, self.rates, segment)?;
             let mut on_hit = |doc: DocId, score: Score| {
                 if alive.is_some_and(|a| !a.is_alive(doc)) {
                     return;

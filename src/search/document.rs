@@ -1,6 +1,5 @@
 //! From listings and catalog entities to index documents.
 
-use super::currency::Rates;
 use super::fields::{Fields, Group};
 use super::language::{LangSet, LanguageDetector};
 use stockyard_schema::domain::{Category, Machine, Maker, Model};
@@ -115,12 +114,7 @@ fn add_text(
 
 impl Listing<'_> {
     /// The index document of this listing.
-    pub fn document(
-        &self,
-        fields: &Fields,
-        detector: &LanguageDetector,
-        rates: &Rates,
-    ) -> TantivyDocument {
+    pub fn document(&self, fields: &Fields, detector: &LanguageDetector) -> TantivyDocument {
         let m = self.machine;
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.machine_id, m.id.as_str());
@@ -138,8 +132,9 @@ impl Listing<'_> {
         if let Some(h) = m.hours {
             doc.add_u64(fields.hours, h.get().into());
         }
-        if let Some(usd) = m.price.as_ref().and_then(|p| rates.to_usd(p)) {
-            doc.add_f64(fields.price_usd, usd);
+        if let Some(p) = m.price {
+            doc.add_f64(fields.price, p.amount);
+            doc.add_u64(fields.currency, p.currency.dense().into());
         }
         doc.add_i64(fields.listed_at, self.listed_at);
         let stored = StoredListing {

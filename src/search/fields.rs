@@ -94,8 +94,11 @@ pub struct Fields {
     pub year: Field,
     /// Hour meter reading.
     pub hours: Field,
-    /// Asking price in US dollars.
-    pub price_usd: Field,
+    /// Asking price as listed, in `currency`: sorting converts it with the rates of
+    /// the search, so a new rate set reindexes nothing.
+    pub price: Field,
+    /// The price's currency as [`stockyard_schema::domain::Currency::dense`].
+    pub currency: Field,
     /// Listing time, seconds since the Unix epoch.
     pub listed_at: Field,
     /// Bit set of the languages the listing is written in ([`super::LangSet`]).
@@ -140,7 +143,8 @@ impl Fields {
             category_id: b.add_text_field("category_id", STRING | FAST),
             year: b.add_u64_field("year", fast_u64()),
             hours: b.add_u64_field("hours", fast_u64()),
-            price_usd: b.add_f64_field("price_usd", NumericOptions::default().set_fast()),
+            price: b.add_f64_field("price", NumericOptions::default().set_fast()),
+            currency: b.add_u64_field("currency", fast_u64()),
             listed_at: b.add_i64_field("listed_at", NumericOptions::default().set_fast()),
             langs: b.add_u64_field("langs", fast_u64()),
             source: b.add_text_field("source", STORED),

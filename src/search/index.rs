@@ -3,7 +3,6 @@
 use super::analysis;
 use super::collect::Pass;
 use super::columns::ColumnCache;
-use super::currency::Rates;
 use super::document::{CatalogEntry, Listing, StoredListing};
 use super::fields::{Fields, Group};
 use super::keyset::KeySet;
@@ -505,6 +504,7 @@ impl PreparedSearch<'_> {
                     let map = index.columns.key_map(searcher, &columns);
                     Pass {
                         sort: self.sort,
+                        rates: &req.rates,
                         lang_bits,
                         lang_boost,
                         min_score: None,
@@ -516,6 +516,7 @@ impl PreparedSearch<'_> {
                 }
                 Evaluation::Whole(weight) => Pass {
                     sort: self.sort,
+                    rates: &req.rates,
                     lang_bits,
                     lang_boost,
                     min_score: if self.browse { None } else { req.min_score },
@@ -587,7 +588,7 @@ impl ListingWriter {
     /// Indexes a listing, replacing any earlier version of the same machine.
     pub fn upsert(&mut self, listing: &Listing<'_>) -> Result<(), SearchError> {
         self.remove(&listing.machine.id);
-        let doc = listing.document(&self.fields, &self.detector, &Rates);
+        let doc = listing.document(&self.fields, &self.detector);
         self.listings.add_document(doc)?;
         Ok(())
     }

@@ -21,7 +21,6 @@
 pub mod analysis;
 mod collect;
 mod columns;
-pub mod currency;
 mod document;
 pub mod fields;
 mod index;

@@ -130,6 +130,8 @@ pub struct SearchRequest {
     /// Score every hit with the whole query instead of ranking in tiers (the same
     /// answer, slower): the reference the tiered ranking is tested against.
     pub exhaustive: bool,
+    /// The exchange rates sorting by price converts with.
+    pub rates: crate::currency::Rates,
 }
 
 /// A request that cannot be served, and why.

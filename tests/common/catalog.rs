@@ -23,6 +23,7 @@ pub fn everything(e: &Engine) -> Everything {
         spec_facets: vec!["operating_weight".parse().unwrap()],
         buckets: 8,
         attribute_facets: true,
+        rates: Default::default(),
     });
     let views = format!("{:?}{:?}", g.category_tree(Lang::JA), g.makers(Lang::EN));
     (e.current().text().documents().unwrap(), facets, views)

@@ -21,7 +21,7 @@ use crate::domain::{
     Category, Country, Currency, Hours, Location, Machine, MachineChanges, Maker, Model, Patch,
     Price, Spec, SpecCategory, SpecKind, SpecValue, Year,
 };
-use crate::event::{Event, MachineRef, ModelSpecs, Payload, Timestamp};
+use crate::event::{CurrencyRates, Event, MachineRef, ModelSpecs, Payload, Timestamp};
 use crate::ids::{CategoryId, EventId, MachineId, MakerId, ModelId, SpecCategoryId};
 use crate::text::Text;
 use crate::Lang;
@@ -281,8 +281,34 @@ impl Generator {
         self.queue.push_back(e);
     }
 
+    /// The exchange rates the markets price in, as one published set: the first event
+    /// of the stream, so every price converts from the start. It takes nothing from the
+    /// random stream or the event sequence, so the events after it are the same with or
+    /// without it.
+    fn rates(&mut self) {
+        let rates = MARKETS
+            .iter()
+            .filter(|m| m.currency != "USD")
+            .map(|m| (Currency::new(m.currency).expect("valid"), m.per_usd))
+            .collect();
+        let at = Timestamp::from(
+            time::OffsetDateTime::from_unix_timestamp(START_UNIX).expect("in range"),
+        );
+        self.queue.push_back(Event {
+            id: id(EventId::new("rates-0001")),
+            at,
+            key: None,
+            payload: Payload::CurrencyRatesPublished(CurrencyRates {
+                base: Currency::USD,
+                rates,
+                as_of: at,
+            }),
+        });
+    }
+
     /// Queues the catalog events and prepares the model table.
     fn catalog(&mut self) {
+        self.rates();
         for c in CATEGORIES {
             self.push(Payload::CategoryDefined(Category {
                 id: id(CategoryId::new(c.id)),

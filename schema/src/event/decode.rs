@@ -1,7 +1,7 @@
 //! Decoding and validating event lines.
 
-use super::{Event, EventType, ModelSpecs, Payload};
-use crate::domain::{Model, Spec, SpecKind};
+use super::{CurrencyRates, Event, EventType, ModelSpecs, Payload};
+use crate::domain::{Currency, Model, Spec, SpecKind};
 use crate::ids::{EventId, SpecCategoryId};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -235,6 +235,11 @@ impl Decoder {
             }
             EventType::MachineSold => Payload::MachineSold(parse(data)?),
             EventType::MachineWithdrawn => Payload::MachineWithdrawn(parse(data)?),
+            EventType::CurrencyRatesPublished => {
+                let r: CurrencyRates = parse(data)?;
+                check_rates(&r)?;
+                Payload::CurrencyRatesPublished(r)
+            }
         })
     }
 
@@ -268,6 +273,41 @@ impl Decoder {
         }
         Ok(())
     }
+}
+
+/// Most currencies one rate set may quote (ISO 4217 lists fewer than 200).
+const MAX_RATES: usize = 400;
+
+/// Rates that convert: each finite and above zero, the base's own rate 1, USD quoted.
+fn check_rates(r: &CurrencyRates) -> Result<(), DecodeError> {
+    if r.rates.len() > MAX_RATES {
+        return Err(DecodeError::at(
+            "data.rates",
+            format!("at most {MAX_RATES} rates in one set"),
+        ));
+    }
+    for (currency, rate) in &r.rates {
+        let field = format!("data.rates.{currency}");
+        if !(rate.is_finite() && *rate > 0.0) {
+            return Err(DecodeError::at(
+                field,
+                format!("a rate must be a finite number above zero, got {rate}"),
+            ));
+        }
+        if *currency == r.base && *rate != 1.0 {
+            return Err(DecodeError::at(
+                field,
+                format!("the base currency's own rate must be 1, got {rate}"),
+            ));
+        }
+    }
+    if r.per_base(Currency::USD).is_none() {
+        return Err(DecodeError::at(
+            "data.rates.USD",
+            "prices are compared in US dollars: quote USD, as the base or among the rates",
+        ));
+    }
+    Ok(())
 }
 
 fn parse<T: DeserializeOwned>(data: &RawValue) -> Result<T, DecodeError> {

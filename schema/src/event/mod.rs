@@ -15,11 +15,14 @@ mod decode;
 
 pub use decode::{DecodeError, Decoder, NdjsonLines};
 
-use crate::domain::{Category, Machine, MachineChanges, Maker, Model, Spec, SpecCategory};
+use crate::domain::{
+    Category, Currency, Machine, MachineChanges, Maker, Model, Spec, SpecCategory,
+};
 use crate::ids::{EventId, MachineId, ModelId};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -91,6 +94,8 @@ pub enum Payload {
     MachineSold(MachineRef),
     /// A listing was withdrawn: it leaves search results.
     MachineWithdrawn(MachineRef),
+    /// Exchange rates were published: from now on prices convert with these.
+    CurrencyRatesPublished(CurrencyRates),
 }
 
 /// The data of `ModelSpecsChanged`.
@@ -111,6 +116,38 @@ pub struct MachineRef {
     pub machine_id: MachineId,
 }
 
+/// The data of `CurrencyRatesPublished`: how many units of each currency one unit of
+/// `base` buys. A set replaces the one before it whole, so a currency left out has no
+/// rate from then on. Prices are compared in US dollars, so a set must quote `USD`
+/// (as its base or among its rates).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurrencyRates {
+    /// The currency the rates are quoted against.
+    pub base: Currency,
+    /// Units of each currency per unit of `base`; finite and above zero.
+    pub rates: BTreeMap<Currency, f64>,
+    /// When the rates were taken.
+    pub as_of: Timestamp,
+}
+
+impl CurrencyRates {
+    /// Units of `currency` per unit of `base` (1 for the base itself).
+    pub fn per_base(&self, currency: Currency) -> Option<f64> {
+        if currency == self.base {
+            Some(1.0)
+        } else {
+            self.rates.get(&currency).copied()
+        }
+    }
+
+    /// US dollars per unit of `currency`, if the set quotes both.
+    pub fn usd_per_unit(&self, currency: Currency) -> Option<f64> {
+        let usd = self.per_base(Currency::USD)?;
+        Some(usd / self.per_base(currency)?)
+    }
+}
+
 /// The `type` of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)] // the variants are the payload variants, documented there
@@ -125,11 +162,12 @@ pub enum EventType {
     MachineUpdated,
     MachineSold,
     MachineWithdrawn,
+    CurrencyRatesPublished,
 }
 
 impl EventType {
     /// Every event type, in the order of `docs/events.md`.
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         EventType::CategoryDefined,
         EventType::SpecCategoryDefined,
         EventType::MakerRegistered,
@@ -140,6 +178,7 @@ impl EventType {
         EventType::MachineUpdated,
         EventType::MachineSold,
         EventType::MachineWithdrawn,
+        EventType::CurrencyRatesPublished,
     ];
 }
 
@@ -163,6 +202,7 @@ impl Payload {
             Payload::MachineUpdated(_) => EventType::MachineUpdated,
             Payload::MachineSold(_) => EventType::MachineSold,
             Payload::MachineWithdrawn(_) => EventType::MachineWithdrawn,
+            Payload::CurrencyRatesPublished(_) => EventType::CurrencyRatesPublished,
         }
     }
 
@@ -179,6 +219,8 @@ impl Payload {
             Payload::MachineSold(m) | Payload::MachineWithdrawn(m) => {
                 ("machine", m.machine_id.as_str())
             }
+            // One key for every set: they replace each other, so their order matters.
+            Payload::CurrencyRatesPublished(_) => ("currency_rates", "all"),
         };
         format!("{kind}:{id}")
     }
