@@ -6,9 +6,10 @@
 //! compared digest to digest with [`subtle`], so neither the answer time nor a memory
 //! dump tells a key; they never reach a log line ([`ApiKey`]'s `Debug` hides them).
 
+use super::error::ErrorCode;
 use super::{ApiError, AppState};
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -160,7 +161,7 @@ impl Keys {
 
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> ApiError {
-        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+        let unauthorized = |m: &str| ApiError::new(ErrorCode::Unauthorized, m);
         match r {
             Refusal::Missing => {
                 unauthorized("this endpoint needs an API key: Authorization: Bearer <key>")
@@ -169,15 +170,9 @@ impl From<Refusal> for ApiError {
                 "no API key is configured on this server (STOCKYARD_API_KEYS or `keys` in the config), so this endpoint is closed",
             ),
             Refusal::Unknown => unauthorized("the API key is not valid"),
-            Refusal::Forbidden(scope) => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("this API key lacks the `{}` scope", scope.name()),
+            Refusal::Forbidden(scope) => ApiError::new(ErrorCode::Forbidden, format!("this API key lacks the `{}` scope", scope.name()),
             ),
-            Refusal::Limited(secs) => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("this API key's search rate is used up; retry in {secs} s"),
+            Refusal::Limited(secs) => ApiError::new(ErrorCode::RateLimited, format!("this API key's search rate is used up; retry in {secs} s"),
             )
             .retry_after(secs.max(1)),
         }

@@ -1,6 +1,6 @@
 //! Browse endpoints: a machine, a model, makers and their models, the category tree.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::extract::{P, Q};
 use super::search::{hit_view, HitView, Named};
 use super::{blocking, AppState, LangQuery};
@@ -132,7 +132,8 @@ where
 }
 
 fn check_path_id(id: &str) -> Result<(), ApiError> {
-    stockyard_schema::ids::check_id(id).map_err(|e| ApiError::bad("bad_id", "id", e.to_string()))
+    stockyard_schema::ids::check_id(id)
+        .map_err(|e| ApiError::bad(ErrorCode::BadId, "id", e.to_string()))
 }
 
 /// A machine with its description and other machines of its model.
@@ -150,14 +151,7 @@ pub async fn machine(
     let (engine, wanted) = (state.engine.clone(), id.clone());
     let found = blocking(move || {
         let generation = engine.current();
-        let Some((_, stored)) = generation.text().listing(&wanted).map_err(|e| {
-            ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "search_failed",
-                e.to_string(),
-            )
-        })?
-        else {
+        let Some((_, stored)) = generation.text().listing(&wanted)? else {
             return Err(ApiError::not_found(format!("no live machine {wanted:?}")));
         };
         let graph = generation.graph().get();

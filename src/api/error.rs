@@ -1,10 +1,88 @@
 //! Every error the API answers with: a status and `{error: {code, message, field?}}`.
+//!
+//! The codes are one table, [`ErrorCode`]: each names its HTTP status and what it means,
+//! OpenAPI lists them, and handlers pick one rather than write a string, so a code
+//! cannot drift from its status or its documentation.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// Declares the error codes: variant, status, and a one-line meaning.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal, $status:ident, $meaning:literal;)*) => {
+        /// A stable, machine-readable error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+        pub enum ErrorCode {
+            $(
+                #[doc = $meaning]
+                #[serde(rename = $code)]
+                $variant,
+            )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in the table's order.
+            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The code as sent.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status it answers with.
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::$status,)* }
+            }
+
+            /// What it means, in one line.
+            pub fn meaning(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $meaning,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadBody = "bad_body", BAD_REQUEST, "The body is not what the endpoint reads (JSON, UTF-8 NDJSON, a JSON array).";
+    BadId = "bad_id", BAD_REQUEST, "An id is malformed (1-128 bytes, no whitespace or control characters).";
+    BadLanguage = "bad_language", BAD_REQUEST, "A language is not an ISO 639-1 code Stockyard knows.";
+    BadNumber = "bad_number", BAD_REQUEST, "A parameter that must be a number is not one.";
+    BadOrder = "bad_order", BAD_REQUEST, "`order` is neither `asc` nor `desc`.";
+    BadPath = "bad_path", BAD_REQUEST, "A path segment is malformed.";
+    BadQuery = "bad_query", BAD_REQUEST, "The query string cannot be read.";
+    BadRange = "bad_range", BAD_REQUEST, "A range is not `min..max` with either end open.";
+    BadSort = "bad_sort", BAD_REQUEST, "`sort` names no order Stockyard has.";
+    Empty = "empty", BAD_REQUEST, "The request holds no event.";
+    OutOfRange = "out_of_range", BAD_REQUEST, "A number is outside the range the parameter takes.";
+    RepeatedParameter = "repeated_parameter", BAD_REQUEST, "A parameter that takes one value was given twice.";
+    TooManyParameters = "too_many_parameters", BAD_REQUEST, "The query string holds more parameters than a search can use.";
+    TooManyValues = "too_many_values", BAD_REQUEST, "A selection lists more values than allowed.";
+    UnknownCurrency = "unknown_currency", BAD_REQUEST, "The currency has no rate in the latest published set.";
+    UnknownFacet = "unknown_facet", BAD_REQUEST, "`facets` names a facet Stockyard does not count.";
+    UnknownParameter = "unknown_parameter", BAD_REQUEST, "The request names a parameter the endpoint does not take.";
+    UnknownSpec = "unknown_spec", BAD_REQUEST, "A spec category is not defined in the catalog.";
+    Unauthorized = "unauthorized", UNAUTHORIZED, "The endpoint needs an API key, and none or an unknown one was sent.";
+    Forbidden = "forbidden", FORBIDDEN, "The API key lacks the scope the endpoint needs.";
+    NotFound = "not_found", NOT_FOUND, "No such entity (machine, model, maker) or route.";
+    RebuildRunning = "rebuild_running", CONFLICT, "A rebuild is running already.";
+    TooLarge = "too_large", PAYLOAD_TOO_LARGE, "The body is larger than `max_body_bytes`.";
+    InvalidEvents = "invalid_events", UNPROCESSABLE_ENTITY, "Some events of the request are invalid; `lines` says which and why; nothing was kept.";
+    RateLimited = "rate_limited", TOO_MANY_REQUESTS, "The API key's search rate is used up; `Retry-After` says when to come back.";
+    IndexerBehind = "indexer_behind", TOO_MANY_REQUESTS, "The indexer is too far behind to take more events now; retry shortly.";
+    Internal = "internal", INTERNAL_SERVER_ERROR, "A bug: the request failed unexpectedly.";
+    GraphUnavailable = "graph_unavailable", SERVICE_UNAVAILABLE, "The site's Neo4j cannot be reached.";
+    GraphFailed = "graph_failed", SERVICE_UNAVAILABLE, "The site's Neo4j refused or failed a query.";
+    LogUnavailable = "log_unavailable", SERVICE_UNAVAILABLE, "The event log cannot be written.";
+    NotVisibleYet = "not_visible_yet", SERVICE_UNAVAILABLE, "The events were kept but are not searchable within the wait limit.";
+    RebuildFailed = "rebuild_failed", SERVICE_UNAVAILABLE, "A rebuild could not start.";
+    RetryFailed = "retry_failed", SERVICE_UNAVAILABLE, "Dead letters could not be appended again.";
+    SearchFailed = "search_failed", SERVICE_UNAVAILABLE, "The text index failed or the search was interrupted.";
+    Timeout = "timeout", SERVICE_UNAVAILABLE, "The request took longer than `request_timeout_ms`.";
+    InsufficientStorage = "insufficient_storage", INSUFFICIENT_STORAGE, "The event log has no room to grow; nothing of the request was kept.";
+}
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -16,8 +94,8 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable, machine-readable code such as `bad_range` or `unauthorized`.
-    pub code: &'static str,
+    /// What kind of error, from the table of codes.
+    pub code: ErrorCode,
     /// What was wrong and what is expected, for people.
     pub message: String,
     /// The request parameter or field at fault.
@@ -38,10 +116,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with a status, a code and a message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    /// An error of a code (which gives the status), with a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
+            status: code.status(),
             detail: ErrorDetail {
                 code,
                 message: message.into(),
@@ -52,14 +130,14 @@ impl ApiError {
         }
     }
 
-    /// A 400 about one parameter.
-    pub fn bad(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, code, message).field(field)
+    /// An error about one parameter or field.
+    pub fn bad(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::new(code, message).field(field)
     }
 
     /// A 404.
     pub fn not_found(what: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", what)
+        ApiError::new(ErrorCode::NotFound, what)
     }
 
     /// Names the field at fault.
@@ -112,9 +190,42 @@ impl IntoResponse for ApiError {
 impl From<crate::graph::ReadError> for ApiError {
     fn from(e: crate::graph::ReadError) -> ApiError {
         let code = match e {
-            crate::graph::ReadError::Unavailable { .. } => "graph_unavailable",
-            crate::graph::ReadError::Failed(_) => "graph_failed",
+            crate::graph::ReadError::Unavailable { .. } => ErrorCode::GraphUnavailable,
+            crate::graph::ReadError::Failed(_) => ErrorCode::GraphFailed,
         };
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, e.to_string())
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<crate::engine::SearchFailure> for ApiError {
+    fn from(e: crate::engine::SearchFailure) -> ApiError {
+        match e {
+            crate::engine::SearchFailure::Graph(e) => e.into(),
+            other => ApiError::new(ErrorCode::SearchFailed, other.to_string()),
+        }
+    }
+}
+
+impl From<crate::search::SearchError> for ApiError {
+    fn from(e: crate::search::SearchError) -> ApiError {
+        ApiError::new(ErrorCode::SearchFailed, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_errors_by_status_class() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str(), "serialises as its code");
+            let status = code.status();
+            assert!(status.is_client_error() || status.is_server_error());
+            assert!(!code.meaning().is_empty());
+        }
     }
 }

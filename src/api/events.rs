@@ -1,7 +1,7 @@
 //! Ingest and admin: `POST /events`, `GET /events/status`, `GET /events/dead-letters`,
 //! `POST /admin/rebuild`. All need an API key.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::extract::{Body, Q};
 use super::{blocking, AppState};
 use crate::engine::{Format, IngestError, Ingested};
@@ -96,41 +96,29 @@ pub struct DeadLetterView {
 fn ingest_error(e: IngestError) -> ApiError {
     match e {
         IngestError::Rejected { count, errors } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_events",
+            ErrorCode::InvalidEvents,
             format!(
                 "{count} invalid event(s); nothing was accepted: fix them and resend the request"
             ),
         )
         .lines(errors),
         IngestError::NotAnArray(m) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_body",
+            ErrorCode::BadBody,
             format!("the body is not a JSON array of events: {m}"),
         ),
-        IngestError::Empty => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "empty",
-            "the request holds no event",
-        ),
+        IngestError::Empty => ApiError::new(ErrorCode::Empty, "the request holds no event"),
         IngestError::Busy { lag } => ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "indexer_behind",
+            ErrorCode::IndexerBehind,
             format!("the indexer is {lag} events behind; retry shortly"),
         ),
         IngestError::Log(e) if e.is_out_of_room() => ApiError::new(
-            StatusCode::INSUFFICIENT_STORAGE,
-            "insufficient_storage",
+            ErrorCode::InsufficientStorage,
             format!(
                 "the event log has no room to grow, so nothing of this request was kept; \
                  send it again once the operator has freed disk space ({e})"
             ),
         ),
-        IngestError::Log(e) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "log_unavailable",
-            e.to_string(),
-        ),
+        IngestError::Log(e) => ApiError::new(ErrorCode::LogUnavailable, e.to_string()),
     }
 }
 
@@ -153,7 +141,7 @@ pub async fn ingest(
     Body(body): Body,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_body", "the body is not UTF-8"))?
+        .map_err(|_| ApiError::new(ErrorCode::BadBody, "the body is not UTF-8"))?
         .to_owned();
     let json = headers
         .get(header::CONTENT_TYPE)
@@ -170,10 +158,7 @@ pub async fn ingest(
         let until = done.last_position.map_or(0, |p| p + 1);
         let visible = if wait {
             if !state.engine.wait_visible(until, WAIT_LIMIT) {
-                return Err(ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "not_visible_yet",
-                    format!("the events were accepted (positions up to {until}) but are not visible after {WAIT_LIMIT:?}"),
+                return Err(ApiError::new(ErrorCode::NotVisibleYet, format!("the events were accepted (positions up to {until}) but are not visible after {WAIT_LIMIT:?}"),
                 ));
             }
             true
@@ -260,13 +245,10 @@ pub struct Retried {
     responses((status = 202, body = Retried), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `admin` scope", body = super::error::ErrorBody), (status = 503, body = super::error::ErrorBody)))]
 pub async fn retry(State(state): State<AppState>) -> Result<(StatusCode, Json<Retried>), ApiError> {
     blocking(move || {
-        let retried = state.engine.retry_dead_letters().map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "retry_failed",
-                e.to_string(),
-            )
-        })?;
+        let retried = state
+            .engine
+            .retry_dead_letters()
+            .map_err(|e| ApiError::new(ErrorCode::RetryFailed, e.to_string()))?;
         Ok((StatusCode::ACCEPTED, Json(Retried { retried })))
     })
     .await
@@ -288,13 +270,9 @@ pub async fn rebuild(
 ) -> Result<(StatusCode, Json<RebuildStarted>), ApiError> {
     let generation = state.engine.rebuild().map_err(|e| match e {
         crate::engine::EngineError::RebuildRunning => {
-            ApiError::new(StatusCode::CONFLICT, "rebuild_running", e.to_string())
+            ApiError::new(ErrorCode::RebuildRunning, e.to_string())
         }
-        other => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "rebuild_failed",
-            other.to_string(),
-        ),
+        other => ApiError::new(ErrorCode::RebuildFailed, other.to_string()),
     })?;
     Ok((StatusCode::ACCEPTED, Json(RebuildStarted { generation })))
 }

@@ -1,6 +1,6 @@
 //! Extractors that turn every malformed request part into the API's JSON error.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -17,7 +17,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Q<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Q(q.0))
-            .map_err(|e| ApiError::bad("bad_query", "query", e.body_text()))
+            .map_err(|e| ApiError::bad(ErrorCode::BadQuery, "query", e.body_text()))
     }
 }
 
@@ -31,7 +31,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for P<T> {
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| P(p.0))
-            .map_err(|e| ApiError::bad("bad_path", "path", e.body_text()))
+            .map_err(|e| ApiError::bad(ErrorCode::BadPath, "path", e.body_text()))
     }
 }
 
@@ -48,12 +48,11 @@ impl<S: Send + Sync> FromRequest<S> for Body {
             .map_err(|e| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "too_large",
+                        ErrorCode::TooLarge,
                         "the body is larger than the configured limit (see `max_body_bytes`)",
                     )
                 } else {
-                    ApiError::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
+                    ApiError::new(ErrorCode::BadBody, e.body_text())
                 }
             })
     }

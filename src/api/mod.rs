@@ -17,7 +17,7 @@ pub mod lang;
 pub mod metrics;
 pub mod search;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorCode};
 
 use crate::engine::Engine;
 use axum::extract::{MatchedPath, Request, State};
@@ -98,7 +98,7 @@ impl LangQuery {
         match self.lang.as_deref() {
             Some(l) => l
                 .parse()
-                .map_err(|e| ApiError::bad("bad_language", "lang", format!("`lang`: {e}"))),
+                .map_err(|e| ApiError::bad(ErrorCode::BadLanguage, "lang", format!("`lang`: {e}"))),
             None => Ok(lang::names_lang(
                 accept_language(headers).and_then(lang::from_accept_language),
             )),
@@ -118,8 +118,7 @@ pub async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
         Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             format!("the request failed: {e}"),
         ))
     })
@@ -288,8 +287,7 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         match tokio::time::timeout(limit, next.run(req)).await {
             Ok(r) => r,
             Err(_) => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
+                ErrorCode::Timeout,
                 format!("the request took longer than {limit:?}"),
             )
             .into_response(),
