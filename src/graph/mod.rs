@@ -11,19 +11,18 @@
 //! roaring bitmap of live machines per model and per category, counts as bitmap
 //! intersections.
 
-mod browse;
+mod contract;
 mod embedded;
-mod facets;
 mod neo4j;
 mod reader;
-mod snapshot;
 
-pub use browse::{CategoryTree, ModelView, Placement, SpecCategoryView, SpecView};
-pub use embedded::EmbeddedGraph;
-pub use facets::{FacetCount, FacetRequest, Facets, NumberFilter, Range, Selections, SpecFacet};
-pub use neo4j::{GraphError, Neo4jConfig, Neo4jGraph};
+pub use contract::{
+    CategoryTree, FacetCount, FacetRequest, Facets, GraphError, ModelView, NumberFilter, Placement,
+    Range, Selections, SpecCategoryView, SpecFacet, SpecView,
+};
+pub use embedded::{EmbeddedGraph, SnapshotError};
+pub use neo4j::{Neo4jConfig, Neo4jGraph};
 pub use reader::{NeoReader, ReadError};
-pub use snapshot::SnapshotError;
 
 use std::future::Future;
 use stockyard_schema::{Event, Lang};

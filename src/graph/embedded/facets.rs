@@ -1,129 +1,14 @@
 //! Facet counting over a hit set: disjunctive counts per group, spec and attribute
 //! histograms, and the filtered hit set.
 
-use super::embedded::{EmbeddedGraph, MachineNode};
+use super::{EmbeddedGraph, MachineNode};
+use crate::graph::contract::{
+    histogram, ordered, Except, FacetCount, FacetRequest, Facets, NumberFilter, Range, Selections,
+    SpecFacet,
+};
 use roaring::RoaringBitmap;
 use stockyard_schema::domain::SpecValue;
-use stockyard_schema::{CategoryId, Lang, MakerId, ModelId, SpecCategoryId, Text};
-
-/// An inclusive range; either end may be open.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Range<T> {
-    /// Lowest value accepted.
-    pub min: Option<T>,
-    /// Highest value accepted.
-    pub max: Option<T>,
-}
-
-impl<T: PartialOrd + Copy> Range<T> {
-    /// Whether the range constrains anything.
-    pub fn is_open(&self) -> bool {
-        self.min.is_none() && self.max.is_none()
-    }
-
-    /// Whether `v` lies in the range (a missing value lies in no closed range).
-    pub fn contains(&self, v: Option<T>) -> bool {
-        if self.is_open() {
-            return true;
-        }
-        let Some(v) = v else { return false };
-        self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
-    }
-}
-
-/// A condition on one spec category.
-#[derive(Debug, Clone, PartialEq)]
-pub enum NumberFilter {
-    /// Numeric values in a range.
-    Range(Range<f64>),
-    /// Text values, any of these.
-    Text(Vec<String>),
-}
-
-/// The buyer's selections. Within a group, any selected value matches (OR); across
-/// groups, all must (AND). A category includes its subcategories.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Selections {
-    /// Selected categories.
-    pub categories: Vec<CategoryId>,
-    /// Selected makers.
-    pub makers: Vec<MakerId>,
-    /// Selected models.
-    pub models: Vec<ModelId>,
-    /// Conditions on model specs.
-    pub specs: Vec<(SpecCategoryId, NumberFilter)>,
-    /// Model year.
-    pub year: Range<u16>,
-    /// Hours.
-    pub hours: Range<u32>,
-    /// Price in US dollars.
-    pub price_usd: Range<f64>,
-}
-
-/// What to count.
-#[derive(Debug, Clone)]
-pub struct FacetRequest<'a> {
-    /// Machine keys that matched the text query; `None` for all live machines.
-    pub hits: Option<&'a RoaringBitmap>,
-    /// The buyer's selections.
-    pub selections: Selections,
-    /// Language of the names returned (falling back to English, then any).
-    pub lang: Lang,
-    /// Numeric spec categories to describe (min, max, histogram).
-    pub spec_facets: Vec<SpecCategoryId>,
-    /// Buckets per histogram.
-    pub buckets: usize,
-    /// Also describe year, hours and price (a pass over the matching machines).
-    pub attribute_facets: bool,
-    /// The rates price ranges and the price histogram convert with, for a graph that
-    /// keeps prices as listed (Neo4j). The embedded graph converts at its own rates
-    /// when they are published; the engine passes those, so both answer alike.
-    pub rates: crate::currency::Rates,
-}
-
-/// One facet value with its count.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FacetCount {
-    /// The entity's id.
-    pub id: String,
-    /// Its name in the buyer's language.
-    pub name: String,
-    /// The parent's id (categories only).
-    pub parent: Option<String>,
-    /// Matching machines.
-    pub count: u64,
-}
-
-/// Min, max and histogram of a numeric value over the matching machines.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpecFacet {
-    /// Spec category id.
-    pub id: String,
-    /// Smallest value.
-    pub min: Option<f64>,
-    /// Largest value.
-    pub max: Option<f64>,
-    /// Equal-width buckets `(from, to, count)`; the last includes `to`.
-    pub buckets: Vec<(f64, f64, u64)>,
-}
-
-/// The answer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Facets {
-    /// Machines matching the hits and every selection.
-    pub matching: RoaringBitmap,
-    /// Counts by category, rolled up the tree, largest first.
-    pub categories: Vec<FacetCount>,
-    /// Counts by maker, largest first.
-    pub makers: Vec<FacetCount>,
-    /// Counts by model, largest first.
-    pub models: Vec<FacetCount>,
-    /// Numeric spec facets, in the order asked.
-    pub specs: Vec<SpecFacet>,
-    /// Year, hours and price (US dollars) facets, when asked: `year`, `hours`,
-    /// `price_usd`. Each ignores its own range but applies every other selection.
-    pub attributes: Vec<SpecFacet>,
-}
+use stockyard_schema::{CategoryId, Text};
 
 /// Hit sets smaller than this are filtered by visiting each machine; larger ones by
 /// bitmap unions and intersections, whose cost does not grow with the hits.
@@ -142,22 +27,11 @@ const COUNT_BY_SCAN_BELOW: u64 = 4_096;
 /// group, so that "every selection but this group's" is a cheap test per model.
 struct ModelFilters {
     /// Per group with a selection: which models pass it.
-    groups: Vec<(Group, Vec<bool>)>,
-}
-
-/// The model-level selection groups; a group's own counts leave out its selection.
-/// (The category group is machine-level and handled apart.)
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Group {
-    Maker,
-    Model,
-    Spec(usize),
-    /// Stands for "no group": every selection applies.
-    None,
+    groups: Vec<(Except, Vec<bool>)>,
 }
 
 impl ModelFilters {
-    fn passes(&self, model: usize, except: Group) -> bool {
+    fn passes(&self, model: usize, except: Except) -> bool {
         self.groups
             .iter()
             .all(|(g, pass)| *g == except || pass[model])
@@ -165,43 +39,6 @@ impl ModelFilters {
 
     fn any(&self) -> bool {
         !self.groups.is_empty()
-    }
-}
-
-pub(crate) fn ordered(mut v: Vec<FacetCount>) -> Vec<FacetCount> {
-    v.retain(|f| f.count > 0);
-    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
-    v
-}
-
-pub(crate) fn histogram(values: &[(f64, u64)], buckets: usize) -> SpecFacet {
-    let present = values.iter().filter(|(_, n)| *n > 0);
-    let min = present.clone().map(|(v, _)| *v).reduce(f64::min);
-    let max = present.map(|(v, _)| *v).reduce(f64::max);
-    let mut out = Vec::new();
-    if let (Some(lo), Some(hi)) = (min, max) {
-        let n = buckets.max(1);
-        let width = if hi > lo { (hi - lo) / n as f64 } else { 1.0 };
-        let mut counts = vec![0u64; n];
-        for (v, c) in values {
-            let i = (((v - lo) / width) as usize).min(n - 1);
-            counts[i] += c;
-        }
-        for (i, c) in counts.into_iter().enumerate() {
-            let from = lo + width * i as f64;
-            let to = if i + 1 == n {
-                hi.max(from)
-            } else {
-                lo + width * (i + 1) as f64
-            };
-            out.push((from, to, c));
-        }
-    }
-    SpecFacet {
-        id: String::new(),
-        min,
-        max,
-        buckets: out,
     }
 }
 
@@ -233,7 +70,7 @@ impl EmbeddedGraph {
             let pass = (0..n)
                 .map(|m| self.models[m].maker.is_some_and(|k| makers.contains(&k)))
                 .collect();
-            groups.push((Group::Maker, pass));
+            groups.push((Except::Maker, pass));
         }
         if !sel.models.is_empty() {
             let mut pass = vec![false; n];
@@ -244,7 +81,7 @@ impl EmbeddedGraph {
             {
                 pass[m as usize] = true;
             }
-            groups.push((Group::Model, pass));
+            groups.push((Except::Model, pass));
         }
         for (i, (spec, filter)) in sel.specs.iter().enumerate() {
             let pass = match self.spec_ids.get(spec.as_str()) {
@@ -253,7 +90,7 @@ impl EmbeddedGraph {
                     .collect(),
                 None => vec![false; n],
             };
-            groups.push((Group::Spec(i), pass));
+            groups.push((Except::Spec(i), pass));
         }
         ModelFilters { groups }
     }
@@ -339,7 +176,7 @@ impl EmbeddedGraph {
         let mut set: Option<RoaringBitmap> = None;
         if filters.any() {
             let mut models = RoaringBitmap::new();
-            for m in (0..self.models.len()).filter(|&m| filters.passes(m, Group::None)) {
+            for m in (0..self.models.len()).filter(|&m| filters.passes(m, Except::Nothing)) {
                 models |= &self.by_model[m];
             }
             set = Some(models);
@@ -414,23 +251,23 @@ impl EmbeddedGraph {
         // pass over a small hit set), then arithmetic over the models.
         // A model's count is used by a group only if the model passes every other
         // group's selection; spare the intersections of the others.
-        let spec_groups: Vec<Group> = req
+        let spec_groups: Vec<Except> = req
             .spec_facets
             .iter()
             .map(|spec| {
                 sel.specs
                     .iter()
                     .position(|(s, _)| s == spec)
-                    .map_or(Group::None, Group::Spec)
+                    .map_or(Except::Nothing, Except::Spec)
             })
             .collect();
         let counts = self.per_model(filtered, |m| {
-            filters.passes(m, Group::Maker)
-                || filters.passes(m, Group::Model)
+            filters.passes(m, Except::Maker)
+                || filters.passes(m, Except::Model)
                 || spec_groups.iter().any(|g| filters.passes(m, *g))
         });
         let uncategorised = match &in_category {
-            Some(_) => self.per_model(&base, |m| filters.passes(m, Group::None)),
+            Some(_) => self.per_model(&base, |m| filters.passes(m, Except::Nothing)),
             None => counts.clone(),
         };
 
@@ -439,11 +276,13 @@ impl EmbeddedGraph {
         } else if filtered.len() < SCAN_BELOW {
             filtered
                 .iter()
-                .filter(|&k| filters.passes(self.machines[k as usize].model as usize, Group::None))
+                .filter(|&k| {
+                    filters.passes(self.machines[k as usize].model as usize, Except::Nothing)
+                })
                 .collect()
         } else {
             let mut models = RoaringBitmap::new();
-            for m in (0..self.models.len()).filter(|&m| filters.passes(m, Group::None)) {
+            for m in (0..self.models.len()).filter(|&m| filters.passes(m, Except::Nothing)) {
                 models |= &self.by_model[m];
             }
             filtered & &models
@@ -457,7 +296,7 @@ impl EmbeddedGraph {
 
         let mut per_maker = vec![0u64; self.makers.len()];
         for (m, c) in counts.iter().enumerate() {
-            if let (Some(k), true) = (self.models[m].maker, filters.passes(m, Group::Maker)) {
+            if let (Some(k), true) = (self.models[m].maker, filters.passes(m, Except::Maker)) {
                 per_maker[k as usize] += c;
             }
         }
@@ -483,7 +322,7 @@ impl EmbeddedGraph {
                     id: id.to_owned(),
                     name: self.models[m].name.clone().unwrap_or_else(|| id.to_owned()),
                     parent: None,
-                    count: if filters.passes(m, Group::Model) {
+                    count: if filters.passes(m, Except::Model) {
                         c
                     } else {
                         0
@@ -496,14 +335,15 @@ impl EmbeddedGraph {
         // category of their own, which are moved over one by one (they are few).
         let mut direct = vec![0u64; self.categories.len()];
         for (m, c) in uncategorised.iter().enumerate() {
-            if let (Some(cat), true) = (self.models[m].category, filters.passes(m, Group::None)) {
+            if let (Some(cat), true) = (self.models[m].category, filters.passes(m, Except::Nothing))
+            {
                 direct[cat as usize] += c;
             }
         }
         for key in &(&self.overridden & &base) {
             let machine = &self.machines[key as usize];
             let m = machine.model as usize;
-            if !filters.passes(m, Group::None) {
+            if !filters.passes(m, Except::Nothing) {
                 continue;
             }
             if let Some(model_cat) = self.models[m].category {
@@ -549,7 +389,7 @@ impl EmbeddedGraph {
                     .specs
                     .iter()
                     .position(|(s, _)| s == spec)
-                    .map_or(Group::None, Group::Spec);
+                    .map_or(Except::Nothing, Except::Spec);
                 let values: Vec<(f64, u64)> = match self.spec_ids.get(spec.as_str()) {
                     Some(s) => self
                         .models

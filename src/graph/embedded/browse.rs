@@ -1,113 +1,12 @@
 //! The browse queries of a catalog site: the category tree with live counts, makers,
 //! a maker's models, a model with its specs, other machines of a model.
 
-use super::embedded::EmbeddedGraph;
-use super::facets::FacetCount;
-use stockyard_schema::domain::SpecValue;
-use stockyard_schema::{Lang, Text};
-
-/// A category with its live machines (its subcategories' included) and children.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CategoryTree {
-    /// Category id.
-    pub id: String,
-    /// Name in the buyer's language.
-    pub name: String,
-    /// Live machines in it and below.
-    pub count: u64,
-    /// Subcategories, by name.
-    pub children: Vec<CategoryTree>,
-}
-
-/// One spec of a model.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpecView {
-    /// Spec category id.
-    pub id: String,
-    /// Spec category name in the buyer's language.
-    pub name: String,
-    /// Unit, for numbers.
-    pub unit: Option<String>,
-    /// The value.
-    pub value: SpecValue,
-}
-
-/// A model as a model page shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelView {
-    /// Model id.
-    pub id: String,
-    /// Model number.
-    pub name: String,
-    /// Maker id and name.
-    pub maker: Option<(String, String)>,
-    /// Category id and name.
-    pub category: Option<(String, String)>,
-    /// Specs, by spec category id.
-    pub specs: Vec<SpecView>,
-    /// Live machines of the model.
-    pub live: u64,
-}
-
-/// A spec category as filters show it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpecCategoryView {
-    /// Its id.
-    pub id: String,
-    /// Its name in the buyer's language.
-    pub name: String,
-    /// Unit, for numbers.
-    pub unit: Option<String>,
-    /// Numbers (filtered by range) rather than text (filtered by value).
-    pub number: bool,
-}
-
-/// Where a listing sits in the catalog, with names in the buyer's language.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Placement {
-    /// Maker id and name, once the model is registered.
-    pub maker: Option<(String, String)>,
-    /// Model id and number (the id alone while the model is not registered).
-    pub model: Option<(String, String)>,
-    /// Category id and name: the listing's own, else its model's.
-    pub category: Option<(String, String)>,
-}
-
-/// A defined category, flat, before the tree is built.
-pub(crate) struct TreeNode {
-    pub id: String,
-    pub name: String,
-    pub parent: Option<String>,
-    pub count: u64,
-}
-
-/// The tree of defined categories: roots are those without a parent; children sorted
-/// by name, then id. Shared by both graph implementations so that they agree.
-pub(crate) fn build_tree(nodes: &[TreeNode]) -> Vec<CategoryTree> {
-    fn level(nodes: &[TreeNode], parent: Option<&str>, depth: usize) -> Vec<CategoryTree> {
-        if depth > nodes.len() {
-            return Vec::new();
-        }
-        let mut out: Vec<CategoryTree> = nodes
-            .iter()
-            .filter(|n| n.parent.as_deref() == parent)
-            .map(|n| CategoryTree {
-                id: n.id.clone(),
-                name: n.name.clone(),
-                count: n.count,
-                children: level(nodes, Some(&n.id), depth + 1),
-            })
-            .collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-        out
-    }
-    level(nodes, None, 0)
-}
-
-pub(crate) fn name_of(t: &Option<Text>, id: &str, lang: Lang) -> String {
-    t.as_ref()
-        .map_or_else(|| id.to_owned(), |t| t.best(lang).to_owned())
-}
+use super::EmbeddedGraph;
+use crate::graph::contract::{
+    build_tree, name_of, CategoryTree, FacetCount, ModelView, Placement, SpecCategoryView,
+    SpecView, TreeNode,
+};
+use stockyard_schema::Lang;
 
 impl EmbeddedGraph {
     /// Live machines per category, rolled up the tree.

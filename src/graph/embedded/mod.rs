@@ -1,5 +1,11 @@
 //! The embedded catalog graph: the catalog in memory, kept current by events.
 
+mod browse;
+mod facets;
+mod snapshot;
+
+pub use snapshot::SnapshotError;
+
 use crate::currency::Rates;
 use roaring::RoaringBitmap;
 use std::collections::HashMap;

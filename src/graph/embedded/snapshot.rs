@@ -8,7 +8,7 @@
 //! are not stored: they are derived again on load, which is cheaper than reading them. Files are written to a temporary name, synced and
 //! renamed, so a crash leaves the previous snapshot intact.
 
-use super::embedded::{CategoryNode, EmbeddedGraph, MachineNode, ModelNode};
+use super::{CategoryNode, EmbeddedGraph, MachineNode, ModelNode};
 use crate::currency::Rates;
 use serde::{Deserialize, Serialize};
 use std::io::{self, BufReader, BufWriter, Read, Write};

@@ -1,0 +1,399 @@
+//! Facets on the server in one statement: the hit set is sent once and collected, then
+//! one `CALL {}` subquery per group (the filtered hit set, categories, makers, models,
+//! each spec histogram and attribute) counts what it must and returns its values with
+//! their names, so a search costs one round trip and reads names only for the ids it
+//! returns.
+
+use super::Neo4jGraph;
+use crate::currency::Rates;
+use crate::graph::contract::{
+    histogram, ordered, Except, FacetCount, FacetRequest, Facets, GraphError, NumberFilter,
+    Selections, SpecFacet,
+};
+use query_dsl::functions::{collect, count, count_distinct, count_star};
+use query_dsl::query::state::Projected;
+use query_dsl::types::{Any, Bool, Float, Int, List, Node, Str};
+use query_dsl::{
+    anon, case_of, exists, map, match_, node, param, path, rel, var, Expr, IntoExpr, Item, NodeVar,
+    Query, Statement,
+};
+use roaring::RoaringBitmap;
+use serde::Deserialize;
+use stockyard_schema::graph::{
+    BelongsToCategory, BelongsToSpecCategory, Category, HasSpec, IsOfModel, Machine, MadeModel,
+    Maker, Model, Spec, SpecCategory, SubcategoryOf,
+};
+use stockyard_schema::{Lang, Text};
+
+/// One counted value of a group, with what names it.
+#[derive(Deserialize)]
+struct Counted {
+    id: String,
+    n: i64,
+    /// Multilingual names (categories, makers) as JSON.
+    names: Option<String>,
+    /// A model's number.
+    name: Option<String>,
+    /// A category's parent.
+    parent: Option<String>,
+}
+
+/// One value of a histogram with how many machines have it.
+#[derive(Deserialize)]
+struct Valued {
+    v: Number,
+    n: i64,
+}
+
+/// A value as the server sends it: years and hours are integers, the rest floats.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl Number {
+    fn get(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+/// A machine's asking price in US dollars at `rates`, computed by the server from the
+/// price as listed: `m.price * CASE m.currency WHEN 'EUR' THEN 1.08 … END`, null for a
+/// currency without a rate. It is the embedded graph's multiplication, so the two
+/// agree to the last bit at the bounds of a range, and a new rate set rewrites nothing.
+fn price_usd(m: &NodeVar<Machine>, rates: &Rates) -> Expr<Float> {
+    let mut each = rates.each().into_iter();
+    let (first, rate) = each.next().expect("US dollars always have a rate");
+    let currency: Expr<Str> = m.prop(Machine::CURRENCY).into_expr();
+    let per_unit: Expr<Float> = each
+        .fold(
+            case_of::<Str, Float>(currency, first.as_str(), rate),
+            |case, (c, r)| case.when(param(c.as_str()).any(), r),
+        )
+        .end();
+    let amount: Expr<Float> = m.prop(Machine::PRICE).into_expr();
+    amount * per_unit
+}
+
+/// `WHERE` for the machines a group counts: every selection but `except`'s.
+fn filter(m: &NodeVar<Machine>, sel: &Selections, except: Except, rates: &Rates) -> Expr<Bool> {
+    let mut conds = Vec::new();
+    if !sel.categories.is_empty() && except != Except::Category {
+        let c = node::<Category>("fc");
+        let ids: Vec<String> = sel.categories.iter().map(|c| c.to_string()).collect();
+        conds.push(exists(
+            path(&m.bare())
+                .out(rel::<BelongsToCategory>(), &anon::<Category>())
+                .out(rel::<SubcategoryOf>().min_hops(0), &c),
+            Some(c.prop(Category::ID).in_list(ids)),
+        ));
+    }
+    if !sel.makers.is_empty() && except != Except::Maker {
+        let k = node::<Maker>("fk");
+        let ids: Vec<String> = sel.makers.iter().map(|c| c.to_string()).collect();
+        conds.push(exists(
+            path(&m.bare())
+                .out(rel::<IsOfModel>(), &anon::<Model>())
+                .in_(rel::<MadeModel>(), &k),
+            Some(k.prop(Maker::ID).in_list(ids)),
+        ));
+    }
+    if !sel.models.is_empty() && except != Except::Model {
+        let mo = node::<Model>("fm");
+        let ids: Vec<String> = sel.models.iter().map(|c| c.to_string()).collect();
+        conds.push(exists(
+            path(&m.bare()).out(rel::<IsOfModel>(), &mo),
+            Some(mo.prop(Model::ID).in_list(ids)),
+        ));
+    }
+    for (i, (spec, f)) in sel.specs.iter().enumerate() {
+        if except == Except::Spec(i) {
+            continue;
+        }
+        let s = node::<Spec>("fs");
+        let cond = match f {
+            NumberFilter::Range(r) => {
+                let v = s.prop(Spec::NUMBER);
+                let mut parts = vec![v.clone().is_not_null()];
+                parts.extend(r.min.map(|x| v.clone().ge(x)));
+                parts.extend(r.max.map(|x| v.clone().le(x)));
+                Expr::all(parts)
+            }
+            NumberFilter::Text(opts) => s.prop(Spec::TEXT).in_list(opts.clone()),
+        };
+        conds.push(exists(
+            path(&m.bare())
+                .out(rel::<IsOfModel>(), &anon::<Model>())
+                .out(rel::<HasSpec>(), &s)
+                .out(
+                    rel::<BelongsToSpecCategory>(),
+                    &anon::<SpecCategory>().with(SpecCategory::ID, spec.as_str()),
+                ),
+            Some(cond),
+        ));
+    }
+    let mut range = |i: usize, e: Expr<Float>, min: Option<f64>, max: Option<f64>| {
+        if except != Except::Attribute(i) {
+            conds.extend(min.map(|x| e.clone().ge(x)));
+            conds.extend(max.map(|x| e.clone().le(x)));
+        }
+    };
+    let year: Expr<Float> = m.prop(Machine::YEAR).into_expr();
+    let hours: Expr<Float> = m.prop(Machine::HOURS).into_expr();
+    range(
+        0,
+        year,
+        sel.year.min.map(f64::from),
+        sel.year.max.map(f64::from),
+    );
+    range(
+        1,
+        hours,
+        sel.hours.min.map(f64::from),
+        sel.hours.max.map(f64::from),
+    );
+    if !sel.price_usd.is_open() {
+        range(2, price_usd(m, rates), sel.price_usd.min, sel.price_usd.max);
+    }
+    Expr::all(conds)
+}
+
+/// The attributes counted as histograms, in [`crate::graph::Facets::attributes`] order.
+const ATTRIBUTES: [&str; 3] = ["year", "hours", "price_usd"];
+
+/// `CALL { WITH hits UNWIND hits AS m WITH m WHERE <every selection but except's> … }`:
+/// the start of a subquery over the collected hit set.
+fn over_hits(
+    m: &NodeVar<Machine>,
+    sel: &Selections,
+    except: Except,
+    rates: &Rates,
+) -> Query<Projected> {
+    let hits = var::<List<Node>>("hits");
+    let (q, _) = Query::new().with(hits.clone()).unwind(hits, "m");
+    q.with(m.expr()).where_(filter(m, sel, except, rates))
+}
+
+fn name_of(json: Option<&str>, id: &str, lang: Lang) -> String {
+    json.and_then(|j| serde_json::from_str::<Text>(j).ok())
+        .map_or_else(|| id.to_owned(), |t| t.best(lang).to_owned())
+}
+
+impl Neo4jGraph {
+    /// The statement of [`Neo4jGraph::facets`]; exposed so that the tests check it
+    /// with Neo4j's parser.
+    pub fn facets_statement(req: &FacetRequest<'_>) -> Result<Statement, GraphError> {
+        let sel = &req.selections;
+        let rates = &req.rates;
+        let m = node::<Machine>("m");
+        let live = m.prop(Machine::STATUS).eq("live");
+        let start = match req.hits {
+            Some(h) => {
+                let keys: Vec<i64> = h.iter().map(i64::from).collect();
+                let (q, k) = Query::new().unwind::<Int>(keys, "k");
+                q.match_(m.clone().with(Machine::KEY, k)).where_(live)
+            }
+            None => match_(&m).where_(live),
+        };
+        let mut q = start.with(collect(m.expr()).alias("hits")).call(
+            over_hits(&m, sel, Except::Nothing, rates)
+                .return_(collect::<Int>(m.prop(Machine::KEY).into_expr()).alias("matching"))
+                .build()?,
+        );
+        let c = node::<Category>("c");
+        let p = node::<Category>("p");
+        q = q.call(
+            over_hits(&m, sel, Except::Category, rates)
+                .match_(
+                    path(&m.bare())
+                        .out(rel::<BelongsToCategory>(), &anon::<Category>())
+                        .out(rel::<SubcategoryOf>().min_hops(0), &c),
+                )
+                .with((c.expr(), count_distinct(m.expr()).alias("n")))
+                .optional_match(path(&c.bare()).out(rel::<SubcategoryOf>(), &p))
+                .return_(
+                    collect(map([
+                        ("id", c.prop(Category::ID).any()),
+                        ("n", var::<Int>("n").any()),
+                        ("names", c.prop(Category::NAMES).any()),
+                        ("parent", p.prop(Category::ID).any()),
+                    ]))
+                    .alias("categories"),
+                )
+                .build()?,
+        );
+        let k = node::<Maker>("k");
+        q = q.call(
+            over_hits(&m, sel, Except::Maker, rates)
+                .match_(
+                    path(&m.bare())
+                        .out(rel::<IsOfModel>(), &anon::<Model>())
+                        .in_(rel::<MadeModel>(), &k),
+                )
+                .with((k.expr(), count(m.expr()).alias("n")))
+                .return_(
+                    collect(map([
+                        ("id", k.prop(Maker::ID).any()),
+                        ("n", var::<Int>("n").any()),
+                        ("names", k.prop(Maker::NAMES).any()),
+                    ]))
+                    .alias("makers"),
+                )
+                .build()?,
+        );
+        let mo = node::<Model>("mo");
+        q = q.call(
+            over_hits(&m, sel, Except::Model, rates)
+                .match_(path(&m.bare()).out(rel::<IsOfModel>(), &mo))
+                .with((mo.expr(), count(m.expr()).alias("n")))
+                .return_(
+                    collect(map([
+                        ("id", mo.prop(Model::ID).any()),
+                        ("n", var::<Int>("n").any()),
+                        ("name", mo.prop(Model::NAME).any()),
+                    ]))
+                    .alias("models"),
+                )
+                .build()?,
+        );
+        let mut columns = vec!["matching", "categories", "makers", "models"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        for (i, spec) in req.spec_facets.iter().enumerate() {
+            let own = sel
+                .specs
+                .iter()
+                .position(|(s, _)| s == spec)
+                .map_or(Except::Nothing, Except::Spec);
+            let s = node::<Spec>("s");
+            let column = format!("spec{i}");
+            q = q.call(
+                over_hits(&m, sel, own, rates)
+                    .match_(
+                        path(&m.bare())
+                            .out(rel::<IsOfModel>(), &anon::<Model>())
+                            .out(rel::<HasSpec>(), &s)
+                            .out(
+                                rel::<BelongsToSpecCategory>(),
+                                &anon::<SpecCategory>().with(SpecCategory::ID, spec.as_str()),
+                            ),
+                    )
+                    .where_(s.prop(Spec::NUMBER).is_not_null())
+                    .with((s.prop(Spec::NUMBER).alias("v"), count(m.expr()).alias("n")))
+                    .return_(values().alias(&column))
+                    .build()?,
+            );
+            columns.push(column);
+        }
+        if req.attribute_facets {
+            let fields: [Expr<Any>; 3] = [
+                m.prop(Machine::YEAR).any(),
+                m.prop(Machine::HOURS).any(),
+                price_usd(&m, rates).any(),
+            ];
+            for (i, v) in fields.into_iter().enumerate() {
+                q = q.call(
+                    over_hits(&m, sel, Except::Attribute(i), rates)
+                        .with(v.alias("v"))
+                        .where_(var::<Any>("v").is_not_null())
+                        .with((var::<Any>("v"), count_star().alias("n")))
+                        .return_(values().alias(ATTRIBUTES[i]))
+                        .build()?,
+                );
+                columns.push(ATTRIBUTES[i].to_owned());
+            }
+        }
+        let items: Vec<Item> = columns.iter().map(|c| var::<Any>(c).into()).collect();
+        Ok(q.return_(items).build()?)
+    }
+
+    /// The same answer as [`crate::graph::EmbeddedGraph::facets`], computed by the
+    /// server in one round trip.
+    pub async fn facets(&self, req: &FacetRequest<'_>) -> Result<Facets, GraphError> {
+        let statement = Self::facets_statement(req)?;
+        let rows = self.rows(&statement).await?;
+        let row = rows.first().ok_or_else(|| GraphError::Statement {
+            statement: statement.cypher().to_owned(),
+            reason: "no row returned".into(),
+        })?;
+        let column = |name: &str| -> Result<Vec<Counted>, GraphError> {
+            row.get::<Vec<Counted>>(name)
+                .map_err(|e| GraphError::Statement {
+                    statement: statement.cypher().to_owned(),
+                    reason: format!("column {name}: {e}"),
+                })
+        };
+        let histogram_of = |name: &str, id: String| -> Result<SpecFacet, GraphError> {
+            let values: Vec<(f64, u64)> = row
+                .get::<Vec<Valued>>(name)
+                .map_err(|e| GraphError::Statement {
+                    statement: statement.cypher().to_owned(),
+                    reason: format!("column {name}: {e}"),
+                })?
+                .into_iter()
+                .map(|v| (v.v.get(), v.n.max(0) as u64))
+                .collect();
+            let mut h = histogram(&values, req.buckets);
+            h.id = id;
+            Ok(h)
+        };
+        let lang = req.lang;
+        let counts = |list: Vec<Counted>| {
+            ordered(
+                list.into_iter()
+                    .map(|c| FacetCount {
+                        name: match &c.name {
+                            Some(number) => number.clone(),
+                            None => name_of(c.names.as_deref(), &c.id, lang),
+                        },
+                        parent: c.parent,
+                        count: c.n.max(0) as u64,
+                        id: c.id,
+                    })
+                    .collect(),
+            )
+        };
+        let matching: RoaringBitmap = row
+            .get::<Vec<i64>>("matching")
+            .map_err(|e| GraphError::Statement {
+                statement: statement.cypher().to_owned(),
+                reason: format!("column matching: {e}"),
+            })?
+            .into_iter()
+            .map(|k| k as u32)
+            .collect();
+        let specs = req
+            .spec_facets
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| histogram_of(&format!("spec{i}"), spec.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let attributes = if req.attribute_facets {
+            ATTRIBUTES
+                .iter()
+                .map(|a| histogram_of(a, (*a).to_owned()))
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(Facets {
+            matching,
+            categories: counts(column("categories")?),
+            makers: counts(column("makers")?),
+            models: counts(column("models")?),
+            specs,
+            attributes,
+        })
+    }
+}
+
+/// `collect({v: v, n: n})`: a histogram's values with their counts.
+fn values() -> Expr<List<query_dsl::types::Map>> {
+    collect(map([("v", var::<Any>("v")), ("n", var::<Int>("n").any())]))
+}
