@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 use stockyard::engine::{
-    Engine, FacetSource, FacetWants, Format, SearchPlan, SearchPool, Settings,
+    Engine, FacetWants, Format, GraphSource, SearchPlan, SearchPool, Settings,
 };
 use stockyard::graph::Selections;
 use stockyard::search::{LanguageDetector, Sort};
@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let found =
-        runtime.block_on(engine.search(&SearchPool::default(), plan, FacetSource::Embedded))?;
+        runtime.block_on(engine.search(&SearchPool::default(), plan, &GraphSource::Embedded))?;
     println!("{words:?}: {} listings", found.total);
     for hit in &found.hits {
         println!(

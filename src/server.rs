@@ -80,9 +80,10 @@ pub async fn serve(
         keys: Arc::new(api::auth::Keys::new(&config.api().keys)),
         config: Arc::new(config.api()),
         metrics,
-        neo4j: config
-            .neo4j()
-            .map(|c| Arc::new(crate::graph::NeoReader::new(c))),
+        graph: match config.neo4j() {
+            None => crate::engine::GraphSource::Embedded,
+            Some(c) => crate::engine::GraphSource::Neo4j(Arc::new(crate::graph::NeoReader::new(c))),
+        },
         pool: crate::engine::SearchPool::default(),
     };
     started(&Running {

@@ -299,8 +299,10 @@ fn browse_the_catalog() {
     );
     assert!(g.maker_models("nobody").is_none());
 
-    let pc200 = g.model("pc200", Lang::EN).unwrap();
+    let pc200 = g.model("pc200", Lang::EN, 10).unwrap();
     assert_eq!(pc200.live, 2);
+    assert_eq!(pc200.machines, ["M3", "M2"], "newest listing first");
+    assert_eq!(g.model("pc200", Lang::EN, 1).unwrap().machines, ["M3"]);
     assert_eq!(pc200.maker, Some(("komatsu".into(), "Komatsu".into())));
     assert_eq!(
         pc200.category,
@@ -316,7 +318,7 @@ fn browse_the_catalog() {
             &stockyard_schema::domain::SpecValue::Number(20.0)
         )
     );
-    assert!(g.model("unknown", Lang::EN).is_none());
+    assert!(g.model("unknown", Lang::EN, 10).is_none());
     assert_eq!(g.same_model("M2", 5), ["M3"]);
     assert!(g.same_model("M1", 5).is_empty());
 }
@@ -355,7 +357,10 @@ fn snapshot_restores_the_same_answers() {
     assert_eq!(a, b);
     assert_eq!(a.matching.len(), 1, "M9's 150,000 EUR is 187,500 USD");
     assert_eq!(restored.category_tree(Lang::JA), g.category_tree(Lang::JA));
-    assert_eq!(restored.model("zx17", Lang::EN), g.model("zx17", Lang::EN));
+    assert_eq!(
+        restored.model("zx17", Lang::EN, 10),
+        g.model("zx17", Lang::EN, 10)
+    );
 
     // A damaged file is refused with a reason, not read as garbage.
     let bytes = std::fs::read(&path).unwrap();

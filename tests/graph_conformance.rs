@@ -191,7 +191,7 @@ async fn answers<G: CatalogGraph>(g: &mut G, scenario: &Scenario) -> Vec<(String
     for (name, hits, selections) in requests() {
         let keys: Option<RoaringBitmap> = hits
             .as_ref()
-            .map(|ids| ids.iter().map(|id| g.key_of(id)).collect());
+            .map(|ids| ids.iter().map(|id| g.machine_key(id)).collect());
         for lang in [Lang::EN, Lang::JA] {
             let req = FacetRequest {
                 hits: keys.as_ref(),
@@ -203,7 +203,7 @@ async fn answers<G: CatalogGraph>(g: &mut G, scenario: &Scenario) -> Vec<(String
                 rates: rates.clone(),
             };
             let facets = g
-                .count_facets(&req)
+                .facets(&req)
                 .await
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             out.push((format!("facets {name} {lang}"), Answer::Facets(facets)));
@@ -212,29 +212,29 @@ async fn answers<G: CatalogGraph>(g: &mut G, scenario: &Scenario) -> Vec<(String
     for lang in [Lang::EN, Lang::JA] {
         out.push((
             format!("tree {lang}"),
-            Answer::Tree(g.categories(lang).await.unwrap()),
+            Answer::Tree(g.category_tree(lang).await.unwrap()),
         ));
         out.push((
             format!("makers {lang}"),
-            Answer::Makers(g.maker_list(lang).await.unwrap()),
+            Answer::Makers(g.makers(lang).await.unwrap()),
         ));
         for model in ["pc200", "zx17", "later", "nothing"] {
             out.push((
                 format!("model {model} {lang}"),
-                Answer::Model(g.model_view(model, lang).await.unwrap()),
+                Answer::Model(g.model(model, lang, 3).await.unwrap()),
             ));
         }
     }
     for maker in ["komatsu", "hitachi", "nobody"] {
         out.push((
             format!("models of {maker}"),
-            Answer::Models(g.models_of(maker).await.unwrap()),
+            Answer::Models(g.maker_models(maker).await.unwrap()),
         ));
     }
     for machine in ["M2", "M3", "M7", "M9", "nothing"] {
         out.push((
             format!("same model as {machine}"),
-            Answer::Others(g.others_of_model(machine, 10).await.unwrap()),
+            Answer::Others(g.same_model(machine, 10).await.unwrap()),
         ));
     }
     out

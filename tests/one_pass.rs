@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use stockyard::currency::Rates;
 use stockyard::engine::{
-    Engine, FacetSource, FacetWants, Format, SearchOutcome, SearchPlan, SearchPool, Settings,
+    Engine, FacetWants, Format, GraphSource, SearchOutcome, SearchPlan, SearchPool, Settings,
 };
 use stockyard::graph::{FacetRequest, Facets, NumberFilter, Range, Selections};
 use stockyard::search::{LanguageDetector, Order, SearchRequest, Sort};
@@ -236,7 +236,7 @@ fn one_pass_answers_equal_the_two_pass_reference() {
     let pool = SearchPool::new(2);
     let run = |plan: SearchPlan| -> SearchOutcome {
         runtime
-            .block_on(engine.search(&pool, plan, FacetSource::Embedded))
+            .block_on(engine.search(&pool, plan, &GraphSource::Embedded))
             .unwrap()
     };
     let everything = run(SearchPlan {

@@ -4,12 +4,11 @@ use super::error::{ApiError, ErrorCode};
 use super::extract::{P, Q};
 use super::search::{hit_view, HitView, Named};
 use super::{blocking, AppState, LangQuery};
-use crate::graph::{CatalogGraph, CategoryTree, EmbeddedGraph, GraphError, Neo4jGraph};
+use crate::graph::CategoryTree;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::Serialize;
-use std::sync::Arc;
 use stockyard_schema::domain::SpecValue;
 use utoipa::ToSchema;
 
@@ -116,21 +115,6 @@ impl From<CategoryTree> for CategoryNode {
     }
 }
 
-/// Asks the configured graph: Neo4j when it is configured, else the embedded one.
-async fn ask<T, Fut>(
-    state: &AppState,
-    embedded: impl FnOnce(&EmbeddedGraph) -> T,
-    neo4j: impl FnOnce(Arc<Neo4jGraph>) -> Fut,
-) -> Result<T, ApiError>
-where
-    Fut: std::future::Future<Output = Result<T, GraphError>>,
-{
-    match &state.neo4j {
-        None => Ok(embedded(&state.engine.current().graph().get())),
-        Some(reader) => Ok(reader.read(neo4j).await?),
-    }
-}
-
 fn check_path_id(id: &str) -> Result<(), ApiError> {
     stockyard_schema::ids::check_id(id)
         .map_err(|e| ApiError::bad(ErrorCode::BadId, "id", e.to_string()))
@@ -164,15 +148,7 @@ pub async fn machine(
     })
     .await?;
     let mut view = found;
-    view.same_model = ask(
-        &state,
-        |g| g.same_model(&id, OTHERS),
-        |g| {
-            let id = id.clone();
-            async move { g.others_of_model(&id, OTHERS).await }
-        },
-    )
-    .await?;
+    view.same_model = state.engine.same_model(&state.graph, &id, OTHERS).await?;
     Ok(Json(view))
 }
 
@@ -188,24 +164,14 @@ pub async fn model(
 ) -> Result<Json<ModelPage>, ApiError> {
     check_path_id(&id)?;
     let lang = q.resolve(&headers)?;
-    let view = ask(
-        &state,
-        |g| g.model(&id, lang),
-        |g| {
-            let id = id.clone();
-            async move { g.model_view(&id, lang).await }
-        },
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found(format!("no model {id:?}")))?;
+    let view = state
+        .engine
+        .model(&state.graph, &id, lang, OTHERS)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no model {id:?}")))?;
     let named = |p: Option<(String, String)>| p.map(|(id, name)| Named { id, name });
     Ok(Json(ModelPage {
-        machines: state
-            .engine
-            .current()
-            .graph()
-            .get()
-            .model_machines(&id, OTHERS),
+        machines: view.machines,
         id: view.id,
         name: view.name,
         maker: named(view.maker),
@@ -236,12 +202,7 @@ pub async fn makers(
     headers: HeaderMap,
 ) -> Result<Json<Vec<Counted>>, ApiError> {
     let lang = q.resolve(&headers)?;
-    let makers = ask(
-        &state,
-        |g| g.makers(lang),
-        |g| async move { g.maker_list(lang).await },
-    )
-    .await?;
+    let makers = state.engine.makers(&state.graph, lang).await?;
     Ok(Json(makers.into_iter().map(Counted::from).collect()))
 }
 
@@ -254,16 +215,11 @@ pub async fn maker_models(
     P(id): P<String>,
 ) -> Result<Json<Vec<Counted>>, ApiError> {
     check_path_id(&id)?;
-    let models = ask(
-        &state,
-        |g| g.maker_models(&id),
-        |g| {
-            let id = id.clone();
-            async move { g.models_of(&id).await }
-        },
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found(format!("no maker {id:?}")))?;
+    let models = state
+        .engine
+        .maker_models(&state.graph, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no maker {id:?}")))?;
     Ok(Json(models.into_iter().map(Counted::from).collect()))
 }
 
@@ -276,12 +232,7 @@ pub async fn categories(
     headers: HeaderMap,
 ) -> Result<Json<Vec<CategoryNode>>, ApiError> {
     let lang = q.resolve(&headers)?;
-    let tree = ask(
-        &state,
-        |g| g.category_tree(lang),
-        |g| async move { g.categories(lang).await },
-    )
-    .await?;
+    let tree = state.engine.category_tree(&state.graph, lang).await?;
     Ok(Json(tree.into_iter().map(CategoryNode::from).collect()))
 }
 
@@ -307,10 +258,11 @@ pub async fn spec_categories(
     headers: HeaderMap,
 ) -> Result<Json<Vec<SpecCategoryEntry>>, ApiError> {
     let lang = q.resolve(&headers)?;
-    let graph = state.engine.current().graph().get();
     Ok(Json(
-        graph
-            .spec_categories(lang)
+        state
+            .engine
+            .spec_categories(&state.graph, lang)
+            .await?
             .into_iter()
             .map(|s| SpecCategoryEntry {
                 id: s.id,

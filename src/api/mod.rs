@@ -76,8 +76,8 @@ pub struct AppState {
     pub keys: Arc<auth::Keys>,
     /// Request counters.
     pub metrics: Arc<metrics::Metrics>,
-    /// Neo4j, when it is the configured graph (else the embedded graph answers).
-    pub neo4j: Option<Arc<crate::graph::NeoReader>>,
+    /// The graph that answers facets and catalog pages.
+    pub graph: crate::engine::GraphSource,
     /// Where searches run.
     pub pool: crate::engine::SearchPool,
 }

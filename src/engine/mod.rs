@@ -10,15 +10,17 @@
 //! one. A generation written by another projection version is rebuilt at start, and
 //! keeps serving meanwhile when this build can still read it.
 
+mod browse;
 mod generation;
 pub mod ingest;
 mod pool;
 pub mod search;
 
+pub use browse::GraphSource;
 pub use generation::{projection_version, Generation, GenerationError};
 pub use ingest::{Format, IngestError, Ingested, LineError};
 pub use pool::{Lane, SearchPool};
-pub use search::{FacetSource, FacetWants, SearchFailure, SearchKind, SearchOutcome, SearchPlan};
+pub use search::{FacetWants, SearchFailure, SearchKind, SearchOutcome, SearchPlan};
 
 use crate::fsutil::write_atomic;
 use crate::search::LanguageDetector;

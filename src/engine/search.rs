@@ -11,9 +11,9 @@
 //! model-number query wait behind it.
 
 use super::pool::{Lane, SearchPool};
-use super::Engine;
+use super::{Engine, GraphSource};
 use crate::currency::Rates;
-use crate::graph::{EmbeddedGraph, FacetRequest, Facets, NeoReader, ReadError, Selections};
+use crate::graph::{EmbeddedGraph, FacetRequest, Facets, ReadError, Selections};
 use crate::search::{Hit, SearchError, SearchRequest, Sort};
 use std::sync::Arc;
 use stockyard_schema::{Lang, SpecCategoryId};
@@ -152,15 +152,6 @@ pub enum SearchFailure {
     Interrupted,
 }
 
-/// Where facets are counted.
-#[derive(Clone, Copy)]
-pub enum FacetSource<'a> {
-    /// The embedded graph, on the search's own thread.
-    Embedded,
-    /// The site's Neo4j.
-    Neo4j(&'a NeoReader),
-}
-
 /// What the text stage hands on.
 struct TextStage {
     total: usize,
@@ -176,12 +167,12 @@ impl Engine {
         self: &Arc<Self>,
         pool: &SearchPool,
         plan: SearchPlan,
-        source: FacetSource<'_>,
+        source: &GraphSource,
     ) -> Result<SearchOutcome, SearchFailure> {
         let started = std::time::Instant::now();
         let kind = plan.kind();
         let engine = self.clone();
-        let embedded = matches!(source, FacetSource::Embedded);
+        let embedded = matches!(source, GraphSource::Embedded);
         let plan = Arc::new(plan);
         let stage = {
             let plan = plan.clone();
@@ -191,7 +182,7 @@ impl Engine {
         };
         let facets = match (stage.facets, source) {
             (Some(f), _) => f,
-            (None, FacetSource::Neo4j(reader)) => {
+            (None, GraphSource::Neo4j(reader)) => {
                 let req = facet_request(&plan);
                 let hits = stage.hit_set;
                 reader
@@ -204,7 +195,7 @@ impl Engine {
                     })
                     .await?
             }
-            (None, FacetSource::Embedded) => unreachable!("the text stage counts embedded facets"),
+            (None, GraphSource::Embedded) => unreachable!("the text stage counts embedded facets"),
         };
         metrics::histogram!("stockyard_search_duration_seconds", "kind" => kind.as_str())
             .record(started.elapsed());

@@ -185,6 +185,8 @@ pub struct ModelView {
     pub specs: Vec<SpecView>,
     /// Live machines of the model.
     pub live: u64,
+    /// Some of them (as many as asked), newest listing first.
+    pub machines: Vec<String>,
 }
 
 /// A spec category as filters show it.

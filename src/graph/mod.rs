@@ -27,8 +27,10 @@ pub use reader::{NeoReader, ReadError};
 use std::future::Future;
 use stockyard_schema::{Event, Lang};
 
-/// The seam between the service and a catalog graph: both implementations answer the
-/// same questions with the same answers (the conformance suite holds them to it).
+/// The seam between the service and a catalog graph: one method per question, named
+/// as each implementation names it, with the same answers (the conformance suite holds
+/// them to it). The engine asks the configured graph through it; nothing above the
+/// engine names a store.
 pub trait CatalogGraph {
     /// Applies events in order; replays change nothing.
     fn apply_events(
@@ -37,128 +39,124 @@ pub trait CatalogGraph {
     ) -> impl Future<Output = Result<(), GraphError>> + Send;
 
     /// The dense key of a machine (the text index's key for it).
-    fn key_of(&mut self, machine_id: &str) -> u32;
+    fn machine_key(&mut self, machine_id: &str) -> u32;
 
     /// Facets over a hit set; see [`EmbeddedGraph::facets`].
-    fn count_facets(
+    fn facets(
         &self,
         req: &FacetRequest<'_>,
     ) -> impl Future<Output = Result<Facets, GraphError>> + Send;
 
     /// The category tree with live counts.
-    fn categories(
+    fn category_tree(
         &self,
         lang: Lang,
     ) -> impl Future<Output = Result<Vec<CategoryTree>, GraphError>> + Send;
 
     /// Registered makers with live counts.
-    fn maker_list(
+    fn makers(
         &self,
         lang: Lang,
     ) -> impl Future<Output = Result<Vec<FacetCount>, GraphError>> + Send;
 
     /// A maker's models with live counts; `None` for an unknown maker.
-    fn models_of(
+    fn maker_models(
         &self,
         maker_id: &str,
     ) -> impl Future<Output = Result<Option<Vec<FacetCount>>, GraphError>> + Send;
 
-    /// A model with its specs; `None` when unknown.
-    fn model_view(
+    /// A model with its specs and up to `machines` of its live machines, newest first;
+    /// `None` when unknown.
+    fn model(
         &self,
         model_id: &str,
         lang: Lang,
+        machines: usize,
     ) -> impl Future<Output = Result<Option<ModelView>, GraphError>> + Send;
 
     /// Other live machines of a machine's model, newest first.
-    fn others_of_model(
+    fn same_model(
         &self,
         machine_id: &str,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<String>, GraphError>> + Send;
-}
 
-impl CatalogGraph for EmbeddedGraph {
-    async fn apply_events(&mut self, events: &[Event]) -> Result<(), GraphError> {
-        self.apply(events);
-        Ok(())
-    }
-
-    fn key_of(&mut self, machine_id: &str) -> u32 {
-        self.machine_key(machine_id)
-    }
-
-    async fn count_facets(&self, req: &FacetRequest<'_>) -> Result<Facets, GraphError> {
-        Ok(self.facets(req))
-    }
-
-    async fn categories(&self, lang: Lang) -> Result<Vec<CategoryTree>, GraphError> {
-        Ok(self.category_tree(lang))
-    }
-
-    async fn maker_list(&self, lang: Lang) -> Result<Vec<FacetCount>, GraphError> {
-        Ok(self.makers(lang))
-    }
-
-    async fn models_of(&self, maker_id: &str) -> Result<Option<Vec<FacetCount>>, GraphError> {
-        Ok(self.maker_models(maker_id))
-    }
-
-    async fn model_view(
+    /// The defined spec categories, by id.
+    fn spec_categories(
         &self,
-        model_id: &str,
         lang: Lang,
-    ) -> Result<Option<ModelView>, GraphError> {
-        Ok(self.model(model_id, lang))
-    }
-
-    async fn others_of_model(
-        &self,
-        machine_id: &str,
-        limit: usize,
-    ) -> Result<Vec<String>, GraphError> {
-        Ok(self.same_model(machine_id, limit))
-    }
+    ) -> impl Future<Output = Result<Vec<SpecCategoryView>, GraphError>> + Send;
 }
 
-impl CatalogGraph for Neo4jGraph {
-    async fn apply_events(&mut self, events: &[Event]) -> Result<(), GraphError> {
-        self.apply(events).await
-    }
-
-    fn key_of(&mut self, machine_id: &str) -> u32 {
-        self.machine_key(machine_id)
-    }
-
-    async fn count_facets(&self, req: &FacetRequest<'_>) -> Result<Facets, GraphError> {
-        self.facets(req).await
-    }
-
-    async fn categories(&self, lang: Lang) -> Result<Vec<CategoryTree>, GraphError> {
-        self.category_tree(lang).await
-    }
-
-    async fn maker_list(&self, lang: Lang) -> Result<Vec<FacetCount>, GraphError> {
-        self.makers(lang).await
-    }
-
-    async fn models_of(&self, maker_id: &str) -> Result<Option<Vec<FacetCount>>, GraphError> {
-        self.maker_models(maker_id).await
-    }
-
-    async fn model_view(
-        &self,
-        model_id: &str,
-        lang: Lang,
-    ) -> Result<Option<ModelView>, GraphError> {
-        self.model(model_id, lang).await
-    }
-
-    async fn others_of_model(
-        &self,
-        machine_id: &str,
-        limit: usize,
-    ) -> Result<Vec<String>, GraphError> {
-        self.same_model(machine_id, limit).await
-    }
+/// An inherent method's answer as a question's: `ready` for the embedded graph,
+/// whose answers are immediate, `awaited` for Neo4j.
+macro_rules! answer {
+    (ready, $e:expr) => {
+        Ok($e)
+    };
+    (awaited, $e:expr) => {
+        $e.await
+    };
 }
+
+/// Forwards each question of [`CatalogGraph`] to the implementation's inherent method
+/// of the same name.
+macro_rules! forward_questions {
+    ($ty:ty, $mode:ident) => {
+        impl CatalogGraph for $ty {
+            async fn apply_events(&mut self, events: &[Event]) -> Result<(), GraphError> {
+                answer!($mode, self.apply(events))
+            }
+
+            fn machine_key(&mut self, machine_id: &str) -> u32 {
+                <$ty>::machine_key(self, machine_id)
+            }
+
+            async fn facets(&self, req: &FacetRequest<'_>) -> Result<Facets, GraphError> {
+                answer!($mode, <$ty>::facets(self, req))
+            }
+
+            async fn category_tree(&self, lang: Lang) -> Result<Vec<CategoryTree>, GraphError> {
+                answer!($mode, <$ty>::category_tree(self, lang))
+            }
+
+            async fn makers(&self, lang: Lang) -> Result<Vec<FacetCount>, GraphError> {
+                answer!($mode, <$ty>::makers(self, lang))
+            }
+
+            async fn maker_models(
+                &self,
+                maker_id: &str,
+            ) -> Result<Option<Vec<FacetCount>>, GraphError> {
+                answer!($mode, <$ty>::maker_models(self, maker_id))
+            }
+
+            async fn model(
+                &self,
+                model_id: &str,
+                lang: Lang,
+                machines: usize,
+            ) -> Result<Option<ModelView>, GraphError> {
+                answer!($mode, <$ty>::model(self, model_id, lang, machines))
+            }
+
+            async fn same_model(
+                &self,
+                machine_id: &str,
+                limit: usize,
+            ) -> Result<Vec<String>, GraphError> {
+                answer!($mode, <$ty>::same_model(self, machine_id, limit))
+            }
+
+            async fn spec_categories(
+                &self,
+                lang: Lang,
+            ) -> Result<Vec<SpecCategoryView>, GraphError> {
+                answer!($mode, <$ty>::spec_categories(self, lang))
+            }
+        }
+    };
+}
+
+forward_questions!(EmbeddedGraph, ready);
+forward_questions!(Neo4jGraph, awaited);

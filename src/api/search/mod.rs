@@ -19,7 +19,6 @@ pub use view::{
 };
 
 use super::error::ApiError;
-use crate::engine::FacetSource;
 use crate::search::Hit;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -36,13 +35,9 @@ pub async fn run(
         let graph = state.engine.current().graph().get();
         validate(&body, &graph, accept_language)?
     };
-    let source = match &state.neo4j {
-        None => FacetSource::Embedded,
-        Some(reader) => FacetSource::Neo4j(reader),
-    };
     let (browse, names, wanted) = (!plan.has_words(), plan.names, plan.facets.clone());
     let (offset, limit) = (plan.offset, plan.limit);
-    let outcome = state.engine.search(&state.pool, plan, source).await?;
+    let outcome = state.engine.search(&state.pool, plan, &state.graph).await?;
     let facets = outcome.facets;
     let mut out_facets = BTreeMap::new();
     if wanted.category {

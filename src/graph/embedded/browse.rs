@@ -88,7 +88,7 @@ impl EmbeddedGraph {
     }
 
     /// A registered model with its specs and live count; `None` when unknown.
-    pub fn model(&self, model_id: &str, lang: Lang) -> Option<ModelView> {
+    pub fn model(&self, model_id: &str, lang: Lang, machines: usize) -> Option<ModelView> {
         let m = self.model_ids.get(model_id)? as usize;
         let node = &self.models[m];
         let name = node.name.clone()?;
@@ -125,6 +125,12 @@ impl EmbeddedGraph {
             category,
             specs,
             live: self.by_model[m].len(),
+            machines: self.by_model[m]
+                .iter()
+                .rev()
+                .take(machines)
+                .map(|k| self.machine_ids.key(k).to_owned())
+                .collect(),
         })
     }
 
@@ -177,19 +183,6 @@ impl EmbeddedGraph {
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
-    }
-
-    /// Up to `limit` live machines of a model, newest listing first.
-    pub fn model_machines(&self, model_id: &str, limit: usize) -> Vec<String> {
-        let Some(m) = self.model_ids.get(model_id) else {
-            return Vec::new();
-        };
-        self.by_model[m as usize]
-            .iter()
-            .rev()
-            .take(limit)
-            .map(|k| self.machine_ids.key(k).to_owned())
-            .collect()
     }
 
     /// Up to `limit` other live machines of the same model as `machine_id`, newest

@@ -1,7 +1,7 @@
 //! The catalog site's questions (category tree, makers, a maker's models, a model, other
 //! machines of a model), each one statement.
 
-use super::Neo4jGraph;
+use super::{text_name, Neo4jGraph};
 use crate::graph::contract::{FacetCount, GraphError};
 use neo4rs::Row;
 use query_dsl::functions::{count, count_distinct, count_star};
@@ -12,7 +12,7 @@ use stockyard_schema::graph::{
     BelongsToCategory, BelongsToSpecCategory, Category, HasSpec, IsOfModel, Machine, MadeModel,
     Maker, Model, Spec, SpecCategory, SubcategoryOf,
 };
-use stockyard_schema::{Lang, Text};
+use stockyard_schema::Lang;
 
 /// A row with `id` and `n` columns as a facet count, named by `name`.
 fn count_row(r: &Row, name: impl FnOnce(&Row, &str) -> Option<String>) -> Option<FacetCount> {
@@ -23,11 +23,6 @@ fn count_row(r: &Row, name: impl FnOnce(&Row, &str) -> Option<String>) -> Option
         parent: None,
         id,
     })
-}
-
-fn text_name(json: Option<String>, id: &str, lang: Lang) -> String {
-    json.and_then(|j| serde_json::from_str::<Text>(&j).ok())
-        .map_or_else(|| id.to_owned(), |t| t.best(lang).to_owned())
 }
 
 impl Neo4jGraph {
@@ -177,6 +172,7 @@ impl Neo4jGraph {
         &self,
         model_id: &str,
         lang: Lang,
+        machines: usize,
     ) -> Result<Option<crate::graph::ModelView>, GraphError> {
         let mo = node::<Model>("mo").with(Model::ID, model_id);
         let k = node::<Maker>("k");
@@ -252,6 +248,16 @@ impl Neo4jGraph {
             })
             .collect();
         specs.sort_by(|a, b| a.id.cmp(&b.id));
+        let newest = node::<Machine>("m").with(Machine::STATUS, "live");
+        let machine_rows = self
+            .rows(
+                &match_(path(&mo).in_(rel::<IsOfModel>(), &newest))
+                    .return_(newest.prop(Machine::ID).alias("id"))
+                    .order_by(newest.prop(Machine::KEY).desc())
+                    .limit(machines as i64)
+                    .build()?,
+            )
+            .await?;
         Ok(Some(crate::graph::ModelView {
             id: model_id.to_owned(),
             name,
@@ -259,6 +265,10 @@ impl Neo4jGraph {
             category,
             specs,
             live: r.get::<i64>("n").unwrap_or(0) as u64,
+            machines: machine_rows
+                .into_iter()
+                .filter_map(|r| r.get::<String>("id").ok())
+                .collect(),
         }))
     }
 
@@ -287,6 +297,40 @@ impl Neo4jGraph {
         Ok(rows
             .into_iter()
             .filter_map(|r| r.get::<String>("id").ok())
+            .collect())
+    }
+
+    /// See [`crate::graph::EmbeddedGraph::spec_categories`].
+    pub async fn spec_categories(
+        &self,
+        lang: Lang,
+    ) -> Result<Vec<crate::graph::SpecCategoryView>, GraphError> {
+        let sc = node::<SpecCategory>("sc");
+        let rows = self
+            .rows(
+                &match_(&sc)
+                    .where_(sc.prop(SpecCategory::KIND).is_not_null())
+                    .return_((
+                        sc.prop(SpecCategory::ID).alias("id"),
+                        sc.prop(SpecCategory::NAMES).alias("names"),
+                        sc.prop(SpecCategory::UNIT).alias("unit"),
+                        sc.prop(SpecCategory::KIND).alias("kind"),
+                    ))
+                    .order_by(sc.prop(SpecCategory::ID).asc())
+                    .build()?,
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let id = r.get::<String>("id").ok()?;
+                Some(crate::graph::SpecCategoryView {
+                    name: text_name(r.get::<String>("names").ok(), &id, lang),
+                    unit: r.get::<String>("unit").ok(),
+                    number: r.get::<String>("kind").ok().as_deref() == Some("number"),
+                    id,
+                })
+            })
             .collect())
     }
 }

@@ -4,7 +4,7 @@
 //! their names, so a search costs one round trip and reads names only for the ids it
 //! returns.
 
-use super::Neo4jGraph;
+use super::{text_name, Neo4jGraph};
 use crate::currency::Rates;
 use crate::graph::contract::{
     histogram, ordered, Except, FacetCount, FacetRequest, Facets, GraphError, NumberFilter,
@@ -23,7 +23,6 @@ use stockyard_schema::graph::{
     BelongsToCategory, BelongsToSpecCategory, Category, HasSpec, IsOfModel, Machine, MadeModel,
     Maker, Model, Spec, SpecCategory, SubcategoryOf,
 };
-use stockyard_schema::{Lang, Text};
 
 /// One counted value of a group, with what names it.
 #[derive(Deserialize)]
@@ -177,11 +176,6 @@ fn over_hits(
     let hits = var::<List<Node>>("hits");
     let (q, _) = Query::new().with(hits.clone()).unwind(hits, "m");
     q.with(m.expr()).where_(filter(m, sel, except, rates))
-}
-
-fn name_of(json: Option<&str>, id: &str, lang: Lang) -> String {
-    json.and_then(|j| serde_json::from_str::<Text>(j).ok())
-        .map_or_else(|| id.to_owned(), |t| t.best(lang).to_owned())
 }
 
 impl Neo4jGraph {
@@ -348,9 +342,9 @@ impl Neo4jGraph {
             ordered(
                 list.into_iter()
                     .map(|c| FacetCount {
-                        name: match &c.name {
-                            Some(number) => number.clone(),
-                            None => name_of(c.names.as_deref(), &c.id, lang),
+                        name: match c.name {
+                            Some(number) => number,
+                            None => text_name(c.names, &c.id, lang),
                         },
                         parent: c.parent,
                         count: c.n.max(0) as u64,

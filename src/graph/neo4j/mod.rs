@@ -15,6 +15,13 @@ use neo4rs::{ConfigBuilder, Graph, Row};
 use query_dsl::types::Int;
 use query_dsl::{match_, node, var, Statement};
 use stockyard_schema::graph::{Category, Machine, Maker, Model, Spec, SpecCategory};
+use stockyard_schema::{Lang, Text};
+
+/// A name in the buyer's language from names stored as JSON; the id without them.
+fn text_name(json: Option<String>, id: &str, lang: Lang) -> String {
+    json.and_then(|j| serde_json::from_str::<Text>(&j).ok())
+        .map_or_else(|| id.to_owned(), |t| t.best(lang).to_owned())
+}
 
 /// Where the Neo4j server is and who we are there.
 #[derive(Debug, Clone)]
