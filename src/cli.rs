@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use stockyard::config::{Config, SourceConfig};
+use stockyard::config::{Config, ConfigError, SourceConfig};
 use stockyard::engine::{Engine, Format, IngestError};
 use stockyard::search::LanguageDetector;
 
@@ -175,8 +175,10 @@ fn run_with(mut config: Config, command: Command) -> Result<(), String> {
             } = *args;
             // The password stays out of the command line: config file or
             // STOCKYARD_NEO4J_PASSWORD.
+            if let Some(g) = graph {
+                config.graph.backend = g.parse().map_err(|e: ConfigError| e.to_string())?;
+            }
             for (value, slot) in [
-                (graph, &mut config.graph.backend),
                 (neo4j_uri, &mut config.graph.uri),
                 (neo4j_user, &mut config.graph.user),
                 (neo4j_database, &mut config.graph.database),

@@ -145,16 +145,53 @@ pub struct IndexerConfig {
     pub max_delay_ms: u64,
     /// Most events the indexer may be behind before ingest answers 429.
     pub max_lag: u64,
-    /// `every-append` (fsync each append) or `os-buffered`.
-    pub durability: String,
+    /// When appended events reach the disk.
+    pub durability: DurabilitySetting,
+}
+
+/// `indexer.durability`: when an accepted event is on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DurabilitySetting {
+    /// Synced before ingest answers (the default): nothing acknowledged is lost.
+    #[default]
+    EveryAppend,
+    /// Left to the operating system: faster, may lose the last moments on power loss.
+    OsBuffered,
+}
+
+/// `graph.backend`: which graph store serves facets and catalog pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GraphBackend {
+    /// In process (the default).
+    #[default]
+    Embedded,
+    /// The site's Neo4j, kept current as a third projection.
+    Neo4j,
+}
+
+impl std::str::FromStr for GraphBackend {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<GraphBackend, ConfigError> {
+        match s {
+            "embedded" => Ok(GraphBackend::Embedded),
+            "neo4j" => Ok(GraphBackend::Neo4j),
+            _ => Err(ConfigError::Invalid {
+                field: "graph.backend".into(),
+                message: format!("use `embedded` or `neo4j`, not {s:?}"),
+            }),
+        }
+    }
 }
 
 /// Which graph store serves facets and browsing.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GraphConfig {
-    /// `embedded` (the default) or `neo4j`.
-    pub backend: String,
+    /// Which store.
+    pub backend: GraphBackend,
     /// Neo4j: `bolt://host:port`.
     pub uri: String,
     /// Neo4j user.
@@ -191,7 +228,7 @@ impl Default for IndexerConfig {
             rebuild_batch: 200_000,
             max_delay_ms: 200,
             max_lag: 1_000_000,
-            durability: "every-append".into(),
+            durability: DurabilitySetting::EveryAppend,
         }
     }
 }
@@ -199,7 +236,7 @@ impl Default for IndexerConfig {
 impl Default for GraphConfig {
     fn default() -> Self {
         GraphConfig {
-            backend: "embedded".into(),
+            backend: GraphBackend::Embedded,
             uri: "bolt://127.0.0.1:7687".into(),
             user: "neo4j".into(),
             password: Secret::default(),
@@ -269,8 +306,10 @@ impl Config {
         if let Some(v) = var("STOCKYARD_CORS_ORIGINS") {
             self.cors.allowed_origins = comma_list(&v);
         }
+        if let Some(v) = var("STOCKYARD_GRAPH") {
+            self.graph.backend = v.parse()?;
+        }
         for (name, slot) in [
-            ("STOCKYARD_GRAPH", &mut self.graph.backend),
             ("STOCKYARD_NEO4J_URI", &mut self.graph.uri),
             ("STOCKYARD_NEO4J_USER", &mut self.graph.user),
             ("STOCKYARD_NEO4J_DATABASE", &mut self.graph.database),
@@ -294,15 +333,6 @@ impl Config {
             field: field.into(),
             message: message.into(),
         };
-        if self.graph.backend != "embedded" && self.graph.backend != "neo4j" {
-            return Err(invalid("graph.backend", "use `embedded` or `neo4j`"));
-        }
-        if self.indexer.durability != "every-append" && self.indexer.durability != "os-buffered" {
-            return Err(invalid(
-                "indexer.durability",
-                "use `every-append` or `os-buffered`",
-            ));
-        }
         if self.indexer.batch == 0 || self.indexer.rebuild_batch == 0 {
             return Err(invalid("indexer.batch", "must be at least 1"));
         }
@@ -372,17 +402,16 @@ impl Config {
         s.max_delay = Duration::from_millis(self.indexer.max_delay_ms);
         s.max_lag = self.indexer.max_lag;
         s.neo4j = self.neo4j();
-        s.durability = if self.indexer.durability == "os-buffered" {
-            Durability::OsBuffered
-        } else {
-            Durability::EveryAppend
+        s.durability = match self.indexer.durability {
+            DurabilitySetting::EveryAppend => Durability::EveryAppend,
+            DurabilitySetting::OsBuffered => Durability::OsBuffered,
         };
         s
     }
 
     /// The Neo4j connection, when the graph backend is Neo4j.
     pub fn neo4j(&self) -> Option<crate::graph::Neo4jConfig> {
-        (self.graph.backend == "neo4j").then(|| crate::graph::Neo4jConfig {
+        (self.graph.backend == GraphBackend::Neo4j).then(|| crate::graph::Neo4jConfig {
             uri: self.graph.uri.clone(),
             user: self.graph.user.clone(),
             password: self.graph.password.0.clone(),

@@ -132,7 +132,11 @@ fn configuration_mistakes_are_named() {
     .unwrap();
     let out = stockyard(&["--config", config.to_str().unwrap(), "rebuild"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("graph.backend"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("backend") && said.contains("`embedded` or `neo4j`"),
+        "{said}"
+    );
     std::fs::write(&config, "colour = 1\n").unwrap();
     let out = stockyard(&["--config", config.to_str().unwrap(), "rebuild"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));

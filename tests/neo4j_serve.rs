@@ -78,7 +78,7 @@ fn neo4j_answers_like_embedded_goes_503_when_down_and_recovers() {
     let graph = neo4j_config::config(&bolt);
     // GIVEN the same events in a service on Neo4j and one on the embedded graph
     let neo = TestServer::start(false, move |c| {
-        c.graph.backend = "neo4j".into();
+        c.graph.backend = stockyard::config::GraphBackend::Neo4j;
         c.graph.uri = graph.uri;
         c.graph.user = graph.user;
         c.graph.password = graph.password.into();
