@@ -10,9 +10,9 @@ use crate::graph::contract::{
     histogram, ordered, Except, FacetCount, FacetRequest, Facets, GraphError, NumberFilter,
     Selections, SpecFacet,
 };
-use query_dsl::functions::{collect, count, count_distinct, count_star};
+use query_dsl::functions::{collect, count_star, sum};
 use query_dsl::query::state::Projected;
-use query_dsl::types::{Any, Bool, Float, Int, List, Node, Str};
+use query_dsl::types::{Any, Bool, Float, Int, List, Map, Str};
 use query_dsl::{
     anon, case_of, exists, map, match_, node, param, path, rel, var, Expr, IntoExpr, Item, NodeVar,
     Query, Statement,
@@ -79,41 +79,50 @@ fn price_usd(m: &NodeVar<Machine>, rates: &Rates) -> Expr<Float> {
     amount * per_unit
 }
 
-/// `WHERE` for the machines a group counts: every selection but `except`'s.
-fn filter(m: &NodeVar<Machine>, sel: &Selections, except: Except, rates: &Rates) -> Expr<Bool> {
+/// Each selection as a condition on a machine, with the group it belongs to. The
+/// statement tests each once per hit and keeps the answers as flags, so that a group's
+/// count (which applies every selection but its own) reads flags instead of matching
+/// the patterns again.
+fn conditions(m: &NodeVar<Machine>, sel: &Selections, rates: &Rates) -> Vec<(Except, Expr<Bool>)> {
     let mut conds = Vec::new();
-    if !sel.categories.is_empty() && except != Except::Category {
+    if !sel.categories.is_empty() {
         let c = node::<Category>("fc");
         let ids: Vec<String> = sel.categories.iter().map(|c| c.to_string()).collect();
-        conds.push(exists(
-            path(&m.bare())
-                .out(rel::<BelongsToCategory>(), &anon::<Category>())
-                .out(rel::<SubcategoryOf>().min_hops(0), &c),
-            Some(c.prop(Category::ID).in_list(ids)),
+        conds.push((
+            Except::Category,
+            exists(
+                path(&m.bare())
+                    .out(rel::<BelongsToCategory>(), &anon::<Category>())
+                    .out(rel::<SubcategoryOf>().min_hops(0), &c),
+                Some(c.prop(Category::ID).in_list(ids)),
+            ),
         ));
     }
-    if !sel.makers.is_empty() && except != Except::Maker {
+    if !sel.makers.is_empty() {
         let k = node::<Maker>("fk");
         let ids: Vec<String> = sel.makers.iter().map(|c| c.to_string()).collect();
-        conds.push(exists(
-            path(&m.bare())
-                .out(rel::<IsOfModel>(), &anon::<Model>())
-                .in_(rel::<MadeModel>(), &k),
-            Some(k.prop(Maker::ID).in_list(ids)),
+        conds.push((
+            Except::Maker,
+            exists(
+                path(&m.bare())
+                    .out(rel::<IsOfModel>(), &anon::<Model>())
+                    .in_(rel::<MadeModel>(), &k),
+                Some(k.prop(Maker::ID).in_list(ids)),
+            ),
         ));
     }
-    if !sel.models.is_empty() && except != Except::Model {
+    if !sel.models.is_empty() {
         let mo = node::<Model>("fm");
         let ids: Vec<String> = sel.models.iter().map(|c| c.to_string()).collect();
-        conds.push(exists(
-            path(&m.bare()).out(rel::<IsOfModel>(), &mo),
-            Some(mo.prop(Model::ID).in_list(ids)),
+        conds.push((
+            Except::Model,
+            exists(
+                path(&m.bare()).out(rel::<IsOfModel>(), &mo),
+                Some(mo.prop(Model::ID).in_list(ids)),
+            ),
         ));
     }
     for (i, (spec, f)) in sel.specs.iter().enumerate() {
-        if except == Except::Spec(i) {
-            continue;
-        }
         let s = node::<Spec>("fs");
         let cond = match f {
             NumberFilter::Range(r) => {
@@ -125,66 +134,85 @@ fn filter(m: &NodeVar<Machine>, sel: &Selections, except: Except, rates: &Rates)
             }
             NumberFilter::Text(opts) => s.prop(Spec::TEXT).in_list(opts.clone()),
         };
-        conds.push(exists(
-            path(&m.bare())
-                .out(rel::<IsOfModel>(), &anon::<Model>())
-                .out(rel::<HasSpec>(), &s)
-                .out(
-                    rel::<BelongsToSpecCategory>(),
-                    &anon::<SpecCategory>().with(SpecCategory::ID, spec.as_str()),
-                ),
-            Some(cond),
+        conds.push((
+            Except::Spec(i),
+            exists(
+                path(&m.bare())
+                    .out(rel::<IsOfModel>(), &anon::<Model>())
+                    .out(rel::<HasSpec>(), &s)
+                    .out(
+                        rel::<BelongsToSpecCategory>(),
+                        &anon::<SpecCategory>().with(SpecCategory::ID, spec.as_str()),
+                    ),
+                Some(cond),
+            ),
         ));
     }
-    let mut range = |i: usize, e: Expr<Float>, min: Option<f64>, max: Option<f64>| {
-        if except != Except::Attribute(i) {
-            conds.extend(min.map(|x| e.clone().ge(x)));
-            conds.extend(max.map(|x| e.clone().le(x)));
+    let ranges: [(Expr<Float>, Option<f64>, Option<f64>); 3] = [
+        (
+            m.prop(Machine::YEAR).into_expr(),
+            sel.year.min.map(f64::from),
+            sel.year.max.map(f64::from),
+        ),
+        (
+            m.prop(Machine::HOURS).into_expr(),
+            sel.hours.min.map(f64::from),
+            sel.hours.max.map(f64::from),
+        ),
+        (price_usd(m, rates), sel.price_usd.min, sel.price_usd.max),
+    ];
+    for (i, (e, min, max)) in ranges.into_iter().enumerate() {
+        let mut parts: Vec<Expr<Bool>> = Vec::new();
+        parts.extend(min.map(|x| e.clone().ge(x)));
+        parts.extend(max.map(|x| e.clone().le(x)));
+        if !parts.is_empty() {
+            conds.push((Except::Attribute(i), Expr::all(parts)));
         }
-    };
-    let year: Expr<Float> = m.prop(Machine::YEAR).into_expr();
-    let hours: Expr<Float> = m.prop(Machine::HOURS).into_expr();
-    range(
-        0,
-        year,
-        sel.year.min.map(f64::from),
-        sel.year.max.map(f64::from),
-    );
-    range(
-        1,
-        hours,
-        sel.hours.min.map(f64::from),
-        sel.hours.max.map(f64::from),
-    );
-    if !sel.price_usd.is_open() {
-        range(2, price_usd(m, rates), sel.price_usd.min, sel.price_usd.max);
     }
-    Expr::all(conds)
+    conds
+}
+
+/// The name of the flag holding the answer to the `i`th condition.
+fn flag(i: usize) -> String {
+    format!("f{i}")
 }
 
 /// The attributes counted as histograms, in [`crate::graph::Facets::attributes`] order.
 const ATTRIBUTES: [&str; 3] = ["year", "hours", "price_usd"];
 
-/// `CALL { WITH hits UNWIND hits AS m WITH m WHERE <every selection but except's> … }`:
-/// the start of a subquery over the collected hit set.
-fn over_hits(
-    m: &NodeVar<Machine>,
-    sel: &Selections,
-    except: Except,
-    rates: &Rates,
-) -> Query<Projected> {
-    let hits = var::<List<Node>>("hits");
-    let (q, _) = Query::new().with(hits.clone()).unwind(hits, "m");
-    q.with(m.expr()).where_(filter(m, sel, except, rates))
+/// `CALL { WITH hits UNWIND hits AS h WITH h WHERE <flags of every group but except's>
+/// … }`: the start of a subquery over the collected hit set.
+fn over_hits(groups: &[Except], except: Except) -> (Query<Projected>, Expr<Map>) {
+    let hits = var::<List<Map>>("hits");
+    let (q, h) = Query::new().with(hits.clone()).unwind(hits, "h");
+    let flags = groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| **g != except)
+        .map(|(i, _)| h.clone().key(&flag(i)).eq(param(true).any()));
+    (q.with(h.clone()).where_(Expr::all(flags)), h)
+}
+
+/// `collect({id: …, n: …, …})` of a facet group's values.
+fn counted(entries: Vec<(&str, Expr<Any>)>) -> Expr<List<Map>> {
+    collect(map(entries))
 }
 
 impl Neo4jGraph {
     /// The statement of [`Neo4jGraph::facets`]; exposed so that the tests check it
     /// with Neo4j's parser.
+    ///
+    /// Each hit is visited once up front: its model, its own category link, year,
+    /// hours, dollar price and one flag per selection go into a map. The groups then
+    /// count from those maps, by model or category first, and only then follow the
+    /// graph from the few distinct models and categories (to makers, the category
+    /// tree, specs), so that no pattern is matched once per hit per group.
     pub fn facets_statement(req: &FacetRequest<'_>) -> Result<Statement, GraphError> {
         let sel = &req.selections;
         let rates = &req.rates;
         let m = node::<Machine>("m");
+        let mo = node::<Model>("mo");
+        let c0 = node::<Category>("c0");
         let live = m.prop(Machine::STATUS).eq("live");
         let start = match req.hits {
             Some(h) => {
@@ -193,64 +221,91 @@ impl Neo4jGraph {
                 q.match_(m.clone().with(Machine::KEY, k)).where_(live)
             }
             None => match_(&m).where_(live),
-        };
-        let mut q = start.with(collect(m.expr()).alias("hits")).call(
-            over_hits(&m, sel, Except::Nothing, rates)
-                .return_(collect::<Int>(m.prop(Machine::KEY).into_expr()).alias("matching"))
+        }
+        .optional_match(path(&m.bare()).out(rel::<IsOfModel>(), &mo))
+        .optional_match(path(&m.bare()).out(rel::<BelongsToCategory>(), &c0));
+        let conditions = conditions(&m, sel, rates);
+        let groups: Vec<Except> = conditions.iter().map(|(g, _)| *g).collect();
+        let mut entries = vec![
+            ("key".to_owned(), m.prop(Machine::KEY).any()),
+            ("mo".to_owned(), mo.expr().any()),
+            ("c0".to_owned(), c0.expr().any()),
+        ];
+        if req.attribute_facets {
+            entries.push(("year".to_owned(), m.prop(Machine::YEAR).any()));
+            entries.push(("hours".to_owned(), m.prop(Machine::HOURS).any()));
+            entries.push(("price".to_owned(), price_usd(&m, rates).any()));
+        }
+        entries.extend(
+            conditions
+                .into_iter()
+                .enumerate()
+                .map(|(i, (_, c))| (flag(i), c.any())),
+        );
+        let over = |except| over_hits(&groups, except);
+        let n0 = var::<Int>("n0");
+        let n = var::<Int>("n");
+
+        let (matching, h) = over(Except::Nothing);
+        let mut q = start.with(collect(map(entries)).alias("hits")).call(
+            matching
+                .return_(collect(h.key("key")).alias("matching"))
                 .build()?,
         );
+
+        // Categories: hits per own category, then up the tree (a tree: sums are
+        // counts of distinct machines).
         let c = node::<Category>("c");
         let p = node::<Category>("p");
+        let (by_category, h) = over(Except::Category);
         q = q.call(
-            over_hits(&m, sel, Except::Category, rates)
-                .match_(
-                    path(&m.bare())
-                        .out(rel::<BelongsToCategory>(), &anon::<Category>())
-                        .out(rel::<SubcategoryOf>().min_hops(0), &c),
-                )
-                .with((c.expr(), count_distinct(m.expr()).alias("n")))
+            by_category
+                .with((h.key("c0").alias("c0"), count_star().alias("n0")))
+                .match_(path(&c0.bare()).out(rel::<SubcategoryOf>().min_hops(0), &c))
+                .with((c.expr(), sum(n0.clone()).alias("n")))
                 .optional_match(path(&c.bare()).out(rel::<SubcategoryOf>(), &p))
                 .return_(
-                    collect(map([
+                    counted(vec![
                         ("id", c.prop(Category::ID).any()),
-                        ("n", var::<Int>("n").any()),
+                        ("n", n.clone().any()),
                         ("names", c.prop(Category::NAMES).any()),
                         ("parent", p.prop(Category::ID).any()),
-                    ]))
+                    ])
                     .alias("categories"),
                 )
                 .build()?,
         );
+
+        // Makers: hits per model, then each model's maker.
         let k = node::<Maker>("k");
+        let (by_maker, h) = over(Except::Maker);
         q = q.call(
-            over_hits(&m, sel, Except::Maker, rates)
-                .match_(
-                    path(&m.bare())
-                        .out(rel::<IsOfModel>(), &anon::<Model>())
-                        .in_(rel::<MadeModel>(), &k),
-                )
-                .with((k.expr(), count(m.expr()).alias("n")))
+            by_maker
+                .with((h.key("mo").alias("mo"), count_star().alias("n0")))
+                .match_(path(&mo.bare()).in_(rel::<MadeModel>(), &k))
+                .with((k.expr(), sum(n0.clone()).alias("n")))
                 .return_(
-                    collect(map([
+                    counted(vec![
                         ("id", k.prop(Maker::ID).any()),
-                        ("n", var::<Int>("n").any()),
+                        ("n", n.clone().any()),
                         ("names", k.prop(Maker::NAMES).any()),
-                    ]))
+                    ])
                     .alias("makers"),
                 )
                 .build()?,
         );
-        let mo = node::<Model>("mo");
+
+        let (by_model, h) = over(Except::Model);
         q = q.call(
-            over_hits(&m, sel, Except::Model, rates)
-                .match_(path(&m.bare()).out(rel::<IsOfModel>(), &mo))
-                .with((mo.expr(), count(m.expr()).alias("n")))
+            by_model
+                .with((h.key("mo").alias("mo"), count_star().alias("n")))
+                .where_(var::<Any>("mo").is_not_null())
                 .return_(
-                    collect(map([
+                    counted(vec![
                         ("id", mo.prop(Model::ID).any()),
-                        ("n", var::<Int>("n").any()),
+                        ("n", n.clone().any()),
                         ("name", mo.prop(Model::NAME).any()),
-                    ]))
+                    ])
                     .alias("models"),
                 )
                 .build()?,
@@ -259,6 +314,8 @@ impl Neo4jGraph {
             .into_iter()
             .map(str::to_owned)
             .collect::<Vec<_>>();
+
+        // Spec histograms: hits per model, then each model's value.
         for (i, spec) in req.spec_facets.iter().enumerate() {
             let own = sel
                 .specs
@@ -267,34 +324,27 @@ impl Neo4jGraph {
                 .map_or(Except::Nothing, Except::Spec);
             let s = node::<Spec>("s");
             let column = format!("spec{i}");
+            let (by_spec, h) = over(own);
             q = q.call(
-                over_hits(&m, sel, own, rates)
-                    .match_(
-                        path(&m.bare())
-                            .out(rel::<IsOfModel>(), &anon::<Model>())
-                            .out(rel::<HasSpec>(), &s)
-                            .out(
-                                rel::<BelongsToSpecCategory>(),
-                                &anon::<SpecCategory>().with(SpecCategory::ID, spec.as_str()),
-                            ),
-                    )
+                by_spec
+                    .with((h.key("mo").alias("mo"), count_star().alias("n0")))
+                    .match_(path(&mo.bare()).out(rel::<HasSpec>(), &s).out(
+                        rel::<BelongsToSpecCategory>(),
+                        &anon::<SpecCategory>().with(SpecCategory::ID, spec.as_str()),
+                    ))
                     .where_(s.prop(Spec::NUMBER).is_not_null())
-                    .with((s.prop(Spec::NUMBER).alias("v"), count(m.expr()).alias("n")))
+                    .with((s.prop(Spec::NUMBER).alias("v"), sum(n0.clone()).alias("n")))
                     .return_(values().alias(&column))
                     .build()?,
             );
             columns.push(column);
         }
         if req.attribute_facets {
-            let fields: [Expr<Any>; 3] = [
-                m.prop(Machine::YEAR).any(),
-                m.prop(Machine::HOURS).any(),
-                price_usd(&m, rates).any(),
-            ];
-            for (i, v) in fields.into_iter().enumerate() {
+            for (i, key) in ["year", "hours", "price"].into_iter().enumerate() {
+                let (by_value, h) = over(Except::Attribute(i));
                 q = q.call(
-                    over_hits(&m, sel, Except::Attribute(i), rates)
-                        .with(v.alias("v"))
+                    by_value
+                        .with(h.key(key).alias("v"))
                         .where_(var::<Any>("v").is_not_null())
                         .with((var::<Any>("v"), count_star().alias("n")))
                         .return_(values().alias(ATTRIBUTES[i]))

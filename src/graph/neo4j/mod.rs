@@ -96,6 +96,8 @@ impl Neo4jGraph {
     pub fn schema_statements() -> Result<Vec<Statement>, GraphError> {
         Ok(vec![
             Statement::unique_constraint("machine_id", Machine::ID)?,
+            // Facets look machines up by the keys of a hit set.
+            Statement::unique_constraint("machine_key", Machine::KEY)?,
             Statement::unique_constraint("model_id", Model::ID)?,
             Statement::unique_constraint("maker_id", Maker::ID)?,
             Statement::unique_constraint("category_id", Category::ID)?,
