@@ -7,14 +7,16 @@
 //! * [`graph`]: the graph model as typed labels and relationship types for the
 //!   `query-dsl` crate, so that Cypher built for the catalog cannot misspell a label or
 //!   connect a relationship to the wrong labels;
-//! * [`demo`]: a deterministic generator of realistic catalogs, from the bundled demo
-//!   file to millions of listings for benchmarks.
+//! * `demo` (feature `demo`): a deterministic generator of realistic catalogs, from the
+//!   bundled demo file to millions of listings for benchmarks; outside the contract,
+//!   so it compiles only for those who ask for it.
 //!
 //! The crate knows nothing of storage: the text index, the graph stores and the indexer
 //! all build on these types.
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
 pub mod event;

@@ -134,14 +134,12 @@ pub async fn machine(
     let lang = q.resolve(&headers)?;
     let (engine, wanted) = (state.engine.clone(), id.clone());
     let found = blocking(move || {
-        let generation = engine.current();
-        let Some((_, stored)) = generation.text().listing(&wanted)? else {
+        let Some(live) = engine.listing(&wanted)? else {
             return Err(ApiError::not_found(format!("no live machine {wanted:?}")));
         };
-        let graph = generation.graph().get();
-        let m = &stored.machine;
+        let m = &live.machine;
         Ok(MachineView {
-            listing: hit_view(&graph, m, 0.0, lang),
+            listing: hit_view(&live.graph, m, 0.0, lang),
             description: m.description.as_ref().map(|d| d.best(lang).to_owned()),
             same_model: Vec::new(),
         })

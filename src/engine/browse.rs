@@ -8,10 +8,38 @@
 
 use super::Engine;
 use crate::graph::{
-    CatalogGraph, CategoryTree, FacetCount, ModelView, NeoReader, ReadError, SpecCategoryView,
+    CatalogGraph, CategoryTree, EmbeddedGraph, FacetCount, ModelView, NeoReader, ReadError,
+    SpecCategoryView,
 };
+use crate::search::SearchError;
 use std::sync::Arc;
+use stockyard_schema::domain::Machine;
 use stockyard_schema::Lang;
+
+/// A live listing as stored, with the graph version that names its maker, model and
+/// category.
+pub struct LiveListing {
+    /// The listing.
+    pub machine: Machine,
+    /// The serving generation's graph when it was read.
+    pub graph: Arc<EmbeddedGraph>,
+}
+
+impl Engine {
+    /// A live listing by machine id, from the serving generation; `None` when it is
+    /// not listed (or sold, or withdrawn). Reads the text index: call it off the
+    /// async runtime.
+    pub fn listing(&self, machine_id: &str) -> Result<Option<LiveListing>, SearchError> {
+        let generation = self.current();
+        Ok(generation
+            .text()
+            .listing(machine_id)?
+            .map(|(_, stored)| LiveListing {
+                machine: stored.machine,
+                graph: generation.graph().get(),
+            }))
+    }
+}
 
 /// Which graph answers the questions of a search or a catalog page.
 #[derive(Clone)]

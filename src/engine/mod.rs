@@ -16,7 +16,7 @@ pub mod ingest;
 mod pool;
 pub mod search;
 
-pub use browse::GraphSource;
+pub use browse::{GraphSource, LiveListing};
 pub use generation::{projection_version, Generation, GenerationError};
 pub use ingest::{Format, IngestError, Ingested, LineError};
 pub use pool::{Lane, SearchPool};
