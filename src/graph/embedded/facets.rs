@@ -211,7 +211,7 @@ impl EmbeddedGraph {
             .collect()
     }
 
-    /// Counts everything a search page needs; see the [module docs](super).
+    /// Counts everything a search page needs; see the [graph module docs](crate::graph).
     pub fn facets(&self, req: &FacetRequest<'_>) -> Facets {
         let sel = &req.selections;
         let mut base = match req.hits {

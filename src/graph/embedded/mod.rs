@@ -82,7 +82,7 @@ pub(crate) struct MachineNode {
     pub price_usd: Option<f64>,
 }
 
-/// The catalog in memory; see the [module docs](super).
+/// The catalog in memory; see the [graph module docs](crate::graph).
 #[derive(Debug, Default, Clone)]
 pub struct EmbeddedGraph {
     pub(crate) category_ids: Interner,

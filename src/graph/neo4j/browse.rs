@@ -36,7 +36,7 @@ impl Neo4jGraph {
             .collect())
     }
 
-    /// See [`super::EmbeddedGraph::category_tree`].
+    /// See [`crate::graph::EmbeddedGraph::category_tree`].
     pub async fn category_tree(
         &self,
         lang: Lang,
@@ -89,7 +89,7 @@ impl Neo4jGraph {
         Ok(crate::graph::contract::build_tree(&nodes))
     }
 
-    /// See [`super::EmbeddedGraph::makers`].
+    /// See [`crate::graph::EmbeddedGraph::makers`].
     pub async fn makers(&self, lang: Lang) -> Result<Vec<FacetCount>, GraphError> {
         let k = node::<Maker>("k");
         let m = node::<Machine>("m").with(Machine::STATUS, "live");
@@ -122,7 +122,7 @@ impl Neo4jGraph {
         Ok(out)
     }
 
-    /// See [`super::EmbeddedGraph::maker_models`].
+    /// See [`crate::graph::EmbeddedGraph::maker_models`].
     pub async fn maker_models(
         &self,
         maker_id: &str,
@@ -167,7 +167,7 @@ impl Neo4jGraph {
         Ok(Some(out))
     }
 
-    /// See [`super::EmbeddedGraph::model`].
+    /// See [`crate::graph::EmbeddedGraph::model`].
     pub async fn model(
         &self,
         model_id: &str,
@@ -272,7 +272,7 @@ impl Neo4jGraph {
         }))
     }
 
-    /// See [`super::EmbeddedGraph::same_model`].
+    /// See [`crate::graph::EmbeddedGraph::same_model`].
     pub async fn same_model(
         &self,
         machine_id: &str,
