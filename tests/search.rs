@@ -6,7 +6,9 @@ use stockyard::search::{
     CatalogEntry, LanguageDetector, Listing, Order, RequestError, SearchError, SearchRequest,
     SearchResults, Sort, TextIndex,
 };
-use stockyard_schema::domain::{Category, Machine, Maker, Model, Price, Year};
+use stockyard::currency::Rates;
+use stockyard_schema::domain::{Category, Currency, Machine, Maker, Model, Price, Year};
+use stockyard_schema::event::CurrencyRates;
 use stockyard_schema::{Lang, Text};
 
 fn detector() -> Arc<LanguageDetector> {
@@ -335,15 +337,26 @@ fn min_score_drops_junk() {
 #[test]
 fn browse_lists_all_live_listings_in_the_chosen_order() {
     let idx = index();
-    let browse = |sort| {
+    // The rates sorting by price converts with (1 USD = 150 JPY = 7.2 CNY = 0.92 EUR =
+    // 1,350 KRW); the index holds amounts as listed.
+    let rates = Rates::published(&CurrencyRates {
+        base: Currency::USD,
+        rates: [("JPY", 150.0), ("CNY", 7.2), ("EUR", 0.92), ("KRW", 1350.0)]
+            .map(|(c, r)| (Currency::new(c).unwrap(), r))
+            .into(),
+        as_of: stockyard_schema::event::Timestamp::parse("2026-11-30T00:00:00Z").unwrap(),
+    });
+    let browse_at = |sort, rates: &Rates| {
         idx.search(&SearchRequest {
             text: "  ".into(),
             limit: 20,
             sort,
+            rates: rates.clone(),
             ..SearchRequest::default()
         })
         .unwrap()
     };
+    let browse = |sort| browse_at(sort, &rates);
     let newest = browse(Sort::Relevance);
     assert_eq!(newest.total, 9);
     assert_eq!(
@@ -361,6 +374,13 @@ fn browse_lists_all_live_listings_in_the_chosen_order() {
     assert_eq!(
         ids(&by_price),
         ["M5", "M2", "M1", "M6", "M4", "M7", "M8", "M9", "M3"]
+    );
+    // Before any rates are published only dollar prices convert: the rest sort after
+    // them (by key), as listings without a price do.
+    let dollars_only = browse_at(Sort::Price(Order::Desc), &Rates::default());
+    assert_eq!(
+        ids(&dollars_only),
+        ["M5", "M2", "M8", "M9", "M1", "M3", "M4", "M6", "M7"]
     );
 }
 

@@ -424,7 +424,7 @@ fn a_rate_set_must_convert_to_us_dollars() {
         ),
         (
             r#"{"base":"USD","rates":{"jpy":150},"as_of":"2026-11-22T00:00:00Z"}"#,
-            "data.rates",
+            "data.rates.jpy",
             "three uppercase",
         ),
         (
