@@ -2,11 +2,11 @@
 //! buyer searches, THEN these hits in this order.
 
 use std::sync::{Arc, OnceLock};
+use stockyard::currency::Rates;
 use stockyard::search::{
     CatalogEntry, LanguageDetector, Listing, Order, RequestError, SearchError, SearchRequest,
     SearchResults, Sort, TextIndex,
 };
-use stockyard::currency::Rates;
 use stockyard_schema::domain::{Category, Currency, Machine, Maker, Model, Price, Year};
 use stockyard_schema::event::CurrencyRates;
 use stockyard_schema::{Lang, Text};
