@@ -13,12 +13,12 @@ use utoipa::ToSchema;
 /// Declares the error codes: variant, status, and a one-line meaning.
 macro_rules! error_codes {
     ($($(#[$doc:meta])* $variant:ident = $code:literal, $status:ident, $meaning:literal;)*) => {
-        /// A stable, machine-readable error code.
+        /// A stable, machine-readable error code (its variant's name in snake case).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
             $(
                 #[doc = $meaning]
-                #[serde(rename = $code)]
                 $variant,
             )*
         }
@@ -227,5 +227,18 @@ mod tests {
             assert!(status.is_client_error() || status.is_server_error());
             assert!(!code.meaning().is_empty());
         }
+    }
+
+    #[test]
+    fn openapi_lists_exactly_the_codes_sent() {
+        let schema = serde_json::to_value(<ErrorCode as utoipa::PartialSchema>::schema()).unwrap();
+        let listed: Vec<&str> = schema["enum"]
+            .as_array()
+            .expect("an enum of strings")
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let sent: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, sent);
     }
 }
