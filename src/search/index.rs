@@ -3,7 +3,7 @@
 use super::analysis;
 use super::collect::Pass;
 use super::columns::ColumnCache;
-use super::document::{CatalogEntry, Listing, StoredListing};
+use super::document::StoredListing;
 use super::fields::{Fields, Group};
 use super::keyset::KeySet;
 use super::language::{LangSet, LanguageDetector};
@@ -11,11 +11,12 @@ use super::query::{
     classes, listing_query, Expansions, ListingQuery, RequestError, SearchRequest, Sort, Tuning,
 };
 use super::tiers::{NgramMarking, TierPass, TierScratch, TieredQuery};
+use super::writer::ListingWriter;
 use roaring::RoaringBitmap;
 use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
-use stockyard_schema::{Lang, MachineId};
+use stockyard_schema::Lang;
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
@@ -23,7 +24,7 @@ use tantivy::query::{
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 /// Why the index could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -565,89 +566,13 @@ impl PreparedSearch<'_> {
 }
 
 /// The stored source of a listing document.
-fn stored_listing(fields: &Fields, doc: &TantivyDocument) -> Result<StoredListing, SearchError> {
+pub(super) fn stored_listing(
+    fields: &Fields,
+    doc: &TantivyDocument,
+) -> Result<StoredListing, SearchError> {
     let source = doc
         .get_first(fields.source)
         .and_then(|v| v.as_str())
         .unwrap_or_default();
     serde_json::from_str(source).map_err(|e| SearchError::Stored(e.to_string()))
-}
-
-/// Adds, replaces and removes listings and catalog entities; changes become visible at
-/// [`ListingWriter::commit`].
-pub struct ListingWriter {
-    listings: IndexWriter,
-    catalog: IndexWriter,
-    listing_reader: IndexReader,
-    catalog_reader: IndexReader,
-    fields: Fields,
-    detector: Arc<LanguageDetector>,
-}
-
-impl ListingWriter {
-    /// Indexes a listing, replacing any earlier version of the same machine.
-    pub fn upsert(&mut self, listing: &Listing<'_>) -> Result<(), SearchError> {
-        self.remove(&listing.machine.id);
-        let doc = listing.document(&self.fields, &self.detector);
-        self.listings.add_document(doc)?;
-        Ok(())
-    }
-
-    /// Removes a listing (sold, withdrawn); unknown ids are fine.
-    pub fn remove(&mut self, id: &MachineId) {
-        self.listings
-            .delete_term(Term::from_field_text(self.fields.machine_id, id.as_str()));
-    }
-
-    /// Adds or replaces the names of a maker, model or category. Listings refer to
-    /// entities by id, so a renamed maker needs no listing reindexed.
-    pub fn upsert_entry(&mut self, entry: CatalogEntry<'_>) -> Result<(), SearchError> {
-        self.catalog
-            .delete_term(Term::from_field_text(self.fields.entity, &entry.entity()));
-        self.catalog.add_document(entry.document(&self.fields))?;
-        Ok(())
-    }
-
-    /// Drops everything written since the last commit.
-    pub fn rollback(&mut self) -> Result<(), SearchError> {
-        self.catalog.rollback()?;
-        self.listings.rollback()?;
-        Ok(())
-    }
-
-    /// Listings as of the last commit (changes since are not visible here).
-    pub fn stored(&self, by: StoredBy<'_>) -> Result<Vec<StoredListing>, SearchError> {
-        let (field, value) = match by {
-            StoredBy::Machine(id) => (self.fields.machine_id, id),
-            StoredBy::Model(id) => (self.fields.model_id, id),
-            StoredBy::Category(id) => (self.fields.category_id, id),
-        };
-        let searcher = self.listing_reader.searcher();
-        let query = TermQuery::new(
-            Term::from_field_text(field, value),
-            IndexRecordOption::Basic,
-        );
-        let mut out = Vec::new();
-        for address in searcher.search(&query, &DocSetCollector)? {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            out.push(stored_listing(&self.fields, &doc)?);
-        }
-        Ok(out)
-    }
-
-    /// Makes everything written so far durable and searchable, with an optional
-    /// payload stored atomically with the listings' commit (the indexer's checkpoint).
-    /// The catalog commits first: after a crash between the two, the vocabulary is
-    /// ahead, never behind, and replaying the same events rewrites the same entries.
-    pub fn commit(&mut self, payload: Option<String>) -> Result<(), SearchError> {
-        self.catalog.commit()?;
-        let mut prepared = self.listings.prepare_commit()?;
-        if let Some(p) = payload {
-            prepared.set_payload(&p);
-        }
-        prepared.commit()?;
-        self.catalog_reader.reload()?;
-        self.listing_reader.reload()?;
-        Ok(())
-    }
 }

@@ -29,10 +29,10 @@ pub mod language;
 mod lazy;
 pub mod query;
 mod tiers;
+mod writer;
 
 pub use document::{CatalogEntry, Listing, StoredListing};
-pub use index::{
-    Hit, ListingWriter, PreparedSearch, SearchError, SearchResults, StoredBy, TextIndex,
-};
+pub use index::{Hit, PreparedSearch, SearchError, SearchResults, StoredBy, TextIndex};
 pub use language::{LangSet, LanguageDetector};
 pub use query::{Order, RequestError, SearchRequest, Sort, Tuning};
+pub use writer::ListingWriter;
