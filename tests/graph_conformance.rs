@@ -74,6 +74,12 @@ fn requests() -> Vec<(&'static str, Option<Vec<&'static str>>, Selections)> {
     vec![
         ("all, no selection", None, Selections::default()),
         (
+            // Dense: sent as "every key up to the last but these".
+            "every machine a hit",
+            Some(vec!["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9"]),
+            Selections::default(),
+        ),
+        (
             "hits subset",
             Some(vec!["M2", "M4", "M6", "M8", "M9"]),
             Selections::default(),
@@ -262,7 +268,7 @@ async fn embedded_and_neo4j_give_the_same_answers() {
             compared += 1;
         }
     }
-    assert_eq!(compared, 5 * (9 * 2 + 2 * 6 + 3 + 5));
+    assert_eq!(compared, 5 * (10 * 2 + 2 * 6 + 3 + 5));
 
     // Every statement sent passes Neo4j's own parser.
     let Some(linter) = need(Linter::prepare(), "node, npm and shared/tools/cypher-lint") else {

@@ -12,7 +12,7 @@ use crate::graph::contract::{
 };
 use query_dsl::functions::{collect, count_star, sum};
 use query_dsl::query::state::Projected;
-use query_dsl::types::{Any, Bool, Float, Int, List, Map, Str};
+use query_dsl::types::{Any, Bool, Float, Int, List, Map, Node, Str};
 use query_dsl::{
     anon, case_of, exists, map, match_, node, param, path, rel, var, Expr, IntoExpr, Item, NodeVar,
     Query, Statement,
@@ -79,21 +79,30 @@ fn price_usd(m: &NodeVar<Machine>, rates: &Rates) -> Expr<Float> {
     amount * per_unit
 }
 
-/// Each selection as a condition on a machine, with the group it belongs to. The
-/// statement tests each once per hit and keeps the answers as flags, so that a group's
+/// Conditions with the selection group each belongs to.
+type Conditions = Vec<(Except, Expr<Bool>)>;
+
+/// Each selection as a condition, with the group it belongs to. Category, maker, model
+/// and spec selections depend only on a machine's own category link `c0` and its model
+/// `mo`, so the statement tests them once per (model, category) pair; the ranges are
+/// properties of the machine `m`. The answers are kept as flags, so that a group's
 /// count (which applies every selection but its own) reads flags instead of matching
-/// the patterns again.
-fn conditions(m: &NodeVar<Machine>, sel: &Selections, rates: &Rates) -> Vec<(Except, Expr<Bool>)> {
-    let mut conds = Vec::new();
+/// patterns again.
+fn conditions(
+    m: &NodeVar<Machine>,
+    mo: &NodeVar<Model>,
+    c0: &NodeVar<Category>,
+    sel: &Selections,
+    rates: &Rates,
+) -> (Conditions, Conditions) {
+    let mut catalog = Vec::new();
     if !sel.categories.is_empty() {
         let c = node::<Category>("fc");
         let ids: Vec<String> = sel.categories.iter().map(|c| c.to_string()).collect();
-        conds.push((
+        catalog.push((
             Except::Category,
             exists(
-                path(&m.bare())
-                    .out(rel::<BelongsToCategory>(), &anon::<Category>())
-                    .out(rel::<SubcategoryOf>().min_hops(0), &c),
+                path(&c0.bare()).out(rel::<SubcategoryOf>().min_hops(0), &c),
                 Some(c.prop(Category::ID).in_list(ids)),
             ),
         ));
@@ -101,26 +110,17 @@ fn conditions(m: &NodeVar<Machine>, sel: &Selections, rates: &Rates) -> Vec<(Exc
     if !sel.makers.is_empty() {
         let k = node::<Maker>("fk");
         let ids: Vec<String> = sel.makers.iter().map(|c| c.to_string()).collect();
-        conds.push((
+        catalog.push((
             Except::Maker,
             exists(
-                path(&m.bare())
-                    .out(rel::<IsOfModel>(), &anon::<Model>())
-                    .in_(rel::<MadeModel>(), &k),
+                path(&mo.bare()).in_(rel::<MadeModel>(), &k),
                 Some(k.prop(Maker::ID).in_list(ids)),
             ),
         ));
     }
     if !sel.models.is_empty() {
-        let mo = node::<Model>("fm");
         let ids: Vec<String> = sel.models.iter().map(|c| c.to_string()).collect();
-        conds.push((
-            Except::Model,
-            exists(
-                path(&m.bare()).out(rel::<IsOfModel>(), &mo),
-                Some(mo.prop(Model::ID).in_list(ids)),
-            ),
-        ));
+        catalog.push((Except::Model, mo.prop(Model::ID).in_list(ids)));
     }
     for (i, (spec, f)) in sel.specs.iter().enumerate() {
         let s = node::<Spec>("fs");
@@ -134,20 +134,18 @@ fn conditions(m: &NodeVar<Machine>, sel: &Selections, rates: &Rates) -> Vec<(Exc
             }
             NumberFilter::Text(opts) => s.prop(Spec::TEXT).in_list(opts.clone()),
         };
-        conds.push((
+        catalog.push((
             Except::Spec(i),
             exists(
-                path(&m.bare())
-                    .out(rel::<IsOfModel>(), &anon::<Model>())
-                    .out(rel::<HasSpec>(), &s)
-                    .out(
-                        rel::<BelongsToSpecCategory>(),
-                        &anon::<SpecCategory>().with(SpecCategory::ID, spec.as_str()),
-                    ),
+                path(&mo.bare()).out(rel::<HasSpec>(), &s).out(
+                    rel::<BelongsToSpecCategory>(),
+                    &anon::<SpecCategory>().with(SpecCategory::ID, spec.as_str()),
+                ),
                 Some(cond),
             ),
         ));
     }
+    let mut machine = Vec::new();
     let ranges: [(Expr<Float>, Option<f64>, Option<f64>); 3] = [
         (
             m.prop(Machine::YEAR).into_expr(),
@@ -166,10 +164,10 @@ fn conditions(m: &NodeVar<Machine>, sel: &Selections, rates: &Rates) -> Vec<(Exc
         parts.extend(min.map(|x| e.clone().ge(x)));
         parts.extend(max.map(|x| e.clone().le(x)));
         if !parts.is_empty() {
-            conds.push((Except::Attribute(i), Expr::all(parts)));
+            machine.push((Except::Attribute(i), Expr::all(parts)));
         }
     }
-    conds
+    (catalog, machine)
 }
 
 /// The name of the flag holding the answer to the `i`th condition.
@@ -193,6 +191,36 @@ fn over_hits(groups: &[Except], except: Except) -> (Query<Projected>, Expr<Map>)
     (q.with(h.clone()).where_(Expr::all(flags)), h)
 }
 
+/// How the hit set is sent: as keys to look up one by one, or, when it holds nearly
+/// every key up to its largest, as the few keys it lacks (a scan with a short
+/// exclusion list costs the server far less than thousands of index lookups).
+enum HitList {
+    Keys,
+    AllBut { last: i64, missing: Vec<i64> },
+}
+
+/// Most keys a dense hit set may lack to be sent as [`HitList::AllBut`].
+const MOST_MISSING: u64 = 1024;
+
+impl HitList {
+    fn of(hits: &RoaringBitmap) -> HitList {
+        let Some(last) = hits.max() else {
+            return HitList::Keys;
+        };
+        let lacking = u64::from(last) + 1 - hits.len();
+        if lacking > MOST_MISSING || lacking * 8 > hits.len() {
+            return HitList::Keys;
+        }
+        HitList::AllBut {
+            last: i64::from(last),
+            missing: (0..last)
+                .filter(|k| !hits.contains(*k))
+                .map(i64::from)
+                .collect(),
+        }
+    }
+}
+
 /// `collect({id: …, n: …, …})` of a facet group's values.
 fn counted(entries: Vec<(&str, Expr<Any>)>) -> Expr<List<Map>> {
     collect(map(entries))
@@ -214,33 +242,60 @@ impl Neo4jGraph {
         let mo = node::<Model>("mo");
         let c0 = node::<Category>("c0");
         let live = m.prop(Machine::STATUS).eq("live");
-        let start = match req.hits {
-            Some(h) => {
+        let start = match req.hits.map(|h| (h, HitList::of(h))) {
+            Some((h, HitList::Keys)) => {
                 let keys: Vec<i64> = h.iter().map(i64::from).collect();
                 let (q, k) = Query::new().unwind::<Int>(keys, "k");
                 q.match_(m.clone().with(Machine::KEY, k)).where_(live)
+            }
+            Some((_, HitList::AllBut { last, missing })) => {
+                let key: Expr<Int> = m.prop(Machine::KEY).into_expr();
+                match_(&m).where_(Expr::all([
+                    live,
+                    key.clone().le(last),
+                    !key.in_list(missing),
+                ]))
             }
             None => match_(&m).where_(live),
         }
         .optional_match(path(&m.bare()).out(rel::<IsOfModel>(), &mo))
         .optional_match(path(&m.bare()).out(rel::<BelongsToCategory>(), &c0));
-        let conditions = conditions(&m, sel, rates);
-        let groups: Vec<Except> = conditions.iter().map(|(g, _)| *g).collect();
+        let (catalog, machine) = conditions(&m, &mo, &c0, sel, rates);
+        let groups: Vec<Except> = catalog.iter().chain(&machine).map(|(g, _)| *g).collect();
+        // The catalog conditions, once per (model, category) pair of the hits.
+        let ms = var::<List<Node>>("ms");
+        let mut pair: Vec<Item> = vec![mo.expr().into(), c0.expr().into(), ms.clone().into()];
+        pair.extend(
+            catalog
+                .into_iter()
+                .enumerate()
+                .map(|(i, (_, c))| c.alias(&flag(i)).into()),
+        );
+        let (start, _) = start
+            .with(vec![
+                Item::from(mo.expr()),
+                c0.expr().into(),
+                collect(m.expr()).alias("ms").into(),
+            ])
+            .with(pair)
+            .unwind(ms, "m");
+        let first_machine_flag = groups.len() - machine.len();
         let mut entries = vec![
             ("key".to_owned(), m.prop(Machine::KEY).any()),
             ("mo".to_owned(), mo.expr().any()),
             ("c0".to_owned(), c0.expr().any()),
         ];
+        entries.extend((0..first_machine_flag).map(|i| (flag(i), var::<Any>(&flag(i)))));
         if req.attribute_facets {
             entries.push(("year".to_owned(), m.prop(Machine::YEAR).any()));
             entries.push(("hours".to_owned(), m.prop(Machine::HOURS).any()));
             entries.push(("price".to_owned(), price_usd(&m, rates).any()));
         }
         entries.extend(
-            conditions
+            machine
                 .into_iter()
                 .enumerate()
-                .map(|(i, (_, c))| (flag(i), c.any())),
+                .map(|(i, (_, c))| (flag(first_machine_flag + i), c.any())),
         );
         let over = |except| over_hits(&groups, except);
         let n0 = var::<Int>("n0");
