@@ -3,12 +3,12 @@
 
 use super::{EmbeddedGraph, MachineNode};
 use crate::graph::contract::{
-    histogram, ordered, Except, FacetCount, FacetRequest, Facets, NumberFilter, Range, Selections,
-    SpecFacet,
+    histogram, name_of, ordered, Except, FacetCount, FacetRequest, Facets, NumberFilter, Range,
+    Selections, SpecFacet,
 };
 use roaring::RoaringBitmap;
 use stockyard_schema::domain::SpecValue;
-use stockyard_schema::{CategoryId, Text};
+use stockyard_schema::{CategoryId, Lang};
 
 /// Hit sets smaller than this are filtered by visiting each machine; larger ones by
 /// bitmap unions and intersections, whose cost does not grow with the hits.
@@ -175,18 +175,10 @@ impl EmbeddedGraph {
         let filters = self.model_filters(sel);
         let mut set: Option<RoaringBitmap> = None;
         if filters.any() {
-            let mut models = RoaringBitmap::new();
-            for m in (0..self.models.len()).filter(|&m| filters.passes(m, Except::Nothing)) {
-                models |= &self.by_model[m];
-            }
-            set = Some(models);
+            set = Some(self.passing_models(&filters));
         }
         if !sel.categories.is_empty() {
-            let selected = self.selected_categories(&sel.categories);
-            let mut in_category = RoaringBitmap::new();
-            for (c, _) in selected.iter().enumerate().filter(|(_, s)| **s) {
-                in_category |= &self.by_category[c];
-            }
+            let in_category = self.in_categories(&self.selected_categories(&sel.categories));
             set = Some(match set {
                 Some(s) => s & in_category,
                 None => in_category,
@@ -198,6 +190,56 @@ impl EmbeddedGraph {
             set = Some(s);
         }
         set.map(|s| s & &self.live)
+    }
+
+    /// The live machines of every model that passes all model-level selections.
+    fn passing_models(&self, filters: &ModelFilters) -> RoaringBitmap {
+        let mut models = RoaringBitmap::new();
+        for m in (0..self.models.len()).filter(|&m| filters.passes(m, Except::Nothing)) {
+            models |= &self.by_model[m];
+        }
+        models
+    }
+
+    /// The live machines directly in one of the `selected` categories.
+    fn in_categories(&self, selected: &[bool]) -> RoaringBitmap {
+        let mut in_category = RoaringBitmap::new();
+        for (c, _) in selected.iter().enumerate().filter(|(_, s)| **s) {
+            in_category |= &self.by_category[c];
+        }
+        in_category
+    }
+
+    /// Of `base`, the machines in a selected category: one check per machine for a
+    /// small set, bitmap unions for a large one.
+    fn filter_categories(&self, base: &RoaringBitmap, chosen: &[CategoryId]) -> RoaringBitmap {
+        let selected = self.selected_categories(chosen);
+        if base.len() < SCAN_BELOW {
+            base.iter()
+                .filter(|&k| {
+                    self.effective_category(&self.machines[k as usize])
+                        .is_some_and(|c| selected[c as usize])
+                })
+                .collect()
+        } else {
+            base & &self.in_categories(&selected)
+        }
+    }
+
+    /// Of `filtered`, the machines whose model passes every model-level selection.
+    fn filter_models(&self, filtered: &RoaringBitmap, filters: &ModelFilters) -> RoaringBitmap {
+        if !filters.any() {
+            filtered.clone()
+        } else if filtered.len() < SCAN_BELOW {
+            filtered
+                .iter()
+                .filter(|&k| {
+                    filters.passes(self.machines[k as usize].model as usize, Except::Nothing)
+                })
+                .collect()
+        } else {
+            filtered & &self.passing_models(filters)
+        }
     }
 
     /// Per category: whether it is one of `chosen` or below one.
@@ -227,23 +269,8 @@ impl EmbeddedGraph {
                 .filter(|&k| self.attributes_match(&self.machines[k as usize], sel))
                 .collect();
         }
-        let in_category = (!sel.categories.is_empty()).then(|| {
-            let selected = self.selected_categories(&sel.categories);
-            if base.len() < SCAN_BELOW {
-                base.iter()
-                    .filter(|&k| {
-                        self.effective_category(&self.machines[k as usize])
-                            .is_some_and(|c| selected[c as usize])
-                    })
-                    .collect()
-            } else {
-                let mut f = RoaringBitmap::new();
-                for (c, _) in selected.iter().enumerate().filter(|(_, s)| **s) {
-                    f |= &self.by_category[c];
-                }
-                &base & &f
-            }
-        });
+        let in_category =
+            (!sel.categories.is_empty()).then(|| self.filter_categories(&base, &sel.categories));
         let filtered = in_category.as_ref().unwrap_or(&base);
         let filters = self.model_filters(sel);
 
@@ -271,49 +298,49 @@ impl EmbeddedGraph {
             None => counts.clone(),
         };
 
-        let matching = if !filters.any() {
-            filtered.clone()
-        } else if filtered.len() < SCAN_BELOW {
-            filtered
-                .iter()
-                .filter(|&k| {
-                    filters.passes(self.machines[k as usize].model as usize, Except::Nothing)
-                })
-                .collect()
-        } else {
-            let mut models = RoaringBitmap::new();
-            for m in (0..self.models.len()).filter(|&m| filters.passes(m, Except::Nothing)) {
-                models |= &self.by_model[m];
-            }
-            filtered & &models
-        };
+        let matching = self.filter_models(filtered, &filters);
+        Facets {
+            attributes: if req.attribute_facets {
+                self.attribute_facets(&unranged, sel, req.buckets)
+            } else {
+                Vec::new()
+            },
+            matching,
+            categories: ordered(self.category_counts(&uncategorised, &base, &filters, req.lang)),
+            makers: ordered(self.maker_counts(&counts, &filters, req.lang)),
+            models: ordered(self.model_counts(&counts, &filters)),
+            specs: self.spec_facets(req, &filters, &counts),
+        }
+    }
 
-        let lang = req.lang;
-        let name = |t: &Option<Text>, id: &str| {
-            t.as_ref()
-                .map_or_else(|| id.to_owned(), |t| t.best(lang).to_owned())
-        };
-
+    /// Counts by maker: each model's count goes to its maker, unless the model fails a
+    /// selection other than the maker's.
+    fn maker_counts(&self, counts: &[u64], filters: &ModelFilters, lang: Lang) -> Vec<FacetCount> {
         let mut per_maker = vec![0u64; self.makers.len()];
         for (m, c) in counts.iter().enumerate() {
             if let (Some(k), true) = (self.models[m].maker, filters.passes(m, Except::Maker)) {
                 per_maker[k as usize] += c;
             }
         }
-        let makers = per_maker
+        per_maker
             .iter()
             .enumerate()
             .map(|(k, &count)| {
                 let id = self.maker_ids.key(k as u32);
                 FacetCount {
                     id: id.to_owned(),
-                    name: name(&self.makers[k], id),
+                    name: name_of(&self.makers[k], id, lang),
                     parent: None,
                     count,
                 }
             })
-            .collect();
-        let models = counts
+            .collect()
+    }
+
+    /// Counts by model, zero for a model that fails a selection other than the
+    /// model's.
+    fn model_counts(&self, counts: &[u64], filters: &ModelFilters) -> Vec<FacetCount> {
+        counts
             .iter()
             .enumerate()
             .map(|(m, &c)| {
@@ -329,10 +356,19 @@ impl EmbeddedGraph {
                     },
                 }
             })
-            .collect();
+            .collect()
+    }
 
-        // Categories: machines count in their model's category, except those with a
-        // category of their own, which are moved over one by one (they are few).
+    /// Counts by category, rolled up the tree. Machines count in their model's
+    /// category, except those with a category of their own, which are moved over one
+    /// by one (they are few).
+    fn category_counts(
+        &self,
+        uncategorised: &[u64],
+        base: &RoaringBitmap,
+        filters: &ModelFilters,
+        lang: Lang,
+    ) -> Vec<FacetCount> {
         let mut direct = vec![0u64; self.categories.len()];
         for (m, c) in uncategorised.iter().enumerate() {
             if let (Some(cat), true) = (self.models[m].category, filters.passes(m, Except::Nothing))
@@ -340,7 +376,7 @@ impl EmbeddedGraph {
                 direct[cat as usize] += c;
             }
         }
-        for key in &(&self.overridden & &base) {
+        for key in &(&self.overridden & base) {
             let machine = &self.machines[key as usize];
             let m = machine.model as usize;
             if !filters.passes(m, Except::Nothing) {
@@ -366,7 +402,7 @@ impl EmbeddedGraph {
                 }
             }
         }
-        let categories = rolled
+        rolled
             .iter()
             .enumerate()
             .map(|(c, &count)| {
@@ -374,15 +410,24 @@ impl EmbeddedGraph {
                 let node = &self.categories[c];
                 FacetCount {
                     id: id.to_owned(),
-                    name: name(&node.names, id),
+                    name: name_of(&node.names, id, lang),
                     parent: node.parent.map(|p| self.category_ids.key(p).to_owned()),
                     count,
                 }
             })
-            .collect();
+            .collect()
+    }
 
-        let specs = req
-            .spec_facets
+    /// The histograms of the requested number specs, each over the models that pass
+    /// every selection but its own, weighted by their counts.
+    fn spec_facets(
+        &self,
+        req: &FacetRequest<'_>,
+        filters: &ModelFilters,
+        counts: &[u64],
+    ) -> Vec<SpecFacet> {
+        let sel = &req.selections;
+        req.spec_facets
             .iter()
             .map(|spec| {
                 let own = sel
@@ -409,21 +454,6 @@ impl EmbeddedGraph {
                 h.id = spec.to_string();
                 h
             })
-            .collect();
-
-        let attributes = if req.attribute_facets {
-            self.attribute_facets(&unranged, sel, req.buckets)
-        } else {
-            Vec::new()
-        };
-
-        Facets {
-            attributes,
-            matching,
-            categories: ordered(categories),
-            makers: ordered(makers),
-            models: ordered(models),
-            specs,
-        }
+            .collect()
     }
 }
