@@ -26,6 +26,13 @@ pub struct LiveListing {
 }
 
 impl Engine {
+    /// The catalog as of the serving generation: what requests are checked against
+    /// (spec kinds, rates) before they run. Always the embedded graph, which every
+    /// generation keeps, also when Neo4j answers the facets.
+    pub fn catalog(&self) -> Arc<EmbeddedGraph> {
+        self.current().graph().get()
+    }
+
     /// A live listing by machine id, from the serving generation; `None` when it is
     /// not listed (or sold, or withdrawn). Reads the text index: call it off the
     /// async runtime.

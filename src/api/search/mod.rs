@@ -31,10 +31,8 @@ pub async fn run(
     accept_language: Option<&str>,
 ) -> Result<SearchResponse, ApiError> {
     let started = Instant::now();
-    let Validated { plan, usd_per_unit } = {
-        let graph = state.engine.current().graph().get();
-        validate(&body, &graph, accept_language)?
-    };
+    let Validated { plan, usd_per_unit } =
+        validate(&body, &state.engine.catalog(), accept_language)?;
     let (browse, names, wanted) = (!plan.has_words(), plan.names, plan.facets.clone());
     let (offset, limit) = (plan.offset, plan.limit);
     let outcome = state.engine.search(&state.pool, plan, &state.graph).await?;
