@@ -1,7 +1,8 @@
 //! Exchange rates as events, over HTTP on a real server: GIVEN listings priced in yen,
 //! euros and dollars, WHEN the marketplace publishes a new rate set, THEN price ranges,
 //! sorting by price, the price histogram and the hits' dollar amounts follow it at
-//! once, with no listing written again; a restart keeps the latest set.
+//! once, with no listing written again. (That a restart keeps the latest set is
+//! `tests/graph.rs::snapshot_restores_the_same_answers`.)
 
 #[path = "common/server.rs"]
 mod server;
