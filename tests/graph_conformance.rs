@@ -205,7 +205,10 @@ async fn answers<G: CatalogGraph>(g: &mut G, scenario: &Scenario) -> Vec<(String
                 lang,
                 spec_facets: vec!["weight".parse().unwrap()],
                 buckets: 4,
-                attribute_facets: true,
+                // Without the attribute histograms in Japanese: a request with no year,
+                // hours or price to look at is counted per (model, category) pair on
+                // Neo4j, so both shapes of its statement are compared.
+                attribute_facets: lang == Lang::EN,
                 rates: rates.clone(),
             };
             let facets = g

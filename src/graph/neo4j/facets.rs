@@ -10,7 +10,7 @@ use crate::graph::contract::{
     histogram, ordered, Except, FacetCount, FacetRequest, Facets, GraphError, NumberFilter,
     Selections, SpecFacet,
 };
-use query_dsl::functions::{collect, count_star, sum};
+use query_dsl::functions::{collect, count_star, size, sum};
 use query_dsl::query::state::Projected;
 use query_dsl::types::{Any, Bool, Float, Int, List, Map, Node, Str};
 use query_dsl::{
@@ -221,6 +221,18 @@ impl HitList {
     }
 }
 
+/// What one row of the collected hit set stands for.
+#[derive(Clone, Copy, PartialEq)]
+enum Rows {
+    /// A (model, category) pair with its keys (`keys`) and their number: enough when
+    /// nothing depends on a machine's own properties (no year, hours or price range,
+    /// no histogram of them), since every machine of a pair then counts alike; a few
+    /// hundred rows instead of one per hit.
+    Pairs,
+    /// One machine (`key`, `n` = 1) with its year, hours, price and range flags.
+    Machines,
+}
+
 /// A column of the facets row, or why it could not be read.
 fn column<T: serde::de::DeserializeOwned>(
     row: &neo4rs::Row,
@@ -242,12 +254,13 @@ impl Neo4jGraph {
     /// The statement of [`Neo4jGraph::facets`] (the conformance suite checks every
     /// statement sent with Neo4j's parser).
     ///
-    /// Each hit is visited once up front: its model, its own category link, year,
-    /// hours, dollar price and one flag per selection go into a map. The groups then
-    /// count from those maps, by model or category first, and only then follow the
+    /// The hits are grouped by (model, own category link) once up front, and the
+    /// catalog selections tested once per pair. Each row of the collected set is then
+    /// a pair or a machine (see [`Rows`]): its model, category, weight, flags and, per
+    /// machine, year, hours and dollar price. The groups count from those maps, by model or category first, and only then follow the
     /// graph from the few distinct models and categories (to makers, the category
     /// tree, specs), so that no pattern is matched once per hit per group.
-    fn facets_statement(req: &FacetRequest<'_>) -> Result<Statement, GraphError> {
+    fn facets_statement(req: &FacetRequest<'_>) -> Result<(Statement, Rows), GraphError> {
         let sel = &req.selections;
         let rates = &req.rates;
         let m = node::<Machine>("m");
@@ -274,49 +287,76 @@ impl Neo4jGraph {
         .optional_match(path(&m.bare()).out(rel::<BelongsToCategory>(), &c0));
         let (catalog, machine) = conditions(&m, &mo, &c0, sel, rates);
         let groups: Vec<Except> = catalog.iter().chain(&machine).map(|(g, _)| *g).collect();
+        let shape = if machine.is_empty() && !req.attribute_facets {
+            Rows::Pairs
+        } else {
+            Rows::Machines
+        };
+        let per_pair = shape == Rows::Pairs;
         // The catalog conditions, once per (model, category) pair of the hits.
         let ms = var::<List<Node>>("ms");
-        let mut pair: Vec<Item> = vec![mo.expr().into(), c0.expr().into(), ms.clone().into()];
+        let keys = var::<List<Int>>("keys");
+        let members: Item = if per_pair {
+            collect::<Int>(m.prop(Machine::KEY).into_expr())
+                .alias("keys")
+                .into()
+        } else {
+            collect(m.expr()).alias("ms").into()
+        };
+        let mut pair: Vec<Item> = vec![
+            mo.expr().into(),
+            c0.expr().into(),
+            if per_pair {
+                keys.clone().into()
+            } else {
+                ms.clone().into()
+            },
+        ];
         pair.extend(
             catalog
                 .into_iter()
                 .enumerate()
                 .map(|(i, (_, c))| c.alias(&flag(i)).into()),
         );
-        let (start, _) = start
-            .with(vec![
-                Item::from(mo.expr()),
-                c0.expr().into(),
-                collect(m.expr()).alias("ms").into(),
-            ])
-            .with(pair)
-            .unwind(ms, "m");
+        let start = start
+            .with(vec![Item::from(mo.expr()), c0.expr().into(), members])
+            .with(pair);
         let first_machine_flag = groups.len() - machine.len();
         let mut entries = vec![
-            ("key".to_owned(), m.prop(Machine::KEY).any()),
             ("mo".to_owned(), mo.expr().any()),
             ("c0".to_owned(), c0.expr().any()),
         ];
         entries.extend((0..first_machine_flag).map(|i| (flag(i), var::<Any>(&flag(i)))));
-        if req.attribute_facets {
-            entries.push(("year".to_owned(), m.prop(Machine::YEAR).any()));
-            entries.push(("hours".to_owned(), m.prop(Machine::HOURS).any()));
-            entries.push(("price".to_owned(), price_usd(&m, rates).any()));
-        }
-        entries.extend(
-            machine
-                .into_iter()
-                .enumerate()
-                .map(|(i, (_, c))| (flag(first_machine_flag + i), c.any())),
-        );
+        let rows = if per_pair {
+            entries.push(("keys".to_owned(), keys.clone().any()));
+            entries.push(("n".to_owned(), size(keys).any()));
+            start.with(collect(map(entries)).alias("hits"))
+        } else {
+            let (start, _) = start.unwind(ms, "m");
+            entries.push(("key".to_owned(), m.prop(Machine::KEY).any()));
+            entries.push(("n".to_owned(), IntoExpr::<Int>::into_expr(1_i64).any()));
+            if req.attribute_facets {
+                entries.push(("year".to_owned(), m.prop(Machine::YEAR).any()));
+                entries.push(("hours".to_owned(), m.prop(Machine::HOURS).any()));
+                entries.push(("price".to_owned(), price_usd(&m, rates).any()));
+            }
+            entries.extend(
+                machine
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (_, c))| (flag(first_machine_flag + i), c.any())),
+            );
+            start.with(collect(map(entries)).alias("hits"))
+        };
         let over = |except| over_hits(&groups, except);
         let n0 = var::<Int>("n0");
         let n = var::<Int>("n");
 
+        // The matching keys: one list per pair, or one key per machine.
         let (matching, h) = over(Except::Nothing);
-        let mut q = start.with(collect(map(entries)).alias("hits")).call(
+        let mut q = rows.call(
             matching
-                .return_(collect(h.key("key")).alias("matching"))
+                .return_(collect(h.key(if per_pair { "keys" } else { "key" })).alias("matching"))
                 .build()?,
         );
 
@@ -327,7 +367,7 @@ impl Neo4jGraph {
         let (by_category, h) = over(Except::Category);
         q = q.call(
             by_category
-                .with((h.key("c0").alias("c0"), count_star().alias("n0")))
+                .with((h.clone().key("c0").alias("c0"), sum(h.key("n")).alias("n0")))
                 .match_(path(&c0.bare()).out(rel::<SubcategoryOf>().min_hops(0), &c))
                 .with((c.expr(), sum(n0.clone()).alias("n")))
                 .optional_match(path(&c.bare()).out(rel::<SubcategoryOf>(), &p))
@@ -348,7 +388,7 @@ impl Neo4jGraph {
         let (by_maker, h) = over(Except::Maker);
         q = q.call(
             by_maker
-                .with((h.key("mo").alias("mo"), count_star().alias("n0")))
+                .with((h.clone().key("mo").alias("mo"), sum(h.key("n")).alias("n0")))
                 .match_(path(&mo.bare()).in_(rel::<MadeModel>(), &k))
                 .with((k.expr(), sum(n0.clone()).alias("n")))
                 .return_(
@@ -365,7 +405,7 @@ impl Neo4jGraph {
         let (by_model, h) = over(Except::Model);
         q = q.call(
             by_model
-                .with((h.key("mo").alias("mo"), count_star().alias("n")))
+                .with((h.clone().key("mo").alias("mo"), sum(h.key("n")).alias("n")))
                 .where_(var::<Any>("mo").is_not_null())
                 .return_(
                     counted(vec![
@@ -394,7 +434,7 @@ impl Neo4jGraph {
             let (by_spec, h) = over(own);
             q = q.call(
                 by_spec
-                    .with((h.key("mo").alias("mo"), count_star().alias("n0")))
+                    .with((h.clone().key("mo").alias("mo"), sum(h.key("n")).alias("n0")))
                     .match_(path(&mo.bare()).out(rel::<HasSpec>(), &s).out(
                         rel::<BelongsToSpecCategory>(),
                         &anon::<SpecCategory>().with(SpecCategory::ID, spec.as_str()),
@@ -421,13 +461,13 @@ impl Neo4jGraph {
             }
         }
         let items: Vec<Item> = columns.iter().map(|c| var::<Any>(c).into()).collect();
-        Ok(q.return_(items).build()?)
+        Ok((q.return_(items).build()?, shape))
     }
 
     /// The same answer as [`crate::graph::EmbeddedGraph::facets`], computed by the
     /// server in one round trip.
     pub async fn facets(&self, req: &FacetRequest<'_>) -> Result<Facets, GraphError> {
-        let statement = Self::facets_statement(req)?;
+        let (statement, shape) = Self::facets_statement(req)?;
         let rows = self.rows(&statement).await?;
         let row = rows.first().ok_or_else(|| GraphError::Statement {
             statement: statement.cypher().to_owned(),
@@ -458,10 +498,17 @@ impl Neo4jGraph {
                     .collect(),
             )
         };
-        let matching: RoaringBitmap = column::<Vec<i64>>(row, &statement, "matching")?
-            .into_iter()
-            .map(|k| k as u32)
-            .collect();
+        let matching: RoaringBitmap = match shape {
+            Rows::Pairs => column::<Vec<Vec<i64>>>(row, &statement, "matching")?
+                .into_iter()
+                .flatten()
+                .map(|k| k as u32)
+                .collect(),
+            Rows::Machines => column::<Vec<i64>>(row, &statement, "matching")?
+                .into_iter()
+                .map(|k| k as u32)
+                .collect(),
+        };
         let specs = req
             .spec_facets
             .iter()
