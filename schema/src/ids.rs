@@ -131,6 +131,17 @@ id_type!(
     MachineId,
     "a machine id (string)"
 );
+id_type!(
+    /// Identifies a buyer who saves searches and watches machines: opaque to
+    /// Stockyard, chosen by the marketplace that owns its users.
+    SubscriberId,
+    "a subscriber id (string)"
+);
+id_type!(
+    /// Identifies a saved search.
+    SavedSearchId,
+    "a saved search id (string)"
+);
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,8 @@ pub mod lang;
 pub mod text;
 
 pub use event::{DecodeError, Decoder, Event, EventType, Payload};
-pub use ids::{CategoryId, EventId, MachineId, MakerId, ModelId, SpecCategoryId};
+pub use ids::{
+    CategoryId, EventId, MachineId, MakerId, ModelId, SavedSearchId, SpecCategoryId, SubscriberId,
+};
 pub use lang::Lang;
 pub use text::Text;

@@ -443,3 +443,34 @@ fn a_rate_set_must_convert_to_us_dollars() {
         assert!(e.message.contains(says), "{data}: {e}");
     }
 }
+
+#[test]
+fn buyer_events_are_checked_field_by_field() {
+    let bad = |data: &str| {
+        let line = format!(
+            r#"{{"id":"e-1","type":"SavedSearchCreated","at":"2026-11-22T10:00:00Z","data":{data}}}"#
+        );
+        Decoder::new().decode(&line).unwrap_err()
+    };
+    let e = bad(r#"{"saved_search_id":"s-1","subscriber":"b","query":"pc200"}"#);
+    assert_eq!(e.field.as_deref(), Some("data.query"), "{e}");
+    let e = bad(r#"{"saved_search_id":"s-1","query":{}}"#);
+    assert_eq!(e.field.as_deref(), Some("data.subscriber"), "{e}");
+    let e = bad(r#"{"saved_search_id":"s 1","subscriber":"b","query":{}}"#);
+    assert_eq!(e.field.as_deref(), Some("data.saved_search_id"), "{e}");
+    let long = "x".repeat(9000);
+    let e = bad(&format!(
+        r#"{{"saved_search_id":"s-1","subscriber":"b","query":{{"q":"{long}"}}}}"#
+    ));
+    assert_eq!(e.field.as_deref(), Some("data.query"), "{e}");
+    assert!(e.message.contains("8192"), "{e}");
+
+    let ok = Decoder::new()
+        .decode(r#"{"id":"e-2","type":"MachineWatched","at":"2026-11-22T10:00:00Z","data":{"subscriber":"b-9","machine_id":"M-1"}}"#)
+        .unwrap();
+    assert_eq!(ok.key(), "subscriber:b-9", "a buyer's events share a key");
+    let e = Decoder::new()
+        .decode(r#"{"id":"e-3","type":"MachineUnwatched","at":"2026-11-22T10:00:00Z","data":{"subscriber":"b-9"}}"#)
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("data.machine_id"), "{e}");
+}

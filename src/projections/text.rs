@@ -153,6 +153,11 @@ impl TextProjection {
             Payload::SpecCategoryDefined(_)
             | Payload::ModelSpecsChanged(_)
             | Payload::CurrencyRatesPublished(_) => {}
+            // Buyers' searches and watches are the alerts' concern, not the text's.
+            Payload::SavedSearchCreated(_)
+            | Payload::SavedSearchDeleted(_)
+            | Payload::MachineWatched(_)
+            | Payload::MachineUnwatched(_) => {}
             Payload::MakerRegistered(m) | Payload::MakerRenamed(m) => {
                 self.writer.upsert_entry(CatalogEntry::Maker(m))?;
             }

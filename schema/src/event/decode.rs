@@ -240,6 +240,23 @@ impl Decoder {
                 check_rates(&r)?;
                 Payload::CurrencyRatesPublished(r)
             }
+            EventType::SavedSearchCreated => {
+                let saved: super::SavedSearch = parse(data)?;
+                let bytes = serde_json::to_string(&saved.query).map_or(0, |q| q.len());
+                if bytes > super::MAX_QUERY_BYTES {
+                    return Err(DecodeError::at(
+                        "data.query",
+                        format!(
+                            "a saved query must be at most {} bytes of JSON, got {bytes}",
+                            super::MAX_QUERY_BYTES
+                        ),
+                    ));
+                }
+                Payload::SavedSearchCreated(saved)
+            }
+            EventType::SavedSearchDeleted => Payload::SavedSearchDeleted(parse(data)?),
+            EventType::MachineWatched => Payload::MachineWatched(parse(data)?),
+            EventType::MachineUnwatched => Payload::MachineUnwatched(parse(data)?),
         })
     }
 

@@ -18,7 +18,7 @@ pub use decode::{DecodeError, Decoder, NdjsonLines};
 use crate::domain::{
     Category, Currency, Machine, MachineChanges, Maker, Model, Spec, SpecCategory,
 };
-use crate::ids::{EventId, MachineId, ModelId};
+use crate::ids::{EventId, MachineId, ModelId, SavedSearchId, SubscriberId};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use std::borrow::Cow;
@@ -96,6 +96,50 @@ pub enum Payload {
     MachineWithdrawn(MachineRef),
     /// Exchange rates were published: from now on prices convert with these.
     CurrencyRatesPublished(CurrencyRates),
+    /// A buyer saved a search, to be told of machines that come to match it.
+    SavedSearchCreated(SavedSearch),
+    /// A saved search was deleted: it matches nothing from now on.
+    SavedSearchDeleted(SavedSearchRef),
+    /// A buyer watches a machine, to be told when its price changes or it leaves.
+    MachineWatched(Watch),
+    /// A buyer stopped watching a machine.
+    MachineUnwatched(Watch),
+}
+
+/// Largest saved query accepted, in bytes of JSON.
+pub const MAX_QUERY_BYTES: usize = 8192;
+
+/// The data of `SavedSearchCreated`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedSearch {
+    /// The search's id, unique among saved searches.
+    pub saved_search_id: SavedSearchId,
+    /// Who is told of matches.
+    pub subscriber: SubscriberId,
+    /// The search, as `POST /search` takes it (words, language, selections, ranges);
+    /// the service checks it exactly as it checks a search before appending the event.
+    pub query: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The data of `SavedSearchDeleted`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedSearchRef {
+    /// The search.
+    pub saved_search_id: SavedSearchId,
+    /// Its subscriber: a search is deleted only by the subscriber who saved it.
+    pub subscriber: SubscriberId,
+}
+
+/// The data of `MachineWatched` and `MachineUnwatched`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Watch {
+    /// Who watches.
+    pub subscriber: SubscriberId,
+    /// The machine watched.
+    pub machine_id: MachineId,
 }
 
 /// The data of `ModelSpecsChanged`.
@@ -163,11 +207,15 @@ pub enum EventType {
     MachineSold,
     MachineWithdrawn,
     CurrencyRatesPublished,
+    SavedSearchCreated,
+    SavedSearchDeleted,
+    MachineWatched,
+    MachineUnwatched,
 }
 
 impl EventType {
     /// Every event type, in the order of `docs/events.md`.
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 15] = [
         EventType::CategoryDefined,
         EventType::SpecCategoryDefined,
         EventType::MakerRegistered,
@@ -179,6 +227,10 @@ impl EventType {
         EventType::MachineSold,
         EventType::MachineWithdrawn,
         EventType::CurrencyRatesPublished,
+        EventType::SavedSearchCreated,
+        EventType::SavedSearchDeleted,
+        EventType::MachineWatched,
+        EventType::MachineUnwatched,
     ];
 }
 
@@ -203,6 +255,10 @@ impl Payload {
             Payload::MachineSold(_) => EventType::MachineSold,
             Payload::MachineWithdrawn(_) => EventType::MachineWithdrawn,
             Payload::CurrencyRatesPublished(_) => EventType::CurrencyRatesPublished,
+            Payload::SavedSearchCreated(_) => EventType::SavedSearchCreated,
+            Payload::SavedSearchDeleted(_) => EventType::SavedSearchDeleted,
+            Payload::MachineWatched(_) => EventType::MachineWatched,
+            Payload::MachineUnwatched(_) => EventType::MachineUnwatched,
         }
     }
 
@@ -221,6 +277,13 @@ impl Payload {
             }
             // One key for every set: they replace each other, so their order matters.
             Payload::CurrencyRatesPublished(_) => ("currency_rates", "all"),
+            // A subscriber's searches and watches in the order the subscriber made them.
+            Payload::SavedSearchCreated(SavedSearch { subscriber, .. })
+            | Payload::SavedSearchDeleted(SavedSearchRef { subscriber, .. })
+            | Payload::MachineWatched(Watch { subscriber, .. })
+            | Payload::MachineUnwatched(Watch { subscriber, .. }) => {
+                ("subscriber", subscriber.as_str())
+            }
         };
         format!("{kind}:{id}")
     }

@@ -387,6 +387,11 @@ impl EmbeddedGraph {
                 }
             }
             Payload::CurrencyRatesPublished(set) => self.set_rates(Rates::published(set)),
+            // Buyers' searches and watches are the alerts' concern, not the catalog's.
+            Payload::SavedSearchCreated(_)
+            | Payload::SavedSearchDeleted(_)
+            | Payload::MachineWatched(_)
+            | Payload::MachineUnwatched(_) => {}
         }
     }
 

@@ -222,6 +222,11 @@ impl Neo4jGraph {
             }
             // Prices are stored as listed and converted when a search runs.
             Payload::CurrencyRatesPublished(_) => {}
+            // Buyers' searches and watches are the alerts' concern, not the catalog's.
+            Payload::SavedSearchCreated(_)
+            | Payload::SavedSearchDeleted(_)
+            | Payload::MachineWatched(_)
+            | Payload::MachineUnwatched(_) => {}
         }
         Ok(out)
     }
