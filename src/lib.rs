@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod alerts;
 pub mod api;
 pub mod config;
 pub mod currency;

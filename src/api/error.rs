@@ -163,6 +163,16 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The field at fault, if one is named.
+    pub fn field_name(&self) -> Option<&str> {
+        self.detail.field.as_deref()
+    }
+
+    /// What was wrong, for people.
+    pub fn message(&self) -> &str {
+        &self.detail.message
+    }
 }
 
 impl IntoResponse for ApiError {

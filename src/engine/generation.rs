@@ -1,6 +1,7 @@
 //! A generation: one complete set of projections (text index and graph) in its own
 //! directory, built from the log and kept current by its own indexer.
 
+use crate::alerts::{AlertsHandle, AlertsProjection};
 use crate::graph::Neo4jConfig;
 use crate::projections::{GraphHandle, GraphProjection, Neo4jProjection, TextProjection};
 use crate::search::fields::Fields;
@@ -62,6 +63,7 @@ pub struct Generation {
     dir: PathBuf,
     text: Arc<TextIndex>,
     graph: GraphHandle,
+    alerts: AlertsHandle,
     indexer: Mutex<Indexer>,
 }
 
@@ -118,9 +120,20 @@ impl Generation {
         let graph_projection =
             GraphProjection::open(&dir.join("graph")).map_err(|e| projection(e.to_string()))?;
         let graph = graph_projection.handle();
+        // Saved queries are `/search` requests, checked by the API's own rules.
+        let alerts_projection = AlertsProjection::open(
+            &dir.join("alerts"),
+            log.clone(),
+            crate::api::search::saved::compile,
+        )
+        .map_err(|e| projection(e.to_string()))?;
+        let alerts = alerts_projection.handle();
         let letters = DeadLetters::open(&dir.join("dead-letters.ndjson")).map_err(io)?;
-        let mut projections: Vec<Box<dyn Projection + Send>> =
-            vec![Box::new(text_projection), Box::new(graph_projection)];
+        let mut projections: Vec<Box<dyn Projection + Send>> = vec![
+            Box::new(text_projection),
+            Box::new(graph_projection),
+            Box::new(alerts_projection),
+        ];
         if let Some(config) = neo4j {
             // Every generation replays into the same Neo4j database (writes are MERGEs
             // on ids), each under its own offset.
@@ -135,6 +148,7 @@ impl Generation {
             dir,
             text,
             graph,
+            alerts,
             indexer: Mutex::new(indexer),
         })
     }
@@ -157,6 +171,11 @@ impl Generation {
     /// The graph, for facets and browsing.
     pub fn graph(&self) -> &GraphHandle {
         &self.graph
+    }
+
+    /// Saved searches, watches and the notification outbox.
+    pub fn alerts(&self) -> &AlertsHandle {
+        &self.alerts
     }
 
     /// Its indexer (one user at a time: the engine's worker, a rebuild, a status read).

@@ -3,7 +3,7 @@
 use super::Engine;
 use serde_json::value::RawValue;
 use stockyard_indexer::LogError;
-use stockyard_schema::{DecodeError, Event};
+use stockyard_schema::{DecodeError, Event, Payload};
 
 /// Most line errors reported for one request; the count says how many there were.
 const MAX_REPORTED: usize = 100;
@@ -73,6 +73,25 @@ pub enum IngestError {
     Log(#[from] LogError),
 }
 
+/// A `SavedSearchCreated` whose query `/search` would refuse, as a decode error
+/// naming the field inside the query.
+fn check_saved_query(e: &Event, graph: &crate::graph::EmbeddedGraph) -> Result<(), DecodeError> {
+    let Payload::SavedSearchCreated(saved) = &e.payload else {
+        return Ok(());
+    };
+    crate::api::search::saved::compile(&saved.query, graph)
+        .map(|_| ())
+        .map_err(|q| DecodeError {
+            line: None,
+            event_id: Some(e.id.to_string()),
+            field: Some(match q.field {
+                Some(f) => format!("data.query.{f}"),
+                None => "data.query".to_owned(),
+            }),
+            message: q.message,
+        })
+}
+
 fn line_error(line: usize, e: DecodeError) -> LineError {
     LineError {
         line: e.line.unwrap_or(line),
@@ -102,7 +121,13 @@ impl Engine {
         let mut events: Vec<Event> = Vec::new();
         let mut errors = Vec::new();
         let mut count = 0;
-        let mut take = |i: usize, r: Result<Event, DecodeError>| match r {
+        // A saved search's query is checked as `/search` checks it, against the
+        // catalog as it is now.
+        let graph = self.current().graph().get();
+        let mut take = |i: usize, r: Result<Event, DecodeError>| match r.and_then(|e| {
+            check_saved_query(&e, &graph)?;
+            Ok(e)
+        }) {
             Ok(e) => events.push(e),
             Err(e) => {
                 count += 1;

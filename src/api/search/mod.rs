@@ -8,6 +8,7 @@
 //! the page.
 
 mod body;
+pub mod saved;
 mod validate;
 mod view;
 

@@ -43,7 +43,7 @@ impl ModelFilters {
 }
 
 impl EmbeddedGraph {
-    fn spec_matches(&self, model: u32, spec: u32, filter: &NumberFilter) -> bool {
+    pub(super) fn spec_matches(&self, model: u32, spec: u32, filter: &NumberFilter) -> bool {
         self.models[model as usize].specs.iter().any(|(s, v)| {
             *s == spec
                 && match (filter, v) {
@@ -54,7 +54,7 @@ impl EmbeddedGraph {
         })
     }
 
-    fn attributes_match(&self, m: &MachineNode, s: &Selections) -> bool {
+    pub(super) fn attributes_match(&self, m: &MachineNode, s: &Selections) -> bool {
         s.year.contains(m.year) && s.hours.contains(m.hours) && s.price_usd.contains(m.price_usd)
     }
 

@@ -2,8 +2,10 @@
 
 mod browse;
 mod facets;
+mod machine;
 mod snapshot;
 
+pub use machine::MachineFacts;
 pub use snapshot::SnapshotError;
 
 use crate::currency::Rates;

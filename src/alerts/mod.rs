@@ -1,0 +1,53 @@
+//! Saved searches and watched machines: matching as events arrive, and a durable
+//! outbox of notifications that clients read live or resume from.
+//!
+//! Buyers say what they observe — a saved search (the same object `POST /search`
+//! takes) or a watched machine — through events, like every other change. The alerts
+//! projection applies the log in order and, for each listing event, tells:
+//!
+//! * `new_match` — a machine came to match a saved search (it was listed, or an
+//!   update brought it into the search's selections);
+//! * `price_changed` — a machine that matches, or is watched, changed its price;
+//! * `sold` / `withdrawn` — a matching or watched machine left the market;
+//! * `no_longer_matches` — an update took a machine out of a saved search.
+//!
+//! **What matches.** A machine matches a saved search when it is live, passes every
+//! selection exactly as `/search` applies them (categories with their subcategories,
+//! makers, models, specs, year, hours, price in the buyer's currency at the latest
+//! rates), and — when the query has words — holds every word: in its title or
+//! description, in the names of its maker, model and categories (any language), or as
+//! the start of its model number (`zx135` for `ZX135US-7`). Words are cut as search
+//! cuts them (NFKC, lowercase, CJK bigrams), but matched whole and without typo
+//! tolerance: an alert is worth sending only for what the buyer asked for, and
+//! matching each machine on its own (not against the corpus, as ranking does) keeps
+//! the outbox a function of the log alone.
+//!
+//! A search starts watching when it is saved: it reports machines as their events
+//! arrive from then on, not the machines that matched before. Catalog changes (a
+//! model's specs, new rates) change what later events match and tell no one by
+//! themselves.
+//!
+//! **Exactly once.** Notifications are numbered from 1 in log order and committed
+//! with the projection's checkpoint ([`outbox`]). Everything else (saved searches, the
+//! machines' words, what matched) is rebuilt at start by applying the log up to that
+//! checkpoint again without telling anyone: the same events give the same state.
+
+pub mod notification;
+pub mod outbox;
+mod percolator;
+mod projection;
+
+pub use notification::{Card, Kind, Notification};
+pub use outbox::{OutboxError, OutboxReader};
+pub use percolator::{Compile, Compiled, Draft, Percolator};
+pub use projection::{AlertsHandle, AlertsProjection};
+
+/// Why a saved query does not check: the field inside the query, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", field.as_ref().map(|f| format!("query.{f}: ")).unwrap_or_default())]
+pub struct QueryError {
+    /// The field of the query at fault, such as `price`.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}

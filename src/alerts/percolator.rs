@@ -1,0 +1,640 @@
+//! Matching machines against saved searches as events arrive (a percolator: the
+//! searches are stored, the machines are the queries), and telling watchers.
+//!
+//! Saved searches are indexed by what a machine must have to match them: their
+//! selected models, else makers, else categories, else their longest word; searches
+//! with none of these (ranges only, or nothing) are checked against every machine. A
+//! machine's event looks up its model, maker, categories and words, before and after
+//! the event, and only the searches found are checked in full.
+
+use super::notification::{Card, Kind};
+use super::QueryError;
+use crate::graph::{EmbeddedGraph, MachineFacts, Selections};
+use crate::search::analysis::{code_form, word_terms};
+use roaring::RoaringBitmap;
+use serde_json::{Map, Value};
+use std::collections::{BTreeSet, HashMap};
+use stockyard_schema::domain::Machine;
+use stockyard_schema::domain::{Patch, Price};
+use stockyard_schema::{Event, Lang, MachineId, Payload, SavedSearchId, SubscriberId, Text};
+
+/// A saved query in the form matching needs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Compiled {
+    /// The words, as typed.
+    pub words: String,
+    /// The buyer's language, for the cards.
+    pub lang: Option<Lang>,
+    /// The selections, the price range in US dollars at the rates of the moment.
+    pub selections: Selections,
+}
+
+/// Checks a saved query and puts it in matching form, against the catalog as it is
+/// (spec kinds, exchange rates). The service passes the same checks `/search` makes,
+/// so the alerts hold no second copy of them.
+pub type Compile = fn(&Map<String, Value>, &EmbeddedGraph) -> Result<Compiled, QueryError>;
+
+/// A notification before the outbox gives it an id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    /// Who is told.
+    pub subscriber: SubscriberId,
+    /// Why.
+    pub kind: Kind,
+    /// The saved search concerned, if any.
+    pub saved_search_id: Option<SavedSearchId>,
+    /// The machine as of the event.
+    pub card: Card,
+}
+
+/// One saved search.
+struct Saved {
+    id: SavedSearchId,
+    subscriber: SubscriberId,
+    query: Map<String, Value>,
+    /// `None` while the query does not check against the catalog (a spec category
+    /// it names was redefined, say): it matches nothing until it does again.
+    compiled: Option<Compiled>,
+    /// The analysed words.
+    words: Vec<String>,
+    /// Machines it matched as of their last event.
+    matched: RoaringBitmap,
+    /// Where it is filed in the candidate index.
+    filed: Vec<String>,
+}
+
+/// What the alerts keep of a listing besides the graph: its words and its title.
+#[derive(Default, Clone)]
+struct Listing {
+    /// Vocabulary ids of the words of its title, sorted.
+    title_words: Box<[u32]>,
+    /// Vocabulary ids of the words of its description, sorted.
+    description_words: Box<[u32]>,
+    title: Option<Text>,
+}
+
+impl Listing {
+    fn has(&self, word: u32) -> bool {
+        self.title_words.binary_search(&word).is_ok()
+            || self.description_words.binary_search(&word).is_ok()
+    }
+
+    fn words(&self) -> impl Iterator<Item = u32> + '_ {
+        self.title_words
+            .iter()
+            .chain(self.description_words.iter())
+            .copied()
+    }
+}
+
+/// Words to dense ids and back.
+#[derive(Default)]
+struct Vocabulary {
+    ids: HashMap<Box<str>, u32>,
+    spelled: Vec<Box<str>>,
+}
+
+impl Vocabulary {
+    fn get(&self, w: &str) -> Option<u32> {
+        self.ids.get(w).copied()
+    }
+
+    fn spell(&self, id: u32) -> &str {
+        &self.spelled[id as usize]
+    }
+
+    /// The sorted, distinct ids of the words of `text`, adding new words.
+    fn ids_of(&mut self, text: &Text) -> Box<[u32]> {
+        let mut ids: Vec<u32> = Vec::new();
+        for (_, t) in text.iter() {
+            for w in word_terms(t) {
+                let id = match self.ids.get(w.as_str()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.spelled.len() as u32;
+                        let w: Box<str> = w.into();
+                        self.spelled.push(w.clone());
+                        self.ids.insert(w, id);
+                        id
+                    }
+                };
+                ids.push(id);
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_boxed_slice()
+    }
+}
+
+/// Saved searches, watches and what matching needs of each machine.
+pub struct Percolator {
+    graph: EmbeddedGraph,
+    compile: Compile,
+    slots: Vec<Option<Saved>>,
+    free: Vec<u32>,
+    by_id: HashMap<SavedSearchId, u32>,
+    /// Candidate key → saved searches filed under it.
+    index: HashMap<String, Vec<u32>>,
+    /// Saved searches checked against every machine.
+    everything: Vec<u32>,
+    watches: HashMap<MachineId, BTreeSet<SubscriberId>>,
+    vocabulary: Vocabulary,
+    listings: Vec<Listing>,
+}
+
+/// A machine as it was before an event.
+struct Before {
+    key: Option<u32>,
+    candidates: Vec<u32>,
+    price: Option<Price>,
+    live: bool,
+}
+
+impl Percolator {
+    /// An empty percolator that checks saved queries with `compile`.
+    pub fn new(compile: Compile) -> Percolator {
+        Percolator {
+            graph: EmbeddedGraph::new(),
+            compile,
+            slots: Vec::new(),
+            free: Vec::new(),
+            by_id: HashMap::new(),
+            index: HashMap::new(),
+            everything: Vec::new(),
+            watches: HashMap::new(),
+            vocabulary: Vocabulary::default(),
+            listings: Vec::new(),
+        }
+    }
+
+    /// How many saved searches are held.
+    pub fn saved_searches(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// The saved searches of `subscriber`: id and query, by id.
+    pub fn searches_of(
+        &self,
+        subscriber: &SubscriberId,
+    ) -> Vec<(SavedSearchId, Map<String, Value>)> {
+        let mut out: Vec<_> = self
+            .slots
+            .iter()
+            .flatten()
+            .filter(|s| &s.subscriber == subscriber)
+            .map(|s| (s.id.clone(), s.query.clone()))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// The machines `subscriber` watches, by id.
+    pub fn watched_by(&self, subscriber: &SubscriberId) -> Vec<MachineId> {
+        let mut out: Vec<MachineId> = self
+            .watches
+            .iter()
+            .filter(|(_, who)| who.contains(subscriber))
+            .map(|(m, _)| m.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Applies one event; returns who must be told what, in a fixed order (the same
+    /// events always give the same notifications). A saved query that does not check
+    /// is an error naming why; the search is kept, matching nothing.
+    pub fn apply(&mut self, event: &Event) -> (Vec<Draft>, Option<String>) {
+        match &event.payload {
+            Payload::SavedSearchCreated(s) => {
+                let error = self.save(
+                    s.saved_search_id.clone(),
+                    s.subscriber.clone(),
+                    s.query.clone(),
+                );
+                (Vec::new(), error)
+            }
+            Payload::SavedSearchDeleted(s) => {
+                if let Some(&slot) = self.by_id.get(&s.saved_search_id) {
+                    let owned = self.slots[slot as usize]
+                        .as_ref()
+                        .is_some_and(|saved| saved.subscriber == s.subscriber);
+                    if owned {
+                        self.remove(slot);
+                    }
+                }
+                (Vec::new(), None)
+            }
+            Payload::MachineWatched(w) => {
+                self.watches
+                    .entry(w.machine_id.clone())
+                    .or_default()
+                    .insert(w.subscriber.clone());
+                (Vec::new(), None)
+            }
+            Payload::MachineUnwatched(w) => {
+                if let Some(who) = self.watches.get_mut(&w.machine_id) {
+                    who.remove(&w.subscriber);
+                    if who.is_empty() {
+                        self.watches.remove(&w.machine_id);
+                    }
+                }
+                (Vec::new(), None)
+            }
+            Payload::MachineListed(_)
+            | Payload::MachineUpdated(_)
+            | Payload::MachineSold(_)
+            | Payload::MachineWithdrawn(_) => (self.machine_event(event), None),
+            Payload::CurrencyRatesPublished(_) => {
+                self.graph.apply(std::iter::once(event));
+                // Price ranges were converted at the old rates.
+                self.recompile_all();
+                (Vec::new(), None)
+            }
+            Payload::SpecCategoryDefined(_) => {
+                self.graph.apply(std::iter::once(event));
+                // A spec's kind may have changed what its conditions mean.
+                self.recompile_all();
+                (Vec::new(), None)
+            }
+            Payload::CategoryDefined(_)
+            | Payload::MakerRegistered(_)
+            | Payload::MakerRenamed(_)
+            | Payload::ModelRegistered(_)
+            | Payload::ModelSpecsChanged(_) => {
+                self.graph.apply(std::iter::once(event));
+                (Vec::new(), None)
+            }
+        }
+    }
+
+    fn save(
+        &mut self,
+        id: SavedSearchId,
+        subscriber: SubscriberId,
+        query: Map<String, Value>,
+    ) -> Option<String> {
+        if let Some(&slot) = self.by_id.get(&id) {
+            self.remove(slot);
+        }
+        let (compiled, error) = match (self.compile)(&query, &self.graph) {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        let mut saved = Saved {
+            id: id.clone(),
+            subscriber,
+            query,
+            compiled: None,
+            words: Vec::new(),
+            matched: RoaringBitmap::new(),
+            filed: Vec::new(),
+        };
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        saved.compiled = compiled;
+        self.file(slot, &mut saved);
+        self.slots[slot as usize] = Some(saved);
+        self.by_id.insert(id, slot);
+        error
+    }
+
+    /// Files a search in the candidate index by what it requires.
+    fn file(&mut self, slot: u32, saved: &mut Saved) {
+        saved.words = saved
+            .compiled
+            .as_ref()
+            .map(|c| word_terms(&c.words))
+            .unwrap_or_default();
+        saved.filed = match &saved.compiled {
+            None => Vec::new(),
+            Some(c) => {
+                let sel = &c.selections;
+                if !sel.models.is_empty() {
+                    sel.models.iter().map(|m| format!("model:{m}")).collect()
+                } else if !sel.makers.is_empty() {
+                    sel.makers.iter().map(|m| format!("maker:{m}")).collect()
+                } else if !sel.categories.is_empty() {
+                    sel.categories
+                        .iter()
+                        .map(|m| format!("category:{m}"))
+                        .collect()
+                } else if let Some(w) = saved.words.iter().max_by_key(|w| w.chars().count()) {
+                    vec![format!("word:{w}")]
+                } else {
+                    vec![String::new()]
+                }
+            }
+        };
+        for key in &saved.filed {
+            if key.is_empty() {
+                self.everything.push(slot);
+            } else {
+                self.index.entry(key.clone()).or_default().push(slot);
+            }
+        }
+    }
+
+    fn unfile(&mut self, slot: u32, filed: &[String]) {
+        for key in filed {
+            if key.is_empty() {
+                self.everything.retain(|&s| s != slot);
+            } else if let Some(list) = self.index.get_mut(key) {
+                list.retain(|&s| s != slot);
+                if list.is_empty() {
+                    self.index.remove(key);
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, slot: u32) {
+        if let Some(saved) = self.slots[slot as usize].take() {
+            self.unfile(slot, &saved.filed);
+            self.by_id.remove(&saved.id);
+            self.free.push(slot);
+        }
+    }
+
+    fn recompile_all(&mut self) {
+        for slot in 0..self.slots.len() as u32 {
+            let Some(mut saved) = self.slots[slot as usize].take() else {
+                continue;
+            };
+            let compiled = (self.compile)(&saved.query, &self.graph).ok();
+            if compiled != saved.compiled {
+                self.unfile(slot, &saved.filed);
+                saved.compiled = compiled;
+                self.file(slot, &mut saved);
+            }
+            self.slots[slot as usize] = Some(saved);
+        }
+    }
+
+    /// The words of a machine's catalog entities: maker names, model number and
+    /// category names in every language, as matching sees them.
+    fn catalog_words(facts: &MachineFacts<'_>) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut add = |t: &str| out.extend(word_terms(t));
+        if let Some(number) = facts.model.1 {
+            add(number);
+        }
+        if let Some((_, Some(names))) = facts.maker {
+            names.iter().for_each(|(_, n)| add(n));
+        }
+        for (_, names) in &facts.categories {
+            if let Some(names) = names {
+                names.iter().for_each(|(_, n)| add(n));
+            }
+        }
+        out
+    }
+
+    /// The saved searches that may match machine `key` as it is now.
+    fn candidates(&self, key: u32) -> Vec<u32> {
+        let Some(facts) = self.graph.machine_facts(key) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<String> = vec![format!("model:{}", facts.model.0)];
+        if let Some((maker, _)) = facts.maker {
+            keys.push(format!("maker:{maker}"));
+        }
+        keys.extend(
+            facts
+                .categories
+                .iter()
+                .map(|(c, _)| format!("category:{c}")),
+        );
+        if let Some(listing) = self.listings.get(key as usize) {
+            keys.extend(
+                listing
+                    .words()
+                    .map(|w| format!("word:{}", self.vocabulary.spell(w))),
+            );
+        }
+        keys.extend(
+            Self::catalog_words(&facts)
+                .into_iter()
+                .map(|w| format!("word:{w}")),
+        );
+        // A query word may be the start of the model number (`zx135` of `ZX135US-7`).
+        if let Some(number) = facts.model.1 {
+            let code = code_form(number);
+            let mut prefix = String::new();
+            for c in code.chars() {
+                prefix.push(c);
+                if prefix.chars().count() >= 2 {
+                    keys.push(format!("word:{prefix}"));
+                }
+            }
+        }
+        let mut out: Vec<u32> = self.everything.clone();
+        for k in &keys {
+            if let Some(list) = self.index.get(k) {
+                out.extend_from_slice(list);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether machine `key` matches saved search `slot` now.
+    fn matches(&self, slot: u32, key: u32) -> bool {
+        let Some(saved) = &self.slots[slot as usize] else {
+            return false;
+        };
+        let Some(compiled) = &saved.compiled else {
+            return false;
+        };
+        if !self.graph.passes(key, &compiled.selections) {
+            return false;
+        }
+        if saved.words.is_empty() {
+            return true;
+        }
+        let Some(facts) = self.graph.machine_facts(key) else {
+            return false;
+        };
+        let own = self.listings.get(key as usize);
+        let catalog = Self::catalog_words(&facts);
+        let number = facts.model.1.map(code_form).unwrap_or_default();
+        saved.words.iter().all(|w| {
+            self.vocabulary
+                .get(w)
+                .is_some_and(|id| own.is_some_and(|l| l.has(id)))
+                || catalog.iter().any(|c| c == w)
+                || {
+                    let code = code_form(w);
+                    !code.is_empty() && number.starts_with(&code)
+                }
+        })
+    }
+
+    fn before(&self, machine_id: &MachineId) -> Before {
+        let key = self.graph.known_machine(machine_id.as_str());
+        let facts = key.and_then(|k| self.graph.machine_facts(k));
+        Before {
+            key,
+            candidates: key.map(|k| self.candidates(k)).unwrap_or_default(),
+            price: facts.as_ref().and_then(|f| f.price),
+            live: facts.is_some_and(|f| f.live),
+        }
+    }
+
+    /// Keeps a listing's words and title when an event gives them: `description` is
+    /// `None` when unchanged, `Some(None)` when removed.
+    fn remember_text(
+        &mut self,
+        key: u32,
+        title: Option<&Text>,
+        description: Option<Option<&Text>>,
+    ) {
+        let i = key as usize;
+        if self.listings.len() <= i {
+            self.listings.resize(i + 1, Listing::default());
+        }
+        if let Some(title) = title {
+            self.listings[i].title_words = self.vocabulary.ids_of(title);
+            self.listings[i].title = Some(title.clone());
+        }
+        match description {
+            None => {}
+            Some(None) => self.listings[i].description_words = Box::default(),
+            Some(Some(d)) => self.listings[i].description_words = self.vocabulary.ids_of(d),
+        }
+    }
+
+    fn machine_event(&mut self, event: &Event) -> Vec<Draft> {
+        let machine_id = match &event.payload {
+            Payload::MachineListed(m) => m.id.clone(),
+            Payload::MachineUpdated(c) => c.machine_id.clone(),
+            Payload::MachineSold(r) | Payload::MachineWithdrawn(r) => r.machine_id.clone(),
+            _ => return Vec::new(),
+        };
+        let before = self.before(&machine_id);
+        self.graph.apply(std::iter::once(event));
+        let Some(key) = self.graph.known_machine(machine_id.as_str()) else {
+            return Vec::new();
+        };
+        match &event.payload {
+            Payload::MachineListed(Machine {
+                title, description, ..
+            }) => self.remember_text(key, Some(title), Some(description.as_ref())),
+            Payload::MachineUpdated(c) => {
+                let description = match &c.description {
+                    Patch::Keep => None,
+                    Patch::Clear => Some(None),
+                    Patch::Set(d) => Some(Some(d)),
+                };
+                self.remember_text(key, c.title.as_ref(), description)
+            }
+            _ => {}
+        }
+        let Some(facts) = self.graph.machine_facts(key) else {
+            return Vec::new();
+        };
+        let price_changed =
+            before.key.is_some() && before.live && facts.live && before.price != facts.price;
+        let gone = match &event.payload {
+            Payload::MachineSold(_) => Some(Kind::Sold),
+            Payload::MachineWithdrawn(_) => Some(Kind::Withdrawn),
+            _ => None,
+        };
+        let mut slots = before.candidates;
+        slots.extend(self.candidates(key));
+        slots.sort_unstable();
+        slots.dedup();
+        let mut drafts = Vec::new();
+        for slot in slots {
+            let now = self.matches(slot, key);
+            let Some(saved) = self.slots[slot as usize].as_mut() else {
+                continue;
+            };
+            let was = saved.matched.contains(key);
+            let kind = match (was, now) {
+                (false, true) => Some(Kind::NewMatch),
+                (true, true) if price_changed => Some(Kind::PriceChanged),
+                (true, false) => Some(gone.unwrap_or(Kind::NoLongerMatches)),
+                _ => None,
+            };
+            if now {
+                saved.matched.insert(key);
+            } else {
+                saved.matched.remove(key);
+            }
+            if let Some(kind) = kind {
+                let (subscriber, id) = (saved.subscriber.clone(), saved.id.clone());
+                let lang = saved.compiled.as_ref().and_then(|c| c.lang);
+                drafts.push(Draft {
+                    subscriber,
+                    kind,
+                    saved_search_id: Some(id),
+                    card: self.card(
+                        key,
+                        &machine_id,
+                        lang,
+                        price_changed.then_some(before.price).flatten(),
+                    ),
+                });
+            }
+        }
+        let watch_kind = match gone {
+            Some(kind) if before.live => Some(kind),
+            Some(_) => None,
+            None if price_changed => Some(Kind::PriceChanged),
+            None => None,
+        };
+        if let (Some(kind), Some(who)) = (watch_kind, self.watches.get(&machine_id)) {
+            for subscriber in who {
+                drafts.push(Draft {
+                    subscriber: subscriber.clone(),
+                    kind,
+                    saved_search_id: None,
+                    card: self.card(
+                        key,
+                        &machine_id,
+                        None,
+                        price_changed.then_some(before.price).flatten(),
+                    ),
+                });
+            }
+        }
+        drafts
+    }
+
+    fn card(
+        &self,
+        key: u32,
+        machine_id: &MachineId,
+        lang: Option<Lang>,
+        previous_price: Option<Price>,
+    ) -> Card {
+        let lang = lang.unwrap_or(Lang::EN);
+        let facts = self.graph.machine_facts(key);
+        let title = self
+            .listings
+            .get(key as usize)
+            .and_then(|l| l.title.as_ref())
+            .map_or_else(String::new, |t| t.best(lang).to_owned());
+        Card {
+            machine_id: machine_id.clone(),
+            title,
+            model: facts.as_ref().and_then(|f| f.model.1.map(str::to_owned)),
+            maker: facts
+                .as_ref()
+                .and_then(|f| f.maker)
+                .and_then(|(_, names)| names)
+                .map(|n| n.best(lang).to_owned()),
+            year: facts.as_ref().and_then(|f| f.year),
+            hours: facts.as_ref().and_then(|f| f.hours),
+            price: facts.as_ref().and_then(|f| f.price),
+            previous_price,
+        }
+    }
+}
