@@ -133,7 +133,8 @@ pub struct Percolator {
     compile: Compile,
     slots: Vec<Option<Saved>>,
     free: Vec<u32>,
-    by_id: HashMap<SavedSearchId, u32>,
+    /// By subscriber and id: ids are the subscriber's own.
+    by_id: HashMap<(SubscriberId, SavedSearchId), u32>,
     /// Candidate key → saved searches filed under it.
     index: HashMap<String, Vec<u32>>,
     /// Saved searches checked against every machine.
@@ -215,13 +216,9 @@ impl Percolator {
                 (Vec::new(), error)
             }
             Payload::SavedSearchDeleted(s) => {
-                if let Some(&slot) = self.by_id.get(&s.saved_search_id) {
-                    let owned = self.slots[slot as usize]
-                        .as_ref()
-                        .is_some_and(|saved| saved.subscriber == s.subscriber);
-                    if owned {
-                        self.remove(slot);
-                    }
+                let key = (s.subscriber.clone(), s.saved_search_id.clone());
+                if let Some(&slot) = self.by_id.get(&key) {
+                    self.remove(slot);
                 }
                 (Vec::new(), None)
             }
@@ -274,15 +271,16 @@ impl Percolator {
         subscriber: SubscriberId,
         query: Map<String, Value>,
     ) -> Option<String> {
-        if let Some(&slot) = self.by_id.get(&id) {
+        if let Some(&slot) = self.by_id.get(&(subscriber.clone(), id.clone())) {
             self.remove(slot);
         }
         let (compiled, error) = match (self.compile)(&query, &self.graph) {
             Ok(c) => (Some(c), None),
             Err(e) => (None, Some(e.to_string())),
         };
+        let key = (subscriber.clone(), id.clone());
         let mut saved = Saved {
-            id: id.clone(),
+            id,
             subscriber,
             query,
             compiled: None,
@@ -300,7 +298,7 @@ impl Percolator {
         saved.compiled = compiled;
         self.file(slot, &mut saved);
         self.slots[slot as usize] = Some(saved);
-        self.by_id.insert(id, slot);
+        self.by_id.insert(key, slot);
         error
     }
 
@@ -356,7 +354,7 @@ impl Percolator {
     fn remove(&mut self, slot: u32) {
         if let Some(saved) = self.slots[slot as usize].take() {
             self.unfile(slot, &saved.filed);
-            self.by_id.remove(&saved.id);
+            self.by_id.remove(&(saved.subscriber, saved.id));
             self.free.push(slot);
         }
     }

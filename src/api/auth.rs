@@ -30,17 +30,21 @@ pub enum Scope {
     Ingest,
     /// Dead letters, their retry, and rebuilds.
     Admin,
+    /// Subscribers' saved searches, watches and notifications: for the marketplace's
+    /// backend, which owns its users and speaks for them.
+    Alerts,
 }
 
 impl Scope {
     /// Every scope, for keys that may do everything.
-    pub const ALL: [Scope; 3] = [Scope::Search, Scope::Ingest, Scope::Admin];
+    pub const ALL: [Scope; 4] = [Scope::Search, Scope::Ingest, Scope::Admin, Scope::Alerts];
 
     fn name(self) -> &'static str {
         match self {
             Scope::Search => "search",
             Scope::Ingest => "ingest",
             Scope::Admin => "admin",
+            Scope::Alerts => "alerts",
         }
     }
 }

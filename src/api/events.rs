@@ -93,7 +93,8 @@ pub struct DeadLetterView {
     pub reason: String,
 }
 
-fn ingest_error(e: IngestError) -> ApiError {
+/// The answer to an ingest request that was refused.
+pub fn ingest_error(e: IngestError) -> ApiError {
     match e {
         IngestError::Rejected { count, errors } => ApiError::new(
             ErrorCode::InvalidEvents,

@@ -8,6 +8,7 @@
 //! Read endpoints answer cross-origin browsers when origins are configured; answers
 //! over 1 KB are compressed as `Accept-Encoding` asks (gzip, br, zstd).
 
+pub mod alerts;
 pub mod auth;
 pub mod browse;
 pub mod error;
@@ -24,7 +25,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use extract::{Body, Q};
 use serde::{Deserialize, Serialize};
@@ -227,9 +228,12 @@ pub async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
     info(title = "Stockyard", description = "Search and faceted catalog of used machinery."),
     paths(search_get, search_post, browse::machine, browse::model, browse::makers,
         browse::maker_models, browse::categories, browse::spec_categories, events::ingest, events::status,
-        events::dead_letters, events::retry, events::rebuild, health, ready, metrics_text),
+        events::dead_letters, events::retry, events::rebuild, alerts::save_search,
+        alerts::saved_searches, alerts::delete_search, alerts::watch, alerts::watches,
+        alerts::unwatch, alerts::subscriber_notifications, alerts::notifications, health, ready,
+        metrics_text),
     modifiers(&SecurityAddon),
-    tags((name = "search"), (name = "browse"), (name = "ingest"), (name = "admin"), (name = "operations"))
+    tags((name = "search"), (name = "browse"), (name = "ingest"), (name = "admin"), (name = "alerts"), (name = "operations"))
 )]
 pub struct ApiDoc;
 
@@ -337,10 +341,34 @@ pub fn router(state: AppState) -> Router {
         .route("/events/dead-letters/retry", post(events::retry))
         .route("/admin/rebuild", post(events::rebuild))
         .route_layer(with(Scope::Admin));
+    let subscribers = Router::new()
+        .route(
+            "/subscribers/{id}/saved-searches",
+            post(alerts::save_search).get(alerts::saved_searches),
+        )
+        .route(
+            "/subscribers/{id}/saved-searches/{saved_search_id}",
+            delete(alerts::delete_search),
+        )
+        .route(
+            "/subscribers/{id}/watches",
+            post(alerts::watch).get(alerts::watches),
+        )
+        .route(
+            "/subscribers/{id}/watches/{machine_id}",
+            delete(alerts::unwatch),
+        )
+        .route(
+            "/subscribers/{id}/notifications",
+            get(alerts::subscriber_notifications),
+        )
+        .route("/notifications", get(alerts::notifications))
+        .route_layer(with(Scope::Alerts));
     Router::new()
         .merge(reads)
         .merge(ingest)
         .merge(admin)
+        .merge(subscribers)
         .route("/", get(search_page))
         .route("/docs", get(docs_page))
         .route("/openapi.json", get(openapi_json))

@@ -113,7 +113,7 @@ pub const MAX_QUERY_BYTES: usize = 8192;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedSearch {
-    /// The search's id, unique among saved searches.
+    /// The search's id, unique among its subscriber's searches.
     pub saved_search_id: SavedSearchId,
     /// Who is told of matches.
     pub subscriber: SubscriberId,
@@ -128,7 +128,7 @@ pub struct SavedSearch {
 pub struct SavedSearchRef {
     /// The search.
     pub saved_search_id: SavedSearchId,
-    /// Its subscriber: a search is deleted only by the subscriber who saved it.
+    /// Its subscriber, whose own id `saved_search_id` is.
     pub subscriber: SubscriberId,
 }
 

@@ -1,0 +1,530 @@
+//! Saved searches, watches and notifications: `/subscribers/{id}/saved-searches`,
+//! `/subscribers/{id}/watches`, `/subscribers/{id}/notifications` and
+//! `/notifications`. All need a key with the `alerts` scope.
+//!
+//! Writes are events like any other (`SavedSearchCreated`, …), appended through the
+//! ingest path and answered once they apply, so a read that follows sees them.
+//! Notifications are read from the outbox, as JSON pages (`?after=&limit=`) or as a
+//! Server-Sent Events stream that resumes after `Last-Event-ID`.
+
+use super::error::{ApiError, ErrorCode};
+use super::extract::{Body, Q};
+use super::{blocking, AppState};
+use crate::alerts::{Notification, OutboxReader};
+use crate::engine::{Engine, Format, IngestError};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::stream::{self, Stream};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use stockyard_schema::event::{SavedSearch, SavedSearchRef, Watch};
+use stockyard_schema::{Event, EventId, MachineId, Payload, SavedSearchId, SubscriberId};
+use utoipa::{IntoParams, ToSchema};
+
+/// How long a write waits for its event to apply.
+const WAIT_LIMIT: Duration = Duration::from_secs(20);
+/// Most notifications per JSON page, and per read of a stream.
+const MAX_PAGE: usize = 1000;
+/// Notifications per JSON page when `limit` is not given.
+const DEFAULT_PAGE: usize = 100;
+/// A stream sends a comment this often when there is nothing to tell, so that
+/// proxies keep it open and the client knows it is alive.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// A search to save.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveSearch {
+    /// Its id; one is made up when left out. Saving again under an id replaces it.
+    pub saved_search_id: Option<String>,
+    /// The search, as `POST /search` takes it.
+    #[schema(value_type = Object)]
+    pub query: Map<String, Value>,
+}
+
+/// A saved search.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedSearchView {
+    /// Its id.
+    pub saved_search_id: String,
+    /// The search.
+    #[schema(value_type = Object)]
+    pub query: Map<String, Value>,
+}
+
+/// A subscriber's saved searches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedSearches {
+    /// By id.
+    pub saved_searches: Vec<SavedSearchView>,
+}
+
+/// A machine to watch.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WatchMachine {
+    /// The machine (it may be listed later).
+    pub machine_id: String,
+}
+
+/// The machines a subscriber watches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Watches {
+    /// Machine ids, sorted.
+    pub watches: Vec<String>,
+}
+
+/// Where to start reading notifications, and how many.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReadQuery {
+    /// Notifications with ids above this (the last one seen); `Last-Event-ID` takes
+    /// precedence on a stream.
+    pub after: Option<u64>,
+    /// At most this many per page (1 to 1000, default 100).
+    pub limit: Option<usize>,
+    /// For `/notifications`: comma-separated subscriber ids; every subscriber when
+    /// left out.
+    pub subscribers: Option<String>,
+}
+
+/// A page of notifications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationPage {
+    /// Oldest first.
+    #[schema(value_type = Vec<Object>)]
+    pub notifications: Vec<Notification>,
+    /// The id to read after next time: the last one here, else the `after` given.
+    pub last_id: u64,
+}
+
+fn subscriber(id: &str) -> Result<SubscriberId, ApiError> {
+    SubscriberId::new(id)
+        .map_err(|e| ApiError::bad(ErrorCode::BadId, "subscriber", format!("subscriber: {e}")))
+}
+
+/// An id for an event the API writes on a subscriber's behalf: unique per request.
+fn event_id(subscriber: &SubscriberId, what: &str) -> EventId {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let digest = Sha256::digest(format!("{subscriber}\n{what}\n{now}\n{n}"));
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    EventId::new(format!("api-{hex}")).expect("a hex id is valid")
+}
+
+/// Appends one event and waits until it applies.
+fn append(engine: &Engine, event: Event) -> Result<u64, ApiError> {
+    let line = event.to_json();
+    let done = engine.ingest(&line, Format::Ndjson).map_err(|e| match e {
+        // The handler checked the fields; a refusal here names the event's field.
+        IngestError::Rejected { mut errors, .. } if !errors.is_empty() => {
+            let first = errors.swap_remove(0);
+            let field = first
+                .field
+                .map(|f| f.strip_prefix("data.").unwrap_or(&f).to_owned());
+            match field {
+                Some(f) => ApiError::bad(ErrorCode::BadBody, f, first.message),
+                None => ApiError::new(ErrorCode::BadBody, first.message),
+            }
+        }
+        other => super::events::ingest_error(other),
+    })?;
+    let until = done.last_position.map_or(engine.head(), |p| p + 1);
+    if !engine.wait_visible(until, WAIT_LIMIT) {
+        return Err(ApiError::new(
+            ErrorCode::NotVisibleYet,
+            format!(
+                "the change was kept (position {until}) but has not applied after {WAIT_LIMIT:?}"
+            ),
+        ));
+    }
+    Ok(until)
+}
+
+fn now() -> stockyard_schema::event::Timestamp {
+    time::OffsetDateTime::now_utc().into()
+}
+
+/// Saves a search for a subscriber.
+#[utoipa::path(post, path = "/subscribers/{id}/saved-searches", tag = "alerts",
+    security(("api_key" = [])), request_body = SaveSearch,
+    params(("id" = String, Path, description = "the subscriber")),
+    responses((status = 201, body = SavedSearchView),
+        (status = 400, body = super::error::ErrorBody)))]
+pub async fn save_search(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<SavedSearchView>), ApiError> {
+    let who = subscriber(&id)?;
+    let save: SaveSearch = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(ErrorCode::BadBody, format!("the body: {e}")))?;
+    let saved_search_id = match save.saved_search_id {
+        Some(s) => SavedSearchId::new(s).map_err(|e| {
+            ApiError::bad(
+                ErrorCode::BadId,
+                "saved_search_id",
+                format!("saved_search_id: {e}"),
+            )
+        })?,
+        None => {
+            let made = event_id(&who, "saved-search");
+            SavedSearchId::new(format!("s-{}", &made.as_str()[4..])).expect("valid")
+        }
+    };
+    crate::api::search::saved::check(&save.query, &state.engine.current().graph().get())?;
+    let event = Event {
+        id: event_id(&who, saved_search_id.as_str()),
+        at: now(),
+        key: None,
+        payload: Payload::SavedSearchCreated(SavedSearch {
+            saved_search_id: saved_search_id.clone(),
+            subscriber: who,
+            query: save.query.clone(),
+        }),
+    };
+    let engine = state.engine.clone();
+    blocking(move || append(&engine, event)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SavedSearchView {
+            saved_search_id: saved_search_id.to_string(),
+            query: save.query,
+        }),
+    ))
+}
+
+/// A subscriber's saved searches.
+#[utoipa::path(get, path = "/subscribers/{id}/saved-searches", tag = "alerts",
+    security(("api_key" = [])), params(("id" = String, Path, description = "the subscriber")),
+    responses((status = 200, body = SavedSearches)))]
+pub async fn saved_searches(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<SavedSearches>, ApiError> {
+    let who = subscriber(&id)?;
+    let generation = state.engine.current();
+    let list = generation.alerts().percolator().searches_of(&who);
+    Ok(Json(SavedSearches {
+        saved_searches: list
+            .into_iter()
+            .map(|(id, query)| SavedSearchView {
+                saved_search_id: id.to_string(),
+                query,
+            })
+            .collect(),
+    }))
+}
+
+/// Deletes a saved search.
+#[utoipa::path(delete, path = "/subscribers/{id}/saved-searches/{saved_search_id}",
+    tag = "alerts", security(("api_key" = [])),
+    params(("id" = String, Path, description = "the subscriber"),
+        ("saved_search_id" = String, Path, description = "the saved search")),
+    responses((status = 204), (status = 404, body = super::error::ErrorBody)))]
+pub async fn delete_search(
+    State(state): State<AppState>,
+    Path((id, search)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let who = subscriber(&id)?;
+    let search = SavedSearchId::new(search)
+        .map_err(|e| ApiError::bad(ErrorCode::BadId, "saved_search_id", e.to_string()))?;
+    let exists = state
+        .engine
+        .current()
+        .alerts()
+        .percolator()
+        .searches_of(&who)
+        .iter()
+        .any(|(s, _)| *s == search);
+    if !exists {
+        return Err(ApiError::not_found(format!(
+            "subscriber {who} has no saved search {search}"
+        )));
+    }
+    let event = Event {
+        id: event_id(&who, search.as_str()),
+        at: now(),
+        key: None,
+        payload: Payload::SavedSearchDeleted(SavedSearchRef {
+            saved_search_id: search,
+            subscriber: who,
+        }),
+    };
+    let engine = state.engine.clone();
+    blocking(move || append(&engine, event)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Starts watching a machine.
+#[utoipa::path(post, path = "/subscribers/{id}/watches", tag = "alerts",
+    security(("api_key" = [])), request_body = WatchMachine,
+    params(("id" = String, Path, description = "the subscriber")),
+    responses((status = 201, body = Watches), (status = 400, body = super::error::ErrorBody)))]
+pub async fn watch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<Watches>), ApiError> {
+    let who = subscriber(&id)?;
+    let w: WatchMachine = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(ErrorCode::BadBody, format!("the body: {e}")))?;
+    let machine = MachineId::new(w.machine_id)
+        .map_err(|e| ApiError::bad(ErrorCode::BadId, "machine_id", format!("machine_id: {e}")))?;
+    let event = Event {
+        id: event_id(&who, machine.as_str()),
+        at: now(),
+        key: None,
+        payload: Payload::MachineWatched(Watch {
+            subscriber: who.clone(),
+            machine_id: machine,
+        }),
+    };
+    let engine = state.engine.clone();
+    blocking(move || append(&engine, event)).await?;
+    let watches = watch_list(&state, &who);
+    Ok((StatusCode::CREATED, Json(watches)))
+}
+
+fn watch_list(state: &AppState, who: &SubscriberId) -> Watches {
+    let generation = state.engine.current();
+    let list = generation.alerts().percolator().watched_by(who);
+    Watches {
+        watches: list.into_iter().map(|m| m.to_string()).collect(),
+    }
+}
+
+/// The machines a subscriber watches.
+#[utoipa::path(get, path = "/subscribers/{id}/watches", tag = "alerts",
+    security(("api_key" = [])), params(("id" = String, Path, description = "the subscriber")),
+    responses((status = 200, body = Watches)))]
+pub async fn watches(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Watches>, ApiError> {
+    let who = subscriber(&id)?;
+    Ok(Json(watch_list(&state, &who)))
+}
+
+/// Stops watching a machine.
+#[utoipa::path(delete, path = "/subscribers/{id}/watches/{machine_id}", tag = "alerts",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "the subscriber"),
+        ("machine_id" = String, Path, description = "the machine")),
+    responses((status = 204), (status = 404, body = super::error::ErrorBody)))]
+pub async fn unwatch(
+    State(state): State<AppState>,
+    Path((id, machine)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let who = subscriber(&id)?;
+    let machine = MachineId::new(machine)
+        .map_err(|e| ApiError::bad(ErrorCode::BadId, "machine_id", e.to_string()))?;
+    if !watch_list(&state, &who)
+        .watches
+        .iter()
+        .any(|m| m == machine.as_str())
+    {
+        return Err(ApiError::not_found(format!(
+            "subscriber {who} does not watch machine {machine}"
+        )));
+    }
+    let event = Event {
+        id: event_id(&who, machine.as_str()),
+        at: now(),
+        key: None,
+        payload: Payload::MachineUnwatched(Watch {
+            subscriber: who,
+            machine_id: machine,
+        }),
+    };
+    let engine = state.engine.clone();
+    blocking(move || append(&engine, event)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where a read starts: `Last-Event-ID` (a reconnecting `EventSource`), else `after`.
+fn start(headers: &HeaderMap, q: &ReadQuery) -> Result<u64, ApiError> {
+    match headers.get("last-event-id") {
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .ok_or_else(|| {
+                ApiError::bad(
+                    ErrorCode::BadNumber,
+                    "Last-Event-ID",
+                    "Last-Event-ID must be a notification id (a whole number)",
+                )
+            }),
+        None => Ok(q.after.unwrap_or(0)),
+    }
+}
+
+fn page_size(q: &ReadQuery) -> Result<usize, ApiError> {
+    match q.limit {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::bad(
+            ErrorCode::OutOfRange,
+            "limit",
+            format!("limit must be from 1 to {MAX_PAGE}, got {n}"),
+        )),
+    }
+}
+
+fn wants_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"))
+}
+
+/// What one stream reads: whose notifications, from where.
+struct Cursor {
+    engine: Arc<Engine>,
+    subscribers: Option<Vec<SubscriberId>>,
+    after: u64,
+    /// Read but not sent yet: at most one read's worth.
+    pending: VecDeque<Arc<Notification>>,
+    /// The outbox being followed (a rebuild serves a new one).
+    outbox: Arc<OutboxReader>,
+    changes: tokio::sync::watch::Receiver<u64>,
+}
+
+impl Cursor {
+    fn new(engine: Arc<Engine>, subscribers: Option<Vec<SubscriberId>>, after: u64) -> Cursor {
+        let outbox = engine.current().alerts().outbox().clone();
+        let changes = outbox.changes();
+        Cursor {
+            engine,
+            subscribers,
+            after,
+            pending: VecDeque::new(),
+            outbox,
+            changes,
+        }
+    }
+
+    /// The next notification, waiting for one as long as it takes.
+    async fn next(&mut self) -> Arc<Notification> {
+        loop {
+            if let Some(n) = self.pending.pop_front() {
+                self.after = n.id;
+                return n;
+            }
+            let current = self.engine.current().alerts().outbox().clone();
+            if !Arc::ptr_eq(&current, &self.outbox) {
+                self.changes = current.changes();
+                self.outbox = current;
+            }
+            self.changes.borrow_and_update();
+            self.pending.extend(self.outbox.after(
+                self.subscribers.as_deref(),
+                self.after,
+                MAX_PAGE,
+            ));
+            if self.pending.is_empty() {
+                // Woken by a commit; the timeout re-checks which outbox serves.
+                let _ = tokio::time::timeout(HEARTBEAT, self.changes.changed()).await;
+            }
+        }
+    }
+}
+
+fn stream_of(cursor: Cursor) -> impl Stream<Item = Result<SseEvent, std::convert::Infallible>> {
+    stream::unfold(cursor, |mut c| async move {
+        let n = c.next().await;
+        let event = SseEvent::default()
+            .id(n.id.to_string())
+            .event(n.kind.as_str())
+            .json_data(&*n)
+            .expect("notifications serialize");
+        Some((Ok(event), c))
+    })
+}
+
+fn read(
+    state: AppState,
+    headers: &HeaderMap,
+    q: &ReadQuery,
+    subscribers: Option<Vec<SubscriberId>>,
+) -> Result<Response, ApiError> {
+    let after = start(headers, q)?;
+    let limit = page_size(q)?;
+    if wants_stream(headers) {
+        let cursor = Cursor::new(state.engine.clone(), subscribers, after);
+        let sse = Sse::new(stream_of(cursor)).keep_alive(KeepAlive::new().interval(HEARTBEAT));
+        return Ok(sse.into_response());
+    }
+    let generation = state.engine.current();
+    let notifications = generation
+        .alerts()
+        .outbox()
+        .after(subscribers.as_deref(), after, limit);
+    let last_id = notifications.last().map_or(after, |n| n.id);
+    Ok(Json(NotificationPage {
+        notifications: notifications.iter().map(|n| (**n).clone()).collect(),
+        last_id,
+    })
+    .into_response())
+}
+
+/// A subscriber's notifications: a JSON page, or with `Accept: text/event-stream` a
+/// live stream (`id:` the notification id, `event:` its kind, `data:` the JSON) that
+/// resumes after `Last-Event-ID`.
+#[utoipa::path(get, path = "/subscribers/{id}/notifications", tag = "alerts",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "the subscriber"), ReadQuery),
+    responses((status = 200, body = NotificationPage, description = "a JSON page; with `Accept: text/event-stream`, a stream of the same notifications")))]
+pub async fn subscriber_notifications(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Q(q): Q<ReadQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let who = subscriber(&id)?;
+    if q.subscribers.is_some() {
+        return Err(ApiError::bad(
+            ErrorCode::UnknownParameter,
+            "subscribers",
+            "`subscribers` belongs to /notifications; this path names its subscriber",
+        ));
+    }
+    read(state, &headers, &q, Some(vec![who]))
+}
+
+/// Notifications of several subscribers (`?subscribers=a,b,c`) or of all, in one
+/// page or one stream: for the marketplace's backend, which relays them.
+#[utoipa::path(get, path = "/notifications", tag = "alerts", security(("api_key" = [])),
+    params(ReadQuery),
+    responses((status = 200, body = NotificationPage, description = "a JSON page; with `Accept: text/event-stream`, a stream of the same notifications")))]
+pub async fn notifications(
+    State(state): State<AppState>,
+    Q(q): Q<ReadQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let subscribers = match q.subscribers.as_deref() {
+        None => None,
+        Some(list) => Some(
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(subscriber)
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    read(state, &headers, &q, subscribers)
+}

@@ -1,0 +1,468 @@
+//! Saved searches, watches and notifications over HTTP, against the real `stockyard`
+//! binary: the subscriber endpoints and their errors; a Server-Sent Events client that
+//! keeps reading while the server is SIGKILLed and restarted, reconnecting with
+//! `Last-Event-ID`, and gets every notification exactly once; many streams sharing
+//! one HTTP/2 connection (h2c).
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const KEY: &str = "alerts-test-key-0123";
+const CATALOG: &str = include_str!("data/catalog.ndjson");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn(data: &Path, addr: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_stockyard"))
+        .args(["serve", "--data-dir"])
+        .arg(data)
+        .args(["--listen", addr])
+        .env("STOCKYARD_API_KEYS", KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+fn wait_ready(base: &str) {
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = client().get(format!("{base}/ready")).send() {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "ready in time"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn call(method: &str, base: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let c = client();
+    let url = format!("{base}{path}");
+    let req = match method {
+        "GET" => c.get(url),
+        "POST" => c.post(url),
+        "DELETE" => c.delete(url),
+        _ => unreachable!(),
+    }
+    .bearer_auth(KEY);
+    let req = match body {
+        Some(b) => req.json(&b),
+        None => req,
+    };
+    let r = req.send().unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn ingest(base: &str, lines: &str) {
+    ingest_with(base, lines, "?wait=true")
+}
+
+/// Appends without waiting for the projections: the events are in the log (202),
+/// their notifications may not be in the outbox yet.
+fn ingest_with(base: &str, lines: &str, query: &str) {
+    let r = client()
+        .post(format!("{base}/events{query}"))
+        .bearer_auth(KEY)
+        .body(lines.to_owned())
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().unwrap());
+}
+
+/// The catalog of `tests/data/catalog.ndjson` without its listings.
+fn catalog() -> String {
+    CATALOG
+        .lines()
+        .filter(|l| !l.contains("\"MachineListed\""))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// `n` PC200 listings (Komatsu excavators) from number `from` on.
+fn listings(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| {
+            json!({"id": format!("l-{i}"), "type": "MachineListed", "at": "2026-02-01T00:00:00Z",
+                   "data": {"machine_id": format!("P{i:03}"), "model_id": "pc200",
+                            "title": "PC200-8", "year": 2019,
+                            "price": {"amount": 60000, "currency": "USD"}}})
+            .to_string()
+                + "\n"
+        })
+        .collect()
+}
+
+/// One notification as an SSE client saw it.
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    id: u64,
+    event: String,
+    machine: String,
+}
+
+/// Reads one SSE connection until it ends (the server died), recording each event;
+/// comments (heartbeats) are skipped.
+fn read_stream(base: &str, path: &str, last_id: Option<u64>, seen: &Mutex<Vec<Seen>>) {
+    let mut req = reqwest::blocking::Client::builder()
+        .timeout(None)
+        .build()
+        .unwrap()
+        .get(format!("{base}{path}"))
+        .bearer_auth(KEY)
+        .header("Accept", "text/event-stream");
+    if let Some(id) = last_id {
+        req = req.header("Last-Event-ID", id.to_string());
+    }
+    let Ok(r) = req.send() else { return };
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let (mut id, mut event, mut data) = (None, String::new(), String::new());
+    for line in BufReader::new(r).lines() {
+        let Ok(line) = line else { return };
+        if let Some(v) = line.strip_prefix("id:") {
+            id = v.trim().parse().ok();
+        } else if let Some(v) = line.strip_prefix("event:") {
+            event = v.trim().to_owned();
+        } else if let Some(v) = line.strip_prefix("data:") {
+            data.push_str(v.trim());
+        } else if line.is_empty() && !data.is_empty() {
+            let v: Value = serde_json::from_str(&data).unwrap();
+            assert_eq!(v["id"].as_u64(), id, "the SSE id is the notification's id");
+            assert_eq!(v["kind"], event.as_str(), "the SSE event is its kind");
+            seen.lock().unwrap().push(Seen {
+                id: id.unwrap(),
+                event: std::mem::take(&mut event),
+                machine: v["card"]["machine_id"].as_str().unwrap().to_owned(),
+            });
+            data.clear();
+        }
+    }
+}
+
+fn wait_for(seen: &Mutex<Vec<Seen>>, n: usize) {
+    let started = Instant::now();
+    while seen.lock().unwrap().len() < n {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{n} notifications in time, got {}",
+            seen.lock().unwrap().len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn subscriber_endpoints_check_and_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let mut server = spawn(dir.path(), base.trim_start_matches("http://"));
+    wait_ready(&base);
+    ingest(&base, &catalog());
+
+    // Without a key: 401.
+    let r = client()
+        .get(format!("{base}/subscribers/b1/saved-searches"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    let (status, v) = call(
+        "POST",
+        &base,
+        "/subscribers/b1/saved-searches",
+        Some(json!({"saved_search_id": "s1", "query": {"maker": ["komatsu"], "price": "..80000"}})),
+    );
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["saved_search_id"], "s1");
+    let (_, made) = call(
+        "POST",
+        &base,
+        "/subscribers/b1/saved-searches",
+        Some(json!({"query": {"q": "zx135"}})),
+    );
+    let made = made["saved_search_id"].as_str().unwrap().to_owned();
+    let (status, v) = call("GET", &base, "/subscribers/b1/saved-searches", None);
+    assert_eq!(status, 200);
+    let mut ids: Vec<&str> = v["saved_searches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["saved_search_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    let mut want = vec!["s1", made.as_str()];
+    want.sort();
+    assert_eq!(ids, want);
+
+    // A query /search would refuse is refused with its own code and field.
+    for (query, code, field) in [
+        (json!({"price": "cheap"}), "bad_range", "query.price"),
+        (
+            json!({"currency": "XYZ"}),
+            "unknown_currency",
+            "query.currency",
+        ),
+        (json!({"colour": "red"}), "bad_body", "query.colour"),
+    ] {
+        let (status, v) = call(
+            "POST",
+            &base,
+            "/subscribers/b1/saved-searches",
+            Some(json!({"query": query})),
+        );
+        assert_eq!(status, 400, "{v}");
+        assert_eq!(v["error"]["code"], code, "{v}");
+        assert_eq!(v["error"]["field"], field, "{v}");
+    }
+    let (status, v) = call(
+        "POST",
+        &base,
+        "/subscribers/b%201/saved-searches",
+        Some(json!({"query": {}})),
+    );
+    assert_eq!((status, v["error"]["code"].as_str()), (400, Some("bad_id")));
+
+    let (status, _) = call(
+        "DELETE",
+        &base,
+        &format!("/subscribers/b1/saved-searches/{made}"),
+        None,
+    );
+    assert_eq!(status, 204);
+    let (status, v) = call(
+        "DELETE",
+        &base,
+        &format!("/subscribers/b1/saved-searches/{made}"),
+        None,
+    );
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+
+    let (status, v) = call(
+        "POST",
+        &base,
+        "/subscribers/b1/watches",
+        Some(json!({"machine_id": "P900"})),
+    );
+    assert_eq!((status, v["watches"].clone()), (201, json!(["P900"])));
+    let (status, _) = call("DELETE", &base, "/subscribers/b1/watches/P900", None);
+    assert_eq!(status, 204);
+    let (_, v) = call("GET", &base, "/subscribers/b1/watches", None);
+    assert_eq!(v["watches"], json!([]));
+    let (status, _) = call("DELETE", &base, "/subscribers/b1/watches/P900", None);
+    assert_eq!(status, 404);
+
+    // Notifications as JSON pages.
+    ingest(&base, &listings(0, 5));
+    let (status, v) = call(
+        "GET",
+        &base,
+        "/subscribers/b1/notifications?after=1&limit=2",
+        None,
+    );
+    assert_eq!(status, 200);
+    let page: Vec<u64> = v["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(page, [2, 3]);
+    assert_eq!(v["last_id"], 3);
+    let (_, v) = call("GET", &base, "/notifications?subscribers=nobody,b1", None);
+    assert_eq!(v["notifications"].as_array().unwrap().len(), 5);
+    let (_, v) = call("GET", &base, "/notifications?subscribers=nobody", None);
+    assert_eq!(v["notifications"], json!([]));
+    let (status, v) = call("GET", &base, "/subscribers/b1/notifications?limit=0", None);
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("limit")));
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn an_sse_client_gets_every_notification_once_across_a_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let addr = base.trim_start_matches("http://").to_owned();
+    let mut server = spawn(dir.path(), &addr);
+    wait_ready(&base);
+    ingest(&base, &catalog());
+    let (status, _) = call(
+        "POST",
+        &base,
+        "/subscribers/b1/saved-searches",
+        Some(json!({"saved_search_id": "pc200s", "query": {"model": ["pc200"]}})),
+    );
+    assert_eq!(status, 201);
+
+    // GIVEN a client reading the stream
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let (base, seen) = (base.clone(), seen.clone());
+        std::thread::spawn(move || {
+            read_stream(&base, "/subscribers/b1/notifications", None, &seen);
+        })
+    };
+    // WHEN machines are listed and the server is SIGKILLed while it streams, the
+    // last listings taken into the log but perhaps not yet matched
+    ingest(&base, &listings(0, 10));
+    wait_for(&seen, 5);
+    for batch in 1..4 {
+        ingest_with(&base, &listings(batch * 10, 10), "");
+    }
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    reader.join().unwrap();
+    let before = seen.lock().unwrap().len();
+
+    // THEN after a restart, reconnecting with Last-Event-ID, and more listings…
+    let mut server = spawn(dir.path(), &addr);
+    wait_ready(&base);
+    let last = seen.lock().unwrap().last().map(|s| s.id);
+    let reader = {
+        let (base, seen) = (base.clone(), seen.clone());
+        std::thread::spawn(move || {
+            read_stream(&base, "/subscribers/b1/notifications", last, &seen);
+        })
+    };
+    ingest(&base, &listings(40, 10));
+    wait_for(&seen, 50);
+    // …every notification arrives exactly once, in order.
+    let seen = seen.lock().unwrap().clone();
+    let ids: Vec<u64> = seen.iter().map(|s| s.id).collect();
+    assert_eq!(
+        ids,
+        (1..=50).collect::<Vec<u64>>(),
+        "{before} before the kill"
+    );
+    let mut machines: Vec<&str> = seen.iter().map(|s| s.machine.as_str()).collect();
+    machines.sort();
+    machines.dedup();
+    assert_eq!(machines.len(), 50);
+    assert!(seen.iter().all(|s| s.event == "new_match"));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    drop(reader);
+}
+
+#[test]
+fn many_sse_streams_share_one_http2_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let addr = base.trim_start_matches("http://").to_owned();
+    let mut server = spawn(dir.path(), &addr);
+    wait_ready(&base);
+    ingest(&base, &catalog());
+    const STREAMS: usize = 12;
+    for i in 0..STREAMS {
+        let (status, _) = call(
+            "POST",
+            &base,
+            &format!("/subscribers/h{i}/saved-searches"),
+            Some(json!({"saved_search_id": "loaders", "query": {"category": ["loaders"]}})),
+        );
+        assert_eq!(status, 201);
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let got: Vec<String> = runtime.block_on(async {
+        // One TCP connection, HTTP/2 with prior knowledge (h2c).
+        let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+        tokio::spawn(connection);
+        let mut client = client.ready().await.unwrap();
+        let mut responses = Vec::new();
+        for i in 0..STREAMS {
+            let request = http::Request::get(format!("{base}/subscribers/h{i}/notifications"))
+                .header("accept", "text/event-stream")
+                .header("authorization", format!("Bearer {KEY}"))
+                .body(())
+                .unwrap();
+            let (response, _) = client.send_request(request, true).unwrap();
+            client = client.ready().await.unwrap();
+            responses.push(response);
+        }
+        let mut bodies = Vec::new();
+        for r in responses {
+            let r = r.await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert_eq!(r.headers()["content-type"], "text/event-stream");
+            bodies.push(r.into_body());
+        }
+        // WHEN one wheel loader is listed, every stream on the connection tells it.
+        let base2 = base.clone();
+        tokio::task::spawn_blocking(move || {
+            ingest(
+                &base2,
+                &(json!({"id": "wl-1", "type": "MachineListed", "at": "2026-02-01T00:00:00Z",
+                         "data": {"machine_id": "WL1", "model_id": "wa380", "title": "WA380"}})
+                .to_string()
+                    + "\n"),
+            )
+        })
+        .await
+        .unwrap();
+        let mut got = Vec::new();
+        for mut body in bodies {
+            let mut text = String::new();
+            // Frames end with a blank line; comment frames (heartbeats) carry no data.
+            while !text
+                .split("\n\n")
+                .any(|frame| frame.contains("data:") && text.ends_with("\n\n"))
+            {
+                let chunk = tokio::time::timeout(Duration::from_secs(60), body.data())
+                    .await
+                    .expect("a notification in time")
+                    .unwrap()
+                    .unwrap();
+                let _ = body.flow_control().release_capacity(chunk.len());
+                text.push_str(std::str::from_utf8(&chunk).unwrap());
+            }
+            got.push(text);
+        }
+        got
+    });
+    assert_eq!(got.len(), STREAMS);
+    for (i, text) in got.iter().enumerate() {
+        assert!(text.contains("event: new_match"), "stream {i}: {text}");
+        assert!(
+            text.contains(&format!("\"subscriber\":\"h{i}\"")),
+            "stream {i}: {text}"
+        );
+        assert!(
+            text.contains("\"machine_id\":\"WL1\""),
+            "stream {i}: {text}"
+        );
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
