@@ -64,6 +64,8 @@ fn readme_calls() -> Vec<Call> {
         let mut call = Call::get(&url);
         if command.contains("-X POST") {
             call.method = "POST";
+        } else if command.contains("-X DELETE") {
+            call.method = "DELETE";
         }
         if let Some(d) = command.find("-d '") {
             let rest = &command[d + 4..];
@@ -192,6 +194,7 @@ fn send(s: &TestServer, call: &Call) -> u16 {
     let url = format!("{}{}", s.base, call.path);
     let req = match call.method {
         "GET" => s.client().get(url),
+        "DELETE" => s.client().delete(url),
         _ => s.client().post(url),
     }
     .query(&call.query)

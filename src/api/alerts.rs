@@ -162,8 +162,7 @@ fn now() -> stockyard_schema::event::Timestamp {
 #[utoipa::path(post, path = "/subscribers/{id}/saved-searches", tag = "alerts",
     security(("api_key" = [])), request_body = SaveSearch,
     params(("id" = String, Path, description = "the subscriber")),
-    responses((status = 201, body = SavedSearchView),
-        (status = 400, body = super::error::ErrorBody)))]
+    responses((status = 201, body = SavedSearchView), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
 pub async fn save_search(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -210,7 +209,7 @@ pub async fn save_search(
 /// A subscriber's saved searches.
 #[utoipa::path(get, path = "/subscribers/{id}/saved-searches", tag = "alerts",
     security(("api_key" = [])), params(("id" = String, Path, description = "the subscriber")),
-    responses((status = 200, body = SavedSearches)))]
+    responses((status = 200, body = SavedSearches), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody)))]
 pub async fn saved_searches(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -234,7 +233,7 @@ pub async fn saved_searches(
     tag = "alerts", security(("api_key" = [])),
     params(("id" = String, Path, description = "the subscriber"),
         ("saved_search_id" = String, Path, description = "the saved search")),
-    responses((status = 204), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 204, description = "Deleted"), (status = 404, body = super::error::ErrorBody), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
 pub async fn delete_search(
     State(state): State<AppState>,
     Path((id, search)): Path<(String, String)>,
@@ -273,7 +272,7 @@ pub async fn delete_search(
 #[utoipa::path(post, path = "/subscribers/{id}/watches", tag = "alerts",
     security(("api_key" = [])), request_body = WatchMachine,
     params(("id" = String, Path, description = "the subscriber")),
-    responses((status = 201, body = Watches), (status = 400, body = super::error::ErrorBody)))]
+    responses((status = 201, body = Watches), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
 pub async fn watch(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -310,7 +309,7 @@ fn watch_list(state: &AppState, who: &SubscriberId) -> Watches {
 /// The machines a subscriber watches.
 #[utoipa::path(get, path = "/subscribers/{id}/watches", tag = "alerts",
     security(("api_key" = [])), params(("id" = String, Path, description = "the subscriber")),
-    responses((status = 200, body = Watches)))]
+    responses((status = 200, body = Watches), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody)))]
 pub async fn watches(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -324,7 +323,7 @@ pub async fn watches(
     security(("api_key" = [])),
     params(("id" = String, Path, description = "the subscriber"),
         ("machine_id" = String, Path, description = "the machine")),
-    responses((status = 204), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 204, description = "No longer watched"), (status = 404, body = super::error::ErrorBody), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
 pub async fn unwatch(
     State(state): State<AppState>,
     Path((id, machine)): Path<(String, String)>,
@@ -369,7 +368,15 @@ fn start(headers: &HeaderMap, q: &ReadQuery) -> Result<u64, ApiError> {
                     "Last-Event-ID must be a notification id (a whole number)",
                 )
             }),
-        None => Ok(q.after.unwrap_or(0)),
+        None => match q.after {
+            // Ids are JSON integers: OpenAPI's int64.
+            Some(a) if a > i64::MAX as u64 => Err(ApiError::bad(
+                ErrorCode::OutOfRange,
+                "after",
+                format!("`after` must be at most {}", i64::MAX),
+            )),
+            a => Ok(a.unwrap_or(0)),
+        },
     }
 }
 
@@ -488,7 +495,7 @@ fn read(
 #[utoipa::path(get, path = "/subscribers/{id}/notifications", tag = "alerts",
     security(("api_key" = [])),
     params(("id" = String, Path, description = "the subscriber"), ReadQuery),
-    responses((status = 200, body = NotificationPage, description = "a JSON page; with `Accept: text/event-stream`, a stream of the same notifications")))]
+    responses((status = 200, body = NotificationPage, description = "a JSON page; with `Accept: text/event-stream`, a stream of the same notifications"), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody)))]
 pub async fn subscriber_notifications(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -510,7 +517,7 @@ pub async fn subscriber_notifications(
 /// page or one stream: for the marketplace's backend, which relays them.
 #[utoipa::path(get, path = "/notifications", tag = "alerts", security(("api_key" = [])),
     params(ReadQuery),
-    responses((status = 200, body = NotificationPage, description = "a JSON page; with `Accept: text/event-stream`, a stream of the same notifications")))]
+    responses((status = 200, body = NotificationPage, description = "a JSON page; with `Accept: text/event-stream`, a stream of the same notifications"), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody)))]
 pub async fn notifications(
     State(state): State<AppState>,
     Q(q): Q<ReadQuery>,
