@@ -42,7 +42,7 @@ pub struct Accepted {
 /// A projection's progress.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProjectionProgress {
-    /// `text` or `graph`.
+    /// `text`, `graph`, `alerts` or `neo4j`.
     pub name: String,
     /// Events applied.
     pub applied: u64,
