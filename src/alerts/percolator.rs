@@ -9,7 +9,7 @@
 
 use super::notification::{Card, Kind};
 use super::QueryError;
-use crate::graph::{EmbeddedGraph, MachineFacts, Selections};
+use crate::graph::{EmbeddedGraph, Selections};
 use crate::search::analysis::{code_form, word_terms};
 use roaring::RoaringBitmap;
 use serde_json::{Map, Value};
@@ -142,6 +142,19 @@ pub struct Percolator {
     watches: HashMap<MachineId, BTreeSet<SubscriberId>>,
     vocabulary: Vocabulary,
     listings: Vec<Listing>,
+}
+
+/// A machine's place in the catalog and its catalog words, for one event.
+struct Probe {
+    key: u32,
+    model: String,
+    maker: Option<String>,
+    /// Its category and each ancestor.
+    categories: Vec<String>,
+    /// The letters and digits of its model number.
+    number: String,
+    /// Words of its model number, maker names and category names, sorted.
+    catalog_words: Vec<String>,
 }
 
 /// A machine as it was before an event.
@@ -374,11 +387,11 @@ impl Percolator {
         }
     }
 
-    /// The words of a machine's catalog entities: maker names, model number and
-    /// category names in every language, as matching sees them.
-    fn catalog_words(facts: &MachineFacts<'_>) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut add = |t: &str| out.extend(word_terms(t));
+    /// What matching needs of machine `key` as it is now, gathered once per event.
+    fn probe(&self, key: u32) -> Option<Probe> {
+        let facts = self.graph.machine_facts(key)?;
+        let mut catalog_words = Vec::new();
+        let mut add = |t: &str| catalog_words.extend(word_terms(t));
         if let Some(number) = facts.model.1 {
             add(number);
         }
@@ -390,86 +403,79 @@ impl Percolator {
                 names.iter().for_each(|(_, n)| add(n));
             }
         }
-        out
-    }
-
-    /// The saved searches that may match machine `key` as it is now.
-    fn candidates(&self, key: u32) -> Vec<u32> {
-        let Some(facts) = self.graph.machine_facts(key) else {
-            return Vec::new();
-        };
-        let mut keys: Vec<String> = vec![format!("model:{}", facts.model.0)];
-        if let Some((maker, _)) = facts.maker {
-            keys.push(format!("maker:{maker}"));
-        }
-        keys.extend(
-            facts
+        catalog_words.sort_unstable();
+        catalog_words.dedup();
+        Some(Probe {
+            key,
+            model: facts.model.0.to_owned(),
+            maker: facts.maker.map(|(m, _)| m.to_owned()),
+            categories: facts
                 .categories
                 .iter()
-                .map(|(c, _)| format!("category:{c}")),
-        );
-        if let Some(listing) = self.listings.get(key as usize) {
-            keys.extend(
-                listing
-                    .words()
-                    .map(|w| format!("word:{}", self.vocabulary.spell(w))),
-            );
-        }
-        keys.extend(
-            Self::catalog_words(&facts)
-                .into_iter()
-                .map(|w| format!("word:{w}")),
-        );
-        // A query word may be the start of the model number (`zx135` of `ZX135US-7`).
-        if let Some(number) = facts.model.1 {
-            let code = code_form(number);
-            let mut prefix = String::new();
-            for c in code.chars() {
-                prefix.push(c);
-                if prefix.chars().count() >= 2 {
-                    keys.push(format!("word:{prefix}"));
-                }
-            }
-        }
+                .map(|(c, _)| (*c).to_owned())
+                .collect(),
+            number: facts.model.1.map(code_form).unwrap_or_default(),
+            catalog_words,
+        })
+    }
+
+    /// The saved searches that may match the machine of `probe`.
+    fn candidates(&self, probe: &Probe) -> Vec<u32> {
         let mut out: Vec<u32> = self.everything.clone();
-        for k in &keys {
-            if let Some(list) = self.index.get(k) {
+        // One buffer for every key looked up: no allocation per key.
+        let mut key = String::new();
+        let mut look = |kind: &str, id: &str| {
+            key.clear();
+            key.push_str(kind);
+            key.push_str(id);
+            if let Some(list) = self.index.get(key.as_str()) {
                 out.extend_from_slice(list);
             }
+        };
+        look("model:", &probe.model);
+        if let Some(maker) = &probe.maker {
+            look("maker:", maker);
+        }
+        for c in &probe.categories {
+            look("category:", c);
+        }
+        if let Some(listing) = self.listings.get(probe.key as usize) {
+            for w in listing.words() {
+                look("word:", self.vocabulary.spell(w));
+            }
+        }
+        for w in &probe.catalog_words {
+            look("word:", w);
+        }
+        // A query word may be the start of the model number (`zx135` of `ZX135US-7`).
+        for (end, c) in probe.number.char_indices().skip(1) {
+            look("word:", &probe.number[..end + c.len_utf8()]);
         }
         out.sort_unstable();
         out.dedup();
         out
     }
 
-    /// Whether machine `key` matches saved search `slot` now.
-    fn matches(&self, slot: u32, key: u32) -> bool {
+    /// Whether the machine of `probe` matches saved search `slot` now.
+    fn matches(&self, slot: u32, probe: &Probe) -> bool {
         let Some(saved) = &self.slots[slot as usize] else {
             return false;
         };
         let Some(compiled) = &saved.compiled else {
             return false;
         };
-        if !self.graph.passes(key, &compiled.selections) {
+        if !self.graph.passes(probe.key, &compiled.selections) {
             return false;
         }
-        if saved.words.is_empty() {
-            return true;
-        }
-        let Some(facts) = self.graph.machine_facts(key) else {
-            return false;
-        };
-        let own = self.listings.get(key as usize);
-        let catalog = Self::catalog_words(&facts);
-        let number = facts.model.1.map(code_form).unwrap_or_default();
+        let own = self.listings.get(probe.key as usize);
         saved.words.iter().all(|w| {
             self.vocabulary
                 .get(w)
                 .is_some_and(|id| own.is_some_and(|l| l.has(id)))
-                || catalog.iter().any(|c| c == w)
+                || probe.catalog_words.binary_search(w).is_ok()
                 || {
                     let code = code_form(w);
-                    !code.is_empty() && number.starts_with(&code)
+                    !code.is_empty() && probe.number.starts_with(&code)
                 }
         })
     }
@@ -479,7 +485,10 @@ impl Percolator {
         let facts = key.and_then(|k| self.graph.machine_facts(k));
         Before {
             key,
-            candidates: key.map(|k| self.candidates(k)).unwrap_or_default(),
+            candidates: key
+                .and_then(|k| self.probe(k))
+                .map(|p| self.candidates(&p))
+                .unwrap_or_default(),
             price: facts.as_ref().and_then(|f| f.price),
             live: facts.is_some_and(|f| f.live),
         }
@@ -544,13 +553,16 @@ impl Percolator {
             Payload::MachineWithdrawn(_) => Some(Kind::Withdrawn),
             _ => None,
         };
+        let Some(probe) = self.probe(key) else {
+            return Vec::new();
+        };
         let mut slots = before.candidates;
-        slots.extend(self.candidates(key));
+        slots.extend(self.candidates(&probe));
         slots.sort_unstable();
         slots.dedup();
         let mut drafts = Vec::new();
         for slot in slots {
-            let now = self.matches(slot, key);
+            let now = self.matches(slot, &probe);
             let Some(saved) = self.slots[slot as usize].as_mut() else {
                 continue;
             };
