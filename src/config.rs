@@ -79,6 +79,28 @@ pub struct Config {
     pub graph: GraphConfig,
     /// An event source besides HTTP.
     pub source: SourceConfig,
+    /// Notifications of saved searches and watches.
+    pub alerts: AlertsConfig,
+}
+
+/// How many notifications are kept, and how long (`[alerts]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// The newest this many per subscriber are kept (at least 1).
+    pub keep_per_subscriber: usize,
+    /// Notifications about events older than this many days (by the event's `at`)
+    /// are dropped; 0 (the default) keeps them regardless of age.
+    pub keep_days: u64,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            keep_per_subscriber: 1000,
+            keep_days: 0,
+        }
+    }
 }
 
 /// A key or password: shown as `<hidden>` by `Debug`, so printing a configuration
@@ -118,7 +140,7 @@ impl std::fmt::Debug for Secret {
 pub struct KeyConfig {
     /// The secret, at least 8 characters.
     pub key: Secret,
-    /// `search`, `ingest`, `admin`.
+    /// `search`, `ingest`, `admin`, `alerts`.
     pub scopes: Vec<crate::api::auth::Scope>,
     /// Most searches per second for this key; unlimited when absent.
     #[serde(default)]
@@ -217,6 +239,7 @@ impl Default for Config {
             indexer: IndexerConfig::default(),
             graph: GraphConfig::default(),
             source: SourceConfig::None,
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -336,6 +359,9 @@ impl Config {
         if self.indexer.batch == 0 || self.indexer.rebuild_batch == 0 {
             return Err(invalid("indexer.batch", "must be at least 1"));
         }
+        if self.alerts.keep_per_subscriber == 0 {
+            return Err(invalid("alerts.keep_per_subscriber", "must be at least 1"));
+        }
         if self.api_keys.iter().any(|k| k.0.len() < 8) {
             return Err(invalid(
                 "api_keys",
@@ -402,6 +428,11 @@ impl Config {
         s.max_delay = Duration::from_millis(self.indexer.max_delay_ms);
         s.max_lag = self.indexer.max_lag;
         s.neo4j = self.neo4j();
+        s.retention = crate::alerts::Retention {
+            per_subscriber: self.alerts.keep_per_subscriber,
+            max_age: (self.alerts.keep_days > 0)
+                .then(|| Duration::from_secs(self.alerts.keep_days * 24 * 3600)),
+        };
         s.durability = match self.indexer.durability {
             DurabilitySetting::EveryAppend => Durability::EveryAppend,
             DurabilitySetting::OsBuffered => Durability::OsBuffered,

@@ -330,3 +330,104 @@ fn a_saved_query_is_checked_as_a_search_is() {
         }
     }
 }
+
+#[test]
+fn retention_keeps_the_newest_per_subscriber_and_says_what_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || {
+        let mut s = Settings::new(dir.path());
+        s.max_delay = Duration::from_millis(20);
+        s.retention = stockyard::alerts::Retention {
+            per_subscriber: 3,
+            max_age: None,
+        };
+        Engine::open(s, detector()).unwrap()
+    };
+    let e = open();
+    e.ingest(&catalog(), Format::Ndjson).unwrap();
+    assert!(e.wait_visible(e.head(), WAIT));
+    let mut n = 0;
+    // GIVEN two subscribers, one told of every PC200 and one of a single machine
+    let setup = Case {
+        name: "retention",
+        steps: vec![vec![
+            saved("all", "busy", json!({"model": ["pc200"]})),
+            (
+                "MachineWatched",
+                json!({"subscriber": "quiet", "machine_id": "R0"}),
+            ),
+        ]],
+        then: vec![],
+    };
+    run(&e, &setup, &mut n);
+    // WHEN 1,200 PC200s are listed (more dropped than the file may hold) and R0's
+    // price changes
+    let listings: Vec<(&'static str, Value)> = (0..1200)
+        .map(|i| listed(&format!("R{i}"), "pc200", "PC200", 2019, 50_000))
+        .collect();
+    let batch = Case {
+        name: "listings",
+        steps: vec![
+            listings,
+            vec![(
+                "MachineUpdated",
+                json!({"machine_id": "R0", "price": {"amount": 1, "currency": "USD"}}),
+            )],
+        ],
+        then: vec![],
+    };
+    run(&e, &batch, &mut n);
+    let check = |e: &Engine| {
+        let outbox = e.current().alerts().outbox().clone();
+        let busy = [stockyard_schema::SubscriberId::new("busy").unwrap()];
+        let quiet = [stockyard_schema::SubscriberId::new("quiet").unwrap()];
+        // THEN the busy subscriber keeps its newest three…
+        let kept: Vec<u64> = outbox
+            .after(Some(&busy), 0, 100)
+            .iter()
+            .map(|x| x.id)
+            .collect();
+        assert_eq!(
+            kept,
+            [1199, 1200, 1201],
+            "R1198, R1199 and R0's price change"
+        );
+        // …and a reader resuming before them is told they are gone
+        assert_eq!(outbox.dropped_through(Some(&busy)), 1198);
+        // while the quiet one lost nothing.
+        assert_eq!(outbox.dropped_through(Some(&quiet)), 0);
+        let quiet_told: Vec<String> = outbox
+            .after(Some(&quiet), 0, 100)
+            .iter()
+            .map(|x| format!("{} {}", x.id, x.kind.as_str()))
+            .collect();
+        assert_eq!(quiet_told, ["1202 price_changed"]);
+        outbox.last_id()
+    };
+    assert_eq!(check(&e), 1202);
+    e.shutdown();
+    drop(e);
+    // The file was rewritten without what was dropped, and a restart reads the same.
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .find(|d| d.file_name().to_string_lossy().starts_with("gen-"))
+        .unwrap()
+        .path()
+        .join("alerts/outbox.ndjson");
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+    assert!(lines < 300, "{lines} lines after the rewrite");
+    let e = open();
+    assert_eq!(check(&e), 1202);
+    // New notifications go on from the last id, never reusing a dropped one.
+    let more = Case {
+        name: "one more",
+        steps: vec![vec![listed("R5000", "pc200", "PC200", 2019, 50_000)]],
+        then: vec![],
+    };
+    run(&e, &more, &mut n);
+    let busy = [stockyard_schema::SubscriberId::new("busy").unwrap()];
+    let last = e.current().alerts().outbox().after(Some(&busy), 1201, 10);
+    assert_eq!(last.iter().map(|x| x.id).collect::<Vec<_>>(), [1203]);
+    e.shutdown();
+}

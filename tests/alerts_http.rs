@@ -23,7 +23,16 @@ fn free_port() -> u16 {
 }
 
 fn spawn(data: &Path, addr: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_stockyard"))
+    spawn_with(data, addr, None)
+}
+
+/// Starts the binary, with a configuration file when given.
+fn spawn_with(data: &Path, addr: &str, config: Option<&Path>) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stockyard"));
+    if let Some(c) = config {
+        command.arg("--config").arg(c);
+    }
+    command
         .args(["serve", "--data-dir"])
         .arg(data)
         .args(["--listen", addr])
@@ -463,6 +472,67 @@ fn many_sse_streams_share_one_http2_connection() {
             "stream {i}: {text}"
         );
     }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn a_reader_behind_what_retention_kept_is_told_to_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("stockyard.toml");
+    std::fs::write(&config, "[alerts]\nkeep_per_subscriber = 2\n").unwrap();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let mut server = spawn_with(
+        &dir.path().join("data"),
+        base.trim_start_matches("http://"),
+        Some(&config),
+    );
+    wait_ready(&base);
+    ingest(&base, &catalog());
+    let (status, _) = call(
+        "POST",
+        &base,
+        "/subscribers/b1/saved-searches",
+        Some(json!({"saved_search_id": "pc200s", "query": {"model": ["pc200"]}})),
+    );
+    assert_eq!(status, 201);
+    // GIVEN five notifications of which two are kept
+    ingest(&base, &listings(0, 5));
+    // WHEN a client resumes from the first
+    let (_, v) = call("GET", &base, "/subscribers/b1/notifications?after=1", None);
+    // THEN it is told to reset, and gets what is kept
+    assert_eq!(v["reset"], true, "{v}");
+    let ids: Vec<u64> = v["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [4, 5]);
+    let (_, v) = call("GET", &base, "/subscribers/b1/notifications?after=4", None);
+    assert_eq!(v["reset"], false, "{v}");
+    // and a stream says `reset` first, then goes on.
+    let r = reqwest::blocking::Client::builder()
+        .timeout(None)
+        .build()
+        .unwrap()
+        .get(format!("{base}/subscribers/b1/notifications"))
+        .bearer_auth(KEY)
+        .header("Accept", "text/event-stream")
+        .header("Last-Event-ID", "2")
+        .send()
+        .unwrap();
+    let mut events = Vec::new();
+    for line in BufReader::new(r).lines() {
+        let line = line.unwrap();
+        if let Some(e) = line.strip_prefix("event:") {
+            events.push(e.trim().to_owned());
+            if events.len() == 3 {
+                break;
+            }
+        }
+    }
+    assert_eq!(events, ["reset", "new_match", "new_match"]);
     server.kill().unwrap();
     server.wait().unwrap();
 }

@@ -38,7 +38,7 @@ mod percolator;
 mod projection;
 
 pub use notification::{Card, Kind, Notification};
-pub use outbox::{OutboxError, OutboxReader};
+pub use outbox::{OutboxError, OutboxReader, Retention};
 pub use percolator::{Compile, Compiled, Draft, Percolator};
 pub use projection::{AlertsHandle, AlertsProjection};
 

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use stockyard_schema::domain::Price;
+use stockyard_schema::event::Timestamp;
 use stockyard_schema::{MachineId, SavedSearchId, SubscriberId};
 
 /// Why a subscriber is told.
@@ -68,6 +69,8 @@ pub struct Notification {
     pub id: u64,
     /// The log position of the event that caused it.
     pub position: u64,
+    /// When that event happened (its `at`); retention by age reads it.
+    pub at: Timestamp,
     /// Who is told.
     pub subscriber: SubscriberId,
     /// Why.

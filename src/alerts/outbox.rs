@@ -10,7 +10,7 @@
 
 use super::notification::Notification;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -26,10 +26,38 @@ pub enum OutboxError {
     Io(#[from] std::io::Error),
 }
 
-/// A commit line.
+/// Dropped notifications the file may hold before it is rewritten without them (and
+/// only when they outnumber the kept ones).
+const REWRITE_ABOVE: usize = 1000;
+
+/// A commit line: the projection's checkpoint and the last notification id given so
+/// far (ids stay unique after older notifications are compacted away).
 #[derive(Serialize, Deserialize)]
 struct Checkpoint {
     checkpoint: u64,
+    #[serde(default)]
+    last_id: u64,
+}
+
+/// How long notifications are kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retention {
+    /// The newest this many per subscriber are kept.
+    pub per_subscriber: usize,
+    /// Notifications about events older than this (by the event's `at`) are
+    /// dropped; `None` keeps them regardless of age.
+    pub max_age: Option<std::time::Duration>,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        // By count only: events may carry times long past (a backfill, a replay), and
+        // their notifications would otherwise be dropped as they are written.
+        Retention {
+            per_subscriber: 1000,
+            max_age: None,
+        }
+    }
 }
 
 /// A line of the file: a notification or a commit.
@@ -40,22 +68,101 @@ enum Line {
     Notification(Box<Notification>),
 }
 
-/// The committed notifications in memory, by id and by subscriber.
+/// One subscriber's kept notifications.
+#[derive(Default)]
+struct Kept {
+    /// Ids, ascending.
+    ids: VecDeque<u64>,
+    /// The highest id of this subscriber's that was dropped (0: none).
+    dropped_through: u64,
+}
+
+/// The kept notifications in memory, by id and by subscriber.
 #[derive(Default)]
 struct Entries {
-    all: Vec<Arc<Notification>>,
-    /// Indexes into `all`, per subscriber, ascending.
-    by_subscriber: HashMap<SubscriberId, Vec<u32>>,
+    /// The id of `all[0]`.
+    first: u64,
+    /// By id from `first`; `None` where a notification was dropped.
+    all: VecDeque<Option<Arc<Notification>>>,
+    by_subscriber: HashMap<SubscriberId, Kept>,
+    /// The highest id dropped (0: none).
+    dropped_through: u64,
+    /// Dropped entries not yet cut from the file.
+    dropped_since_rewrite: usize,
+    retention: Retention,
 }
 
 impl Entries {
+    fn at(&self, id: u64) -> Option<&Arc<Notification>> {
+        let i = id.checked_sub(self.first)?;
+        self.all.get(usize::try_from(i).ok()?)?.as_ref()
+    }
+
+    fn drop_id(&mut self, id: u64) {
+        if let Some(slot) = id
+            .checked_sub(self.first)
+            .and_then(|i| self.all.get_mut(i as usize))
+        {
+            *slot = None;
+        }
+        self.dropped_through = self.dropped_through.max(id);
+        self.dropped_since_rewrite += 1;
+    }
+
     fn push(&mut self, n: Arc<Notification>) {
-        let index = self.all.len() as u32;
-        self.by_subscriber
-            .entry(n.subscriber.clone())
-            .or_default()
-            .push(index);
-        self.all.push(n);
+        if self.all.is_empty() {
+            self.first = n.id;
+        }
+        while self.first + (self.all.len() as u64) < n.id {
+            self.all.push_back(None);
+        }
+        let id = n.id;
+        let kept = self.by_subscriber.entry(n.subscriber.clone()).or_default();
+        kept.ids.push_back(id);
+        let over = kept.ids.len().saturating_sub(self.retention.per_subscriber);
+        let mut dropped = Vec::with_capacity(over);
+        for _ in 0..over {
+            if let Some(old) = kept.ids.pop_front() {
+                kept.dropped_through = kept.dropped_through.max(old);
+                dropped.push(old);
+            }
+        }
+        self.all.push_back(Some(n));
+        for old in dropped {
+            self.drop_id(old);
+        }
+    }
+
+    /// Drops notifications about events older than the retention's age, oldest first.
+    fn expire(&mut self, now: i64) {
+        let Some(age) = self.retention.max_age else {
+            return;
+        };
+        let oldest = now - age.as_secs() as i64;
+        while let Some(front) = self.all.front() {
+            match front {
+                Some(n) if n.at.unix_seconds() >= oldest => break,
+                Some(n) => {
+                    let (id, who) = (n.id, n.subscriber.clone());
+                    if let Some(kept) = self.by_subscriber.get_mut(&who) {
+                        kept.ids.pop_front();
+                        kept.dropped_through = kept.dropped_through.max(id);
+                        if kept.ids.is_empty() {
+                            self.by_subscriber.remove(&who);
+                        }
+                    }
+                    self.dropped_through = self.dropped_through.max(id);
+                    self.dropped_since_rewrite += 1;
+                }
+                None => {}
+            }
+            self.all.pop_front();
+            self.first += 1;
+        }
+    }
+
+    fn kept(&self) -> impl Iterator<Item = &Arc<Notification>> {
+        self.all.iter().flatten()
     }
 }
 
@@ -67,14 +174,21 @@ pub struct OutboxReader {
 }
 
 impl OutboxReader {
-    fn new() -> OutboxReader {
+    fn new(retention: Retention) -> OutboxReader {
         OutboxReader {
-            entries: RwLock::default(),
+            entries: RwLock::new(Entries {
+                retention,
+                ..Entries::default()
+            }),
             last: watch::Sender::new(0),
         }
     }
 
-    /// The id of the last committed notification (0 when there is none).
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Entries> {
+        self.entries.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The id of the last notification committed (0 when there is none).
     pub fn last_id(&self) -> u64 {
         *self.last.borrow()
     }
@@ -84,7 +198,23 @@ impl OutboxReader {
         self.last.subscribe()
     }
 
-    /// Up to `limit` notifications with ids above `after`, oldest first: of the
+    /// The highest id dropped by retention among the given subscribers' (or
+    /// anyone's): a reader resuming below it has missed notifications for good and
+    /// must re-read its state.
+    pub fn dropped_through(&self, subscribers: Option<&[SubscriberId]>) -> u64 {
+        let entries = self.read();
+        match subscribers {
+            None => entries.dropped_through,
+            Some(list) => list
+                .iter()
+                .filter_map(|s| entries.by_subscriber.get(s))
+                .map(|k| k.dropped_through)
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
+    /// Up to `limit` kept notifications with ids above `after`, oldest first: of the
     /// given subscribers, or of everyone when `subscribers` is `None`.
     pub fn after(
         &self,
@@ -92,25 +222,29 @@ impl OutboxReader {
         after: u64,
         limit: usize,
     ) -> Vec<Arc<Notification>> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        // Ids run from 1 without gaps: id n sits at index n - 1.
-        let start = usize::try_from(after)
-            .unwrap_or(usize::MAX)
-            .min(entries.all.len());
+        let entries = self.read();
         let Some(subscribers) = subscribers else {
-            return entries.all[start..].iter().take(limit).cloned().collect();
+            let skip = (after + 1).saturating_sub(entries.first);
+            return entries
+                .all
+                .iter()
+                .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+                .flatten()
+                .take(limit)
+                .cloned()
+                .collect();
         };
         let mut out: Vec<Arc<Notification>> = Vec::new();
         for s in subscribers {
-            let Some(list) = entries.by_subscriber.get(s) else {
+            let Some(kept) = entries.by_subscriber.get(s) else {
                 continue;
             };
-            let from = list.partition_point(|&i| (i as usize) < start);
+            let from = kept.ids.partition_point(|&id| id <= after);
             out.extend(
-                list[from..]
-                    .iter()
+                kept.ids
+                    .range(from..)
                     .take(limit)
-                    .map(|&i| entries.all[i as usize].clone()),
+                    .filter_map(|&id| entries.at(id).cloned()),
             );
         }
         out.sort_by_key(|n| n.id);
@@ -119,46 +253,56 @@ impl OutboxReader {
         out
     }
 
-    fn publish(&self, batch: Vec<Notification>) {
-        if batch.is_empty() {
-            return;
-        }
-        let last = {
+    fn publish(&self, batch: Vec<Notification>, last: u64, now: i64) {
+        {
             let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
             for n in batch {
                 entries.push(Arc::new(n));
             }
-            entries.all.len() as u64
-        };
-        self.last.send_replace(last);
+            entries.expire(now);
+        }
+        self.last.send_if_modified(|old| {
+            let changed = *old != last;
+            *old = last;
+            changed
+        });
     }
 }
 
 /// The outbox file, written by the alerts projection alone.
 pub struct Outbox {
     file: File,
+    path: std::path::PathBuf,
     /// Length of the file up to the last commit line.
     committed: u64,
     checkpoint: u64,
     reader: Arc<OutboxReader>,
 }
 
+/// Seconds since the epoch, now.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 impl Outbox {
     /// Opens (or creates) the outbox at `path`, cutting off a batch a crash left
-    /// without its commit line.
-    pub fn open(path: &Path) -> Result<Outbox, OutboxError> {
+    /// without its commit line; keeps what `retention` allows.
+    pub fn open(path: &Path, retention: Retention) -> Result<Outbox, OutboxError> {
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .open(path)?;
-        let reader = Arc::new(OutboxReader::new());
+        let reader = Arc::new(OutboxReader::new(retention));
         let mut committed = 0u64;
         let mut checkpoint = 0u64;
         let mut pending: Vec<Notification> = Vec::new();
         let mut offset = 0u64;
         let mut lines = BufReader::new(&file);
         let mut line = String::new();
+        let now = now();
         loop {
             line.clear();
             let read = lines.read_line(&mut line)? as u64;
@@ -169,7 +313,8 @@ impl Outbox {
             match serde_json::from_str::<Line>(&line) {
                 Ok(Line::Notification(n)) => pending.push(*n),
                 Ok(Line::Commit(c)) => {
-                    reader.publish(std::mem::take(&mut pending));
+                    let last = c.last_id.max(pending.last().map_or(0, |n| n.id));
+                    reader.publish(std::mem::take(&mut pending), last, now);
                     checkpoint = c.checkpoint;
                     committed = offset;
                 }
@@ -185,6 +330,7 @@ impl Outbox {
         file.seek(SeekFrom::End(0))?;
         Ok(Outbox {
             file,
+            path: path.to_owned(),
             committed,
             checkpoint,
             reader,
@@ -207,14 +353,20 @@ impl Outbox {
     }
 
     /// Appends `batch` and its checkpoint, on disk before it returns, then shows the
-    /// batch to readers. On failure the file is cut back to the last commit.
+    /// batch to readers. On failure the file is cut back to the last commit. When
+    /// retention has dropped more than it keeps, the file is rewritten without them.
     pub fn commit(&mut self, batch: Vec<Notification>, checkpoint: u64) -> Result<(), OutboxError> {
+        let last = batch.last().map_or(self.reader.last_id(), |n| n.id);
         let mut text = String::new();
         for n in &batch {
             text.push_str(&serde_json::to_string(n).expect("notifications serialize"));
             text.push('\n');
         }
-        text.push_str(&serde_json::to_string(&Checkpoint { checkpoint }).expect("serializes"));
+        let marker = Checkpoint {
+            checkpoint,
+            last_id: last,
+        };
+        text.push_str(&serde_json::to_string(&marker).expect("serializes"));
         text.push('\n');
         let written = self
             .file
@@ -227,7 +379,114 @@ impl Outbox {
         }
         self.committed += text.len() as u64;
         self.checkpoint = checkpoint;
-        self.reader.publish(batch);
+        self.reader.publish(batch, last, now());
+        let rewrite = {
+            let entries = self.reader.read();
+            entries.dropped_since_rewrite > REWRITE_ABOVE
+                && entries.dropped_since_rewrite > entries.kept().count()
+        };
+        if rewrite {
+            self.rewrite(checkpoint, last)?;
+        }
         Ok(())
+    }
+
+    /// Writes the kept notifications and the checkpoint to a new file and puts it in
+    /// place of the old one (a crash leaves one or the other, both whole).
+    fn rewrite(&mut self, checkpoint: u64, last: u64) -> Result<(), OutboxError> {
+        let mut text = String::new();
+        {
+            let mut entries = self
+                .reader
+                .entries
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
+            for n in entries.kept() {
+                text.push_str(&serde_json::to_string(&**n).expect("notifications serialize"));
+                text.push('\n');
+            }
+            entries.dropped_since_rewrite = 0;
+        }
+        text.push_str(
+            &serde_json::to_string(&Checkpoint {
+                checkpoint,
+                last_id: last,
+            })
+            .expect("serializes"),
+        );
+        text.push('\n');
+        crate::fsutil::write_atomic(&self.path, text.as_bytes())?;
+        self.file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&self.path)?;
+        self.committed = text.len() as u64;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::notification::{Card, Kind};
+
+    fn told(id: u64, who: &str, at: &str) -> Notification {
+        Notification {
+            id,
+            position: id,
+            at: stockyard_schema::event::Timestamp::parse(at).unwrap(),
+            subscriber: SubscriberId::new(who).unwrap(),
+            kind: Kind::NewMatch,
+            saved_search_id: None,
+            card: Card {
+                machine_id: stockyard_schema::MachineId::new(format!("M{id}")).unwrap(),
+                title: String::new(),
+                model: None,
+                maker: None,
+                year: None,
+                hours: None,
+                price: None,
+                previous_price: None,
+            },
+        }
+    }
+
+    #[test]
+    fn notifications_about_old_events_expire_and_readers_are_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outbox.ndjson");
+        let retention = Retention {
+            per_subscriber: 100,
+            max_age: Some(std::time::Duration::from_secs(24 * 3600)),
+        };
+        let recent = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let mut outbox = Outbox::open(&path, retention).unwrap();
+        outbox
+            .commit(
+                vec![
+                    told(1, "a", "2020-01-01T00:00:00Z"),
+                    told(2, "b", "2020-01-02T00:00:00Z"),
+                    told(3, "a", &recent),
+                ],
+                10,
+            )
+            .unwrap();
+        let reader = outbox.reader();
+        let a = [SubscriberId::new("a").unwrap()];
+        let ids = |r: &OutboxReader, who: Option<&[SubscriberId]>| -> Vec<u64> {
+            r.after(who, 0, 10).iter().map(|n| n.id).collect()
+        };
+        assert_eq!(ids(&reader, None), [3]);
+        assert_eq!(ids(&reader, Some(&a)), [3]);
+        assert_eq!(reader.dropped_through(Some(&a)), 1);
+        assert_eq!(reader.dropped_through(None), 2);
+        drop(outbox);
+        // Read again from the file: the same, and the ids go on from 3.
+        let outbox = Outbox::open(&path, retention).unwrap();
+        assert_eq!(ids(&outbox.reader(), None), [3]);
+        assert_eq!(outbox.checkpoint(), 10);
+        assert_eq!(outbox.next_id(), 4);
     }
 }

@@ -2,7 +2,7 @@
 //! carrying the checkpoint.
 
 use super::notification::Notification;
-use super::outbox::{Outbox, OutboxReader};
+use super::outbox::{Outbox, OutboxReader, Retention};
 use super::percolator::{Compile, Percolator};
 use std::path::Path;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -71,15 +71,16 @@ fn replay(log: &SharedLog, upto: u64, compile: Compile) -> Result<Percolator, Pr
 }
 
 impl AlertsProjection {
-    /// Opens the outbox in `dir` and rebuilds the state up to its checkpoint from
-    /// `log`; saved queries are checked with `compile`.
+    /// Opens the outbox in `dir`, keeping what `retention` allows, and rebuilds the
+    /// state up to its checkpoint from `log`; saved queries are checked with `compile`.
     pub fn open(
         dir: &Path,
         log: SharedLog,
         compile: Compile,
+        retention: Retention,
     ) -> Result<AlertsProjection, ProjectionError> {
         std::fs::create_dir_all(dir).map_err(failed)?;
-        let outbox = Outbox::open(&dir.join("outbox.ndjson")).map_err(failed)?;
+        let outbox = Outbox::open(&dir.join("outbox.ndjson"), retention).map_err(failed)?;
         let percolator = replay(&log, outbox.checkpoint(), compile)?;
         Ok(AlertsProjection {
             percolator: Arc::new(RwLock::new(percolator)),
@@ -139,6 +140,7 @@ impl Projection for AlertsProjection {
                 notifications.push(Notification {
                     id: next,
                     position: *position,
+                    at: event.at,
                     subscriber: d.subscriber,
                     kind: d.kind,
                     saved_search_id: d.saved_search_id,

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,6 +105,10 @@ pub struct NotificationPage {
     pub notifications: Vec<Notification>,
     /// The id to read after next time: the last one here, else the `after` given.
     pub last_id: u64,
+    /// Set when notifications after `after` were dropped by retention before they
+    /// were read: the client must re-read its state (saved searches' results, watched
+    /// machines), then go on from `last_id`.
+    pub reset: bool,
 }
 
 fn subscriber(id: &str) -> Result<SubscriberId, ApiError> {
@@ -399,6 +403,14 @@ fn wants_stream(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/event-stream"))
 }
 
+/// What a stream sends next.
+enum Next {
+    Told(Arc<Notification>),
+    /// Notifications after the stream's position were dropped by retention; it goes
+    /// on after this id.
+    Reset(u64),
+}
+
 /// What one stream reads: whose notifications, from where.
 struct Cursor {
     engine: Arc<Engine>,
@@ -426,11 +438,11 @@ impl Cursor {
     }
 
     /// The next notification, waiting for one as long as it takes.
-    async fn next(&mut self) -> Arc<Notification> {
+    async fn next(&mut self) -> Next {
         loop {
             if let Some(n) = self.pending.pop_front() {
                 self.after = n.id;
-                return n;
+                return Next::Told(n);
             }
             let current = self.engine.current().alerts().outbox().clone();
             if !Arc::ptr_eq(&current, &self.outbox) {
@@ -438,6 +450,11 @@ impl Cursor {
                 self.outbox = current;
             }
             self.changes.borrow_and_update();
+            let dropped = self.outbox.dropped_through(self.subscribers.as_deref());
+            if self.after < dropped {
+                self.after = dropped;
+                return Next::Reset(dropped);
+            }
             self.pending.extend(self.outbox.after(
                 self.subscribers.as_deref(),
                 self.after,
@@ -453,12 +470,22 @@ impl Cursor {
 
 fn stream_of(cursor: Cursor) -> impl Stream<Item = Result<SseEvent, std::convert::Infallible>> {
     stream::unfold(cursor, |mut c| async move {
-        let n = c.next().await;
-        let event = SseEvent::default()
-            .id(n.id.to_string())
-            .event(n.kind.as_str())
-            .json_data(&*n)
-            .expect("notifications serialize");
+        let event = match c.next().await {
+            Next::Told(n) => SseEvent::default()
+                .id(n.id.to_string())
+                .event(n.kind.as_str())
+                .json_data(&*n)
+                .expect("notifications serialize"),
+            Next::Reset(after) => SseEvent::default()
+                .id(after.to_string())
+                .event("reset")
+                .json_data(json!({
+                    "after": after,
+                    "reason": "notifications after the id you resumed from were dropped \
+                               (retention): re-read your state; this stream goes on after `after`",
+                }))
+                .expect("serializes"),
+        };
         Some((Ok(event), c))
     })
 }
@@ -477,14 +504,16 @@ fn read(
         return Ok(sse.into_response());
     }
     let generation = state.engine.current();
-    let notifications = generation
-        .alerts()
-        .outbox()
-        .after(subscribers.as_deref(), after, limit);
-    let last_id = notifications.last().map_or(after, |n| n.id);
+    let outbox = generation.alerts().outbox();
+    let dropped = outbox.dropped_through(subscribers.as_deref());
+    let reset = after < dropped;
+    let from = after.max(dropped);
+    let notifications = outbox.after(subscribers.as_deref(), from, limit);
+    let last_id = notifications.last().map_or(from, |n| n.id);
     Ok(Json(NotificationPage {
         notifications: notifications.iter().map(|n| (**n).clone()).collect(),
         last_id,
+        reset,
     })
     .into_response())
 }

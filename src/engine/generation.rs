@@ -1,7 +1,7 @@
 //! A generation: one complete set of projections (text index and graph) in its own
 //! directory, built from the log and kept current by its own indexer.
 
-use crate::alerts::{AlertsHandle, AlertsProjection};
+use crate::alerts::{AlertsHandle, AlertsProjection, Retention};
 use crate::graph::Neo4jConfig;
 use crate::projections::{GraphHandle, GraphProjection, Neo4jProjection, TextProjection};
 use crate::search::fields::Fields;
@@ -73,19 +73,21 @@ impl Generation {
         data_dir.join(format!("gen-{number:06}"))
     }
 
-    /// Opens generation `number`, creating it (stamped with this build's version) when
-    /// it does not exist; a generation of another version is refused unless
-    /// `any_version` (to keep serving it while its replacement is built).
+    /// Opens generation `number` under `settings.data_dir`, creating it (stamped with
+    /// this build's version) when it does not exist; a generation of another version
+    /// is refused unless `any_version` (to keep serving it while its replacement is
+    /// built). Its indexer commits at most `batch` events at a time.
     pub fn open(
-        data_dir: &Path,
+        settings: &super::Settings,
         number: u64,
         log: SharedLog,
         detector: Arc<LanguageDetector>,
         batch: u64,
         any_version: bool,
-        neo4j: Option<&Neo4jConfig>,
     ) -> Result<Generation, GenerationError> {
-        let dir = Generation::dir_of(data_dir, number);
+        let (neo4j, retention): (Option<&Neo4jConfig>, Retention) =
+            (settings.neo4j.as_ref(), settings.retention);
+        let dir = Generation::dir_of(&settings.data_dir, number);
         let io = |source| GenerationError::Io {
             dir: dir.clone(),
             source,
@@ -125,6 +127,7 @@ impl Generation {
             &dir.join("alerts"),
             log.clone(),
             crate::api::search::saved::compile,
+            retention,
         )
         .map_err(|e| projection(e.to_string()))?;
         let alerts = alerts_projection.handle();

@@ -48,6 +48,8 @@ pub struct Settings {
     pub max_lag: u64,
     /// A Neo4j graph kept current as a third projection (the site's own Neo4j).
     pub neo4j: Option<crate::graph::Neo4jConfig>,
+    /// How many notifications the alerts keep, and how long.
+    pub retention: crate::alerts::Retention,
 }
 
 impl Settings {
@@ -61,6 +63,7 @@ impl Settings {
             max_delay: Duration::from_millis(200),
             max_lag: 1_000_000,
             neo4j: None,
+            retention: crate::alerts::Retention::default(),
         }
     }
 }
@@ -173,13 +176,12 @@ impl Engine {
         };
         let open = |n, any_version| {
             Generation::open(
-                &dir,
+                &settings,
                 n,
                 log.clone(),
                 detector.clone(),
                 settings.batch,
                 any_version,
-                settings.neo4j.as_ref(),
             )
         };
         let (generation, outdated) = match open(number, false) {
@@ -451,13 +453,12 @@ impl Engine {
             std::fs::remove_dir_all(&dir).map_err(|e| EngineError::Io(dir.clone(), e))?;
         }
         let generation = Generation::open(
-            &self.settings.data_dir,
+            &self.settings,
             number,
             self.log.clone(),
             self.detector.clone(),
             self.settings.rebuild_batch,
             false,
-            self.settings.neo4j.as_ref(),
         )?;
         let step = |generation: &Generation| -> Result<Status, EngineError> {
             let mut indexer = generation.indexer();
