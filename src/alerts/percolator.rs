@@ -560,6 +560,17 @@ impl Percolator {
         slots.extend(self.candidates(&probe));
         slots.sort_unstable();
         slots.dedup();
+        let previous_price = price_changed.then_some(before.price).flatten();
+        // The card is the same for every search in one language: made once each.
+        let mut cards: Vec<(Option<Lang>, Card)> = Vec::new();
+        let mut card = |this: &Self, lang: Option<Lang>| -> Card {
+            if let Some((_, c)) = cards.iter().find(|(l, _)| *l == lang) {
+                return c.clone();
+            }
+            let c = this.card(key, &machine_id, lang, previous_price);
+            cards.push((lang, c.clone()));
+            c
+        };
         let mut drafts = Vec::new();
         for slot in slots {
             let now = self.matches(slot, &probe);
@@ -585,12 +596,7 @@ impl Percolator {
                     subscriber,
                     kind,
                     saved_search_id: Some(id),
-                    card: self.card(
-                        key,
-                        &machine_id,
-                        lang,
-                        price_changed.then_some(before.price).flatten(),
-                    ),
+                    card: card(self, lang),
                 });
             }
         }
@@ -606,12 +612,7 @@ impl Percolator {
                     subscriber: subscriber.clone(),
                     kind,
                     saved_search_id: None,
-                    card: self.card(
-                        key,
-                        &machine_id,
-                        None,
-                        price_changed.then_some(before.price).flatten(),
-                    ),
+                    card: card(self, None),
                 });
             }
         }
