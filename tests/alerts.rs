@@ -110,6 +110,23 @@ fn cases() -> Vec<Case> {
             then: vec!["b2 new_match s3 M30", "b2 no_longer_matches s3 M30"],
         },
         Case {
+            name: "a search bounded to a few model years finds machines of those years, and tells when one leaves them",
+            steps: vec![
+                vec![saved("s12", "b9", json!({"model": ["pc200"], "year": "2018..2020"}))],
+                vec![
+                    listed("M80", "pc200", "PC200", 2019, 60_000),
+                    listed("M81", "pc200", "PC200", 2015, 60_000),
+                ],
+                vec![("MachineUpdated", json!({"machine_id": "M80", "year": 2021}))],
+                vec![("MachineUpdated", json!({"machine_id": "M81", "year": 2020}))],
+            ],
+            then: vec![
+                "b9 new_match s12 M80",
+                "b9 no_longer_matches s12 M80",
+                "b9 new_match s12 M81",
+            ],
+        },
+        Case {
             name: "a matching machine sold is told as sold",
             steps: vec![
                 vec![saved("s4", "b3", json!({"maker": ["hitachi"]}))],
@@ -260,8 +277,9 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
     };
     // A restart rebuilds the matching state from the log: M10 still matches s1, so a
     // price change is a price change, not a second new match. It also matches s3
-    // (excavators from 2018), saved after M10 was listed: a search reports machines
-    // from their first event after it was saved, so this update is s3's new match.
+    // (excavators from 2018) and s12 (PC200s of 2018-2020), saved after M10 was
+    // listed: a search reports machines from their first event after it was saved,
+    // so this update is their new match.
     let e = engine(dir.path());
     assert_eq!(e.current().alerts().outbox().after(None, 0, 10_000), before);
     let update = event(
@@ -292,7 +310,8 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
         after,
         [
             format!("{next} price_changed s1 Some(90000.0)"),
-            format!("{} new_match s3 Some(90000.0)", next + 1)
+            format!("{} new_match s3 Some(90000.0)", next + 1),
+            format!("{} new_match s12 Some(90000.0)", next + 2),
         ]
     );
     let everything = e.current().alerts().outbox().after(None, 0, 10_000);

@@ -144,6 +144,17 @@ pub struct Percolator {
     listings: Vec<Listing>,
 }
 
+/// Most model years a search may span to be filed per year.
+const MOST_YEARS_FILED: u16 = 12;
+
+/// The model years a search is bounded to, when they are few.
+fn few_years(sel: &Selections) -> Option<std::ops::RangeInclusive<u16>> {
+    match (sel.year.min, sel.year.max) {
+        (Some(a), Some(b)) if b >= a && b - a < MOST_YEARS_FILED => Some(a..=b),
+        _ => None,
+    }
+}
+
 /// A machine's place in the catalog and its catalog words, for one event.
 struct Probe {
     key: u32,
@@ -153,6 +164,8 @@ struct Probe {
     categories: Vec<String>,
     /// The letters and digits of its model number.
     number: String,
+    /// Its model year: searches bounded to a few years are filed under each.
+    year: Option<u16>,
     /// Words of its model number, maker names and category names, sorted.
     catalog_words: Vec<String>,
 }
@@ -342,6 +355,19 @@ impl Percolator {
                 }
             }
         };
+        // A search bounded to a few model years is filed once per year, so that a
+        // machine finds it only under its own year.
+        if let Some(years) = saved
+            .compiled
+            .as_ref()
+            .and_then(|c| few_years(&c.selections))
+        {
+            saved.filed = saved
+                .filed
+                .iter()
+                .flat_map(|k| years.clone().map(move |y| format!("{k}@{y}")))
+                .collect();
+        }
         for key in &saved.filed {
             if key.is_empty() {
                 self.everything.push(slot);
@@ -415,6 +441,7 @@ impl Percolator {
                 .map(|(c, _)| (*c).to_owned())
                 .collect(),
             number: facts.model.1.map(code_form).unwrap_or_default(),
+            year: facts.year,
             catalog_words,
         })
     }
@@ -422,14 +449,25 @@ impl Percolator {
     /// The saved searches that may match the machine of `probe`.
     fn candidates(&self, probe: &Probe) -> Vec<u32> {
         let mut out: Vec<u32> = self.everything.clone();
-        // One buffer for every key looked up: no allocation per key.
+        if let Some(list) = probe.year.and_then(|y| self.index.get(&format!("@{y}"))) {
+            out.extend_from_slice(list);
+        }
+        // One buffer for every key looked up: no allocation per key. Each key is
+        // looked up as it is and, for a machine with a year, with that year.
         let mut key = String::new();
+        let year = probe.year.map(|y| format!("@{y}"));
         let mut look = |kind: &str, id: &str| {
             key.clear();
             key.push_str(kind);
             key.push_str(id);
             if let Some(list) = self.index.get(key.as_str()) {
                 out.extend_from_slice(list);
+            }
+            if let Some(y) = &year {
+                key.push_str(y);
+                if let Some(list) = self.index.get(key.as_str()) {
+                    out.extend_from_slice(list);
+                }
             }
         };
         look("model:", &probe.model);
