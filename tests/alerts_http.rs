@@ -22,12 +22,30 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn spawn(data: &Path, addr: &str) -> Child {
+/// The running binary, SIGKILLed when dropped, so that a failing test leaves no
+/// server behind.
+struct Server(Child);
+
+impl Server {
+    /// SIGKILL, and wait for it to be gone.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn spawn(data: &Path, addr: &str) -> Server {
     spawn_with(data, addr, None)
 }
 
 /// Starts the binary, with a configuration file when given.
-fn spawn_with(data: &Path, addr: &str, config: Option<&Path>) -> Child {
+fn spawn_with(data: &Path, addr: &str, config: Option<&Path>) -> Server {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stockyard"));
     if let Some(c) = config {
         command.arg("--config").arg(c);
@@ -41,6 +59,7 @@ fn spawn_with(data: &Path, addr: &str, config: Option<&Path>) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
+        .map(Server)
         .unwrap()
 }
 
@@ -314,8 +333,7 @@ fn subscriber_endpoints_check_and_answer() {
     assert_eq!(v["notifications"], json!([]));
     let (status, v) = call("GET", &base, "/subscribers/b1/notifications?limit=0", None);
     assert_eq!((status, v["error"]["field"].as_str()), (400, Some("limit")));
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
 }
 
 #[test]
@@ -349,8 +367,7 @@ fn an_sse_client_gets_every_notification_once_across_a_sigkill() {
     for batch in 1..4 {
         ingest_with(&base, &listings(batch * 10, 10), "");
     }
-    server.kill().unwrap(); // SIGKILL
-    server.wait().unwrap();
+    server.kill(); // SIGKILL
     reader.join().unwrap();
     let before = seen.lock().unwrap().len();
 
@@ -379,8 +396,7 @@ fn an_sse_client_gets_every_notification_once_across_a_sigkill() {
     machines.dedup();
     assert_eq!(machines.len(), 50);
     assert!(seen.iter().all(|s| s.event == "new_match"));
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     drop(reader);
 }
 
@@ -472,8 +488,7 @@ fn many_sse_streams_share_one_http2_connection() {
             "stream {i}: {text}"
         );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
 }
 
 #[test]
@@ -533,6 +548,5 @@ fn a_reader_behind_what_retention_kept_is_told_to_reset() {
         }
     }
     assert_eq!(events, ["reset", "new_match", "new_match"]);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
 }
