@@ -3,13 +3,15 @@
 //! notifications. Each case runs on a real engine (log, projections, outbox on disk);
 //! the outbox must come out the same after a restart and after a rebuild from event 0.
 
+#[path = "common/unlisted.rs"]
+mod unlisted;
+
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use stockyard::engine::{Engine, Format, IngestError, Settings};
 use stockyard::search::LanguageDetector;
 
-const CATALOG: &str = include_str!("data/catalog.ndjson");
 const WAIT: Duration = Duration::from_secs(60);
 
 fn detector() -> Arc<LanguageDetector> {
@@ -21,17 +23,6 @@ fn engine(dir: &std::path::Path) -> Arc<Engine> {
     let mut s = Settings::new(dir);
     s.max_delay = Duration::from_millis(20);
     Engine::open(s, detector()).unwrap()
-}
-
-/// The catalog of `tests/data/catalog.ndjson` without its listings: rates (1 USD =
-/// 150 JPY), categories excavators > mini and loaders, makers Komatsu and Hitachi,
-/// models pc30 (mini), pc200, zx135 (excavators), wa380 (loaders), zx17 (mini).
-fn catalog() -> String {
-    CATALOG
-        .lines()
-        .filter(|l| !l.contains("\"MachineListed\""))
-        .map(|l| format!("{l}\n"))
-        .collect()
 }
 
 /// One event line: `type` and `data`, with an id made from a counter.
@@ -246,7 +237,7 @@ fn each_use_case_tells_exactly_what_it_should() {
     for case in cases() {
         let dir = tempfile::tempdir().unwrap();
         let e = engine(dir.path());
-        e.ingest(&catalog(), Format::Ndjson).unwrap();
+        e.ingest(&unlisted::catalog(), Format::Ndjson).unwrap();
         assert!(e.wait_visible(e.head(), WAIT));
         let mut n = 0;
         run(&e, &case, &mut n);
@@ -261,7 +252,7 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
     let mut n = 0;
     let before = {
         let e = engine(dir.path());
-        e.ingest(&catalog(), Format::Ndjson).unwrap();
+        e.ingest(&unlisted::catalog(), Format::Ndjson).unwrap();
         assert!(e.wait_visible(e.head(), WAIT));
         for case in cases() {
             run(&e, &case, &mut n);
@@ -327,7 +318,7 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
 fn a_saved_query_is_checked_as_a_search_is() {
     let dir = tempfile::tempdir().unwrap();
     let e = engine(dir.path());
-    e.ingest(&catalog(), Format::Ndjson).unwrap();
+    e.ingest(&unlisted::catalog(), Format::Ndjson).unwrap();
     assert!(e.wait_visible(e.head(), WAIT));
     let mut n = 0;
     for (query, field) in [
@@ -363,7 +354,7 @@ fn retention_keeps_the_newest_per_subscriber_and_says_what_is_gone() {
         Engine::open(s, detector()).unwrap()
     };
     let e = open();
-    e.ingest(&catalog(), Format::Ndjson).unwrap();
+    e.ingest(&unlisted::catalog(), Format::Ndjson).unwrap();
     assert!(e.wait_visible(e.head(), WAIT));
     let mut n = 0;
     // GIVEN two subscribers, one told of every PC200 and one of a single machine

@@ -4,6 +4,9 @@
 //! `Last-Event-ID`, and gets every notification exactly once; many streams sharing
 //! one HTTP/2 connection (h2c).
 
+#[path = "common/unlisted.rs"]
+mod unlisted;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -12,7 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "alerts-test-key-0123";
-const CATALOG: &str = include_str!("data/catalog.ndjson");
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -122,15 +124,6 @@ fn ingest_with(base: &str, lines: &str, query: &str) {
     assert_eq!(r.status(), 202, "{}", r.text().unwrap());
 }
 
-/// The catalog of `tests/data/catalog.ndjson` without its listings.
-fn catalog() -> String {
-    CATALOG
-        .lines()
-        .filter(|l| !l.contains("\"MachineListed\""))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
 /// `n` PC200 listings (Komatsu excavators) from number `from` on.
 fn listings(from: usize, n: usize) -> String {
     (from..from + n)
@@ -195,6 +188,16 @@ fn read_stream(base: &str, path: &str, last_id: Option<u64>, seen: &Mutex<Vec<Se
     }
 }
 
+/// `b1`'s stream read on its own thread, from after `last`, into `seen`.
+fn follow(
+    base: &str,
+    last: Option<u64>,
+    seen: &Arc<Mutex<Vec<Seen>>>,
+) -> std::thread::JoinHandle<()> {
+    let (base, seen) = (base.to_owned(), seen.clone());
+    std::thread::spawn(move || read_stream(&base, "/subscribers/b1/notifications", last, &seen))
+}
+
 fn wait_for(seen: &Mutex<Vec<Seen>>, n: usize) {
     let started = Instant::now();
     while seen.lock().unwrap().len() < n {
@@ -213,7 +216,7 @@ fn subscriber_endpoints_check_and_answer() {
     let base = format!("http://127.0.0.1:{}", free_port());
     let mut server = spawn(dir.path(), base.trim_start_matches("http://"));
     wait_ready(&base);
-    ingest(&base, &catalog());
+    ingest(&base, &unlisted::catalog());
 
     // Without a key: 401.
     let r = client()
@@ -343,7 +346,7 @@ fn an_sse_client_gets_every_notification_once_across_a_sigkill() {
     let addr = base.trim_start_matches("http://").to_owned();
     let mut server = spawn(dir.path(), &addr);
     wait_ready(&base);
-    ingest(&base, &catalog());
+    ingest(&base, &unlisted::catalog());
     let (status, _) = call(
         "POST",
         &base,
@@ -354,12 +357,7 @@ fn an_sse_client_gets_every_notification_once_across_a_sigkill() {
 
     // GIVEN a client reading the stream
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let reader = {
-        let (base, seen) = (base.clone(), seen.clone());
-        std::thread::spawn(move || {
-            read_stream(&base, "/subscribers/b1/notifications", None, &seen);
-        })
-    };
+    let reader = follow(&base, None, &seen);
     // WHEN machines are listed and the server is SIGKILLed while it streams, the
     // last listings taken into the log but perhaps not yet matched
     ingest(&base, &listings(0, 10));
@@ -375,12 +373,7 @@ fn an_sse_client_gets_every_notification_once_across_a_sigkill() {
     let mut server = spawn(dir.path(), &addr);
     wait_ready(&base);
     let last = seen.lock().unwrap().last().map(|s| s.id);
-    let reader = {
-        let (base, seen) = (base.clone(), seen.clone());
-        std::thread::spawn(move || {
-            read_stream(&base, "/subscribers/b1/notifications", last, &seen);
-        })
-    };
+    let reader = follow(&base, last, &seen);
     ingest(&base, &listings(40, 10));
     wait_for(&seen, 50);
     // …every notification arrives exactly once, in order.
@@ -407,7 +400,7 @@ fn many_sse_streams_share_one_http2_connection() {
     let addr = base.trim_start_matches("http://").to_owned();
     let mut server = spawn(dir.path(), &addr);
     wait_ready(&base);
-    ingest(&base, &catalog());
+    ingest(&base, &unlisted::catalog());
     const STREAMS: usize = 12;
     for i in 0..STREAMS {
         let (status, _) = call(
@@ -503,7 +496,7 @@ fn a_reader_behind_what_retention_kept_is_told_to_reset() {
         Some(&config),
     );
     wait_ready(&base);
-    ingest(&base, &catalog());
+    ingest(&base, &unlisted::catalog());
     let (status, _) = call(
         "POST",
         &base,

@@ -55,8 +55,9 @@ struct Saved {
     /// `None` while the query does not check against the catalog (a spec category
     /// it names was redefined, say): it matches nothing until it does again.
     compiled: Option<Compiled>,
-    /// The analysed words.
-    words: Vec<String>,
+    /// The analysed words, each with its letters and digits (to compare with model
+    /// numbers), computed once when filed rather than per machine checked.
+    words: Vec<(String, String)>,
     /// Machines it matched as of their last event.
     matched: RoaringBitmap,
     /// Where it is filed in the candidate index.
@@ -166,16 +167,12 @@ struct Probe {
     number: String,
     /// Its model year: searches bounded to a few years are filed under each.
     year: Option<u16>,
+    /// Whether it is for sale.
+    live: bool,
+    /// Its asking price as listed.
+    price: Option<Price>,
     /// Words of its model number, maker names and category names, sorted.
     catalog_words: Vec<String>,
-}
-
-/// A machine as it was before an event.
-struct Before {
-    key: Option<u32>,
-    candidates: Vec<u32>,
-    price: Option<Price>,
-    live: bool,
 }
 
 impl Percolator {
@@ -297,19 +294,19 @@ impl Percolator {
         subscriber: SubscriberId,
         query: Map<String, Value>,
     ) -> Option<String> {
-        if let Some(&slot) = self.by_id.get(&(subscriber.clone(), id.clone())) {
+        let key = (subscriber.clone(), id.clone());
+        if let Some(&slot) = self.by_id.get(&key) {
             self.remove(slot);
         }
         let (compiled, error) = match (self.compile)(&query, &self.graph) {
             Ok(c) => (Some(c), None),
             Err(e) => (None, Some(e.to_string())),
         };
-        let key = (subscriber.clone(), id.clone());
         let mut saved = Saved {
             id,
             subscriber,
             query,
-            compiled: None,
+            compiled,
             words: Vec::new(),
             matched: RoaringBitmap::new(),
             filed: Vec::new(),
@@ -321,7 +318,6 @@ impl Percolator {
                 (self.slots.len() - 1) as u32
             }
         };
-        saved.compiled = compiled;
         self.file(slot, &mut saved);
         self.slots[slot as usize] = Some(saved);
         self.by_id.insert(key, slot);
@@ -334,7 +330,13 @@ impl Percolator {
             .compiled
             .as_ref()
             .map(|c| word_terms(&c.words))
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .map(|w| {
+                let code = code_form(&w);
+                (w, code)
+            })
+            .collect();
         saved.filed = match &saved.compiled {
             None => Vec::new(),
             Some(c) => {
@@ -348,7 +350,9 @@ impl Percolator {
                         .iter()
                         .map(|m| format!("category:{m}"))
                         .collect()
-                } else if let Some(w) = saved.words.iter().max_by_key(|w| w.chars().count()) {
+                } else if let Some((w, _)) =
+                    saved.words.iter().max_by_key(|(w, _)| w.chars().count())
+                {
                     vec![format!("word:{w}")]
                 } else {
                     vec![String::new()]
@@ -442,6 +446,8 @@ impl Percolator {
                 .collect(),
             number: facts.model.1.map(code_form).unwrap_or_default(),
             year: facts.year,
+            live: facts.live,
+            price: facts.price,
             catalog_words,
         })
     }
@@ -506,30 +512,13 @@ impl Percolator {
             return false;
         }
         let own = self.listings.get(probe.key as usize);
-        saved.words.iter().all(|w| {
+        saved.words.iter().all(|(w, code)| {
             self.vocabulary
                 .get(w)
                 .is_some_and(|id| own.is_some_and(|l| l.has(id)))
                 || probe.catalog_words.binary_search(w).is_ok()
-                || {
-                    let code = code_form(w);
-                    !code.is_empty() && probe.number.starts_with(&code)
-                }
+                || (!code.is_empty() && probe.number.starts_with(code.as_str()))
         })
-    }
-
-    fn before(&self, machine_id: &MachineId) -> Before {
-        let key = self.graph.known_machine(machine_id.as_str());
-        let facts = key.and_then(|k| self.graph.machine_facts(k));
-        Before {
-            key,
-            candidates: key
-                .and_then(|k| self.probe(k))
-                .map(|p| self.candidates(&p))
-                .unwrap_or_default(),
-            price: facts.as_ref().and_then(|f| f.price),
-            live: facts.is_some_and(|f| f.live),
-        }
     }
 
     /// Keeps a listing's words and title when an event gives them: `description` is
@@ -562,7 +551,15 @@ impl Percolator {
             Payload::MachineSold(r) | Payload::MachineWithdrawn(r) => r.machine_id.clone(),
             _ => return Vec::new(),
         };
-        let before = self.before(&machine_id);
+        // The machine as it was, and the searches that may have matched it then.
+        let before = self
+            .graph
+            .known_machine(machine_id.as_str())
+            .and_then(|k| self.probe(k));
+        let mut slots = before
+            .as_ref()
+            .map(|p| self.candidates(p))
+            .unwrap_or_default();
         self.graph.apply(std::iter::once(event));
         let Some(key) = self.graph.known_machine(machine_id.as_str()) else {
             return Vec::new();
@@ -581,24 +578,21 @@ impl Percolator {
             }
             _ => {}
         }
-        let Some(facts) = self.graph.machine_facts(key) else {
+        let Some(probe) = self.probe(key) else {
             return Vec::new();
         };
-        let price_changed =
-            before.key.is_some() && before.live && facts.live && before.price != facts.price;
+        let was_live = before.as_ref().is_some_and(|b| b.live);
+        let previous_price = before.as_ref().and_then(|b| b.price);
+        let price_changed = was_live && probe.live && previous_price != probe.price;
         let gone = match &event.payload {
             Payload::MachineSold(_) => Some(Kind::Sold),
             Payload::MachineWithdrawn(_) => Some(Kind::Withdrawn),
             _ => None,
         };
-        let Some(probe) = self.probe(key) else {
-            return Vec::new();
-        };
-        let mut slots = before.candidates;
         slots.extend(self.candidates(&probe));
         slots.sort_unstable();
         slots.dedup();
-        let previous_price = price_changed.then_some(before.price).flatten();
+        let previous_price = previous_price.filter(|_| price_changed);
         // The card is the same for every search in one language: made once each.
         let mut cards: Vec<(Option<Lang>, Card)> = Vec::new();
         let mut card = |this: &Self, lang: Option<Lang>| -> Card {
@@ -639,7 +633,7 @@ impl Percolator {
             }
         }
         let watch_kind = match gone {
-            Some(kind) if before.live => Some(kind),
+            Some(kind) if was_live => Some(kind),
             Some(_) => None,
             None if price_changed => Some(Kind::PriceChanged),
             None => None,

@@ -158,8 +158,22 @@ fn append(engine: &Engine, event: Event) -> Result<u64, ApiError> {
     Ok(until)
 }
 
-fn now() -> stockyard_schema::event::Timestamp {
-    time::OffsetDateTime::now_utc().into()
+/// Appends the event a subscriber's request stands for (now, with a fresh id) and
+/// waits until it applies.
+async fn write(
+    state: &AppState,
+    who: &SubscriberId,
+    what: &str,
+    payload: Payload,
+) -> Result<u64, ApiError> {
+    let event = Event {
+        id: event_id(who, what),
+        at: time::OffsetDateTime::now_utc().into(),
+        key: None,
+        payload,
+    };
+    let engine = state.engine.clone();
+    blocking(move || append(&engine, event)).await
 }
 
 /// Saves a search for a subscriber.
@@ -189,18 +203,12 @@ pub async fn save_search(
         }
     };
     crate::api::search::saved::check(&save.query, &state.engine.current().graph().get())?;
-    let event = Event {
-        id: event_id(&who, saved_search_id.as_str()),
-        at: now(),
-        key: None,
-        payload: Payload::SavedSearchCreated(SavedSearch {
-            saved_search_id: saved_search_id.clone(),
-            subscriber: who,
-            query: save.query.clone(),
-        }),
-    };
-    let engine = state.engine.clone();
-    blocking(move || append(&engine, event)).await?;
+    let payload = Payload::SavedSearchCreated(SavedSearch {
+        saved_search_id: saved_search_id.clone(),
+        subscriber: who.clone(),
+        query: save.query.clone(),
+    });
+    write(&state, &who, saved_search_id.as_str(), payload).await?;
     Ok((
         StatusCode::CREATED,
         Json(SavedSearchView {
@@ -258,17 +266,12 @@ pub async fn delete_search(
             "subscriber {who} has no saved search {search}"
         )));
     }
-    let event = Event {
-        id: event_id(&who, search.as_str()),
-        at: now(),
-        key: None,
-        payload: Payload::SavedSearchDeleted(SavedSearchRef {
-            saved_search_id: search,
-            subscriber: who,
-        }),
-    };
-    let engine = state.engine.clone();
-    blocking(move || append(&engine, event)).await?;
+    let what = search.to_string();
+    let payload = Payload::SavedSearchDeleted(SavedSearchRef {
+        saved_search_id: search,
+        subscriber: who.clone(),
+    });
+    write(&state, &who, &what, payload).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -287,17 +290,12 @@ pub async fn watch(
         .map_err(|e| ApiError::new(ErrorCode::BadBody, format!("the body: {e}")))?;
     let machine = MachineId::new(w.machine_id)
         .map_err(|e| ApiError::bad(ErrorCode::BadId, "machine_id", format!("machine_id: {e}")))?;
-    let event = Event {
-        id: event_id(&who, machine.as_str()),
-        at: now(),
-        key: None,
-        payload: Payload::MachineWatched(Watch {
-            subscriber: who.clone(),
-            machine_id: machine,
-        }),
-    };
-    let engine = state.engine.clone();
-    blocking(move || append(&engine, event)).await?;
+    let what = machine.to_string();
+    let payload = Payload::MachineWatched(Watch {
+        subscriber: who.clone(),
+        machine_id: machine,
+    });
+    write(&state, &who, &what, payload).await?;
     let watches = watch_list(&state, &who);
     Ok((StatusCode::CREATED, Json(watches)))
 }
@@ -344,17 +342,12 @@ pub async fn unwatch(
             "subscriber {who} does not watch machine {machine}"
         )));
     }
-    let event = Event {
-        id: event_id(&who, machine.as_str()),
-        at: now(),
-        key: None,
-        payload: Payload::MachineUnwatched(Watch {
-            subscriber: who,
-            machine_id: machine,
-        }),
-    };
-    let engine = state.engine.clone();
-    blocking(move || append(&engine, event)).await?;
+    let what = machine.to_string();
+    let payload = Payload::MachineUnwatched(Watch {
+        subscriber: who.clone(),
+        machine_id: machine,
+    });
+    write(&state, &who, &what, payload).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
