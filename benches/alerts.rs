@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use stockyard::alerts::Percolator;
 use stockyard::engine::{Engine, Format, Settings};
+use stockyard::graph::EmbeddedGraph;
 use stockyard::search::LanguageDetector;
 use stockyard_schema::{demo, Event, Payload};
 
@@ -118,15 +119,16 @@ fn decode(lines: &[String]) -> Vec<Event> {
 
 fn matching(catalog: &[Event], listings: &[Event], searches: &[Event]) {
     let mut p = Percolator::new(stockyard::api::search::saved::compile);
+    let mut graph = EmbeddedGraph::new();
     for e in catalog.iter().chain(searches) {
-        p.apply(e);
+        p.apply(&mut graph, e);
     }
     let mut times = Vec::with_capacity(listings.len());
     let mut told = 0usize;
     let started = Instant::now();
     for e in listings {
         let t = Instant::now();
-        told += p.apply(e).0.len();
+        told += p.apply(&mut graph, e).0.len();
         times.push(t.elapsed());
     }
     let total = started.elapsed();

@@ -577,7 +577,7 @@ fn ingest_and_admin() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, BTreeSet::from(["alerts", "graph", "text"]));
+    assert_eq!(names, BTreeSet::from(["graph", "text"]));
     assert_eq!(status["dead_letters"], 0);
     assert_eq!(
         hits(&s.json("/search?q=griffin", 200))[0]["machine_id"],

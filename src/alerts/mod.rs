@@ -27,20 +27,27 @@
 //! model's specs, new rates) change what later events match and tell no one by
 //! themselves.
 //!
+//! A search's notion of "matched" is computed at each event, not remembered: a
+//! machine matched a search before its event when it passes the search against the
+//! catalog just before the event. So a search saved after a machine was listed is
+//! told that machine's later price change as `price_changed`, and a catalog change
+//! that took a machine out of a search makes its next event tell nothing.
+//!
 //! **Exactly once.** Notifications are numbered from 1 in log order and committed
-//! with the projection's checkpoint ([`outbox`]). Everything else (saved searches, the
-//! machines' words, what matched) is rebuilt at start by applying the log up to that
-//! checkpoint again without telling anyone: the same events give the same state.
+//! to the [`outbox`] before the graph projection, which the alerts follow
+//! ([`Alerts`]), commits its snapshot. Everything else (saved searches, the machines'
+//! words) is rebuilt at start from the log up to the graph's checkpoint, without
+//! telling anyone.
 
+mod follower;
 pub mod notification;
 pub mod outbox;
 mod percolator;
-mod projection;
 
+pub use follower::{Alerts, AlertsHandle};
 pub use notification::{Card, Kind, Notification};
 pub use outbox::{OutboxError, OutboxReader, Retention};
 pub use percolator::{Compile, Compiled, Draft, Percolator};
-pub use projection::{AlertsHandle, AlertsProjection};
 
 /// Why a saved query does not check: the field inside the query, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,12 +6,17 @@
 //! with none of these (ranges only, or nothing) are checked against every machine. A
 //! machine's event looks up its model, maker, categories and words, before and after
 //! the event, and only the searches found are checked in full.
+//!
+//! The percolator holds no catalog of its own: it reads the graph projection's graph,
+//! which the caller moves one event at a time ([`Percolator::before`], apply,
+//! [`Percolator::after`]), so that a machine is judged against the catalog as it was
+//! just before and just after its event. Whether a search matched before is computed
+//! then, not remembered, so nothing per search and machine is kept.
 
 use super::notification::{Card, Kind};
 use super::QueryError;
 use crate::graph::{EmbeddedGraph, Selections};
 use crate::search::analysis::{code_form, word_terms};
-use roaring::RoaringBitmap;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
 use stockyard_schema::domain::Machine;
@@ -47,6 +52,25 @@ pub struct Draft {
     pub card: Card,
 }
 
+/// What a machine event needs of the state just before it.
+#[derive(Default)]
+pub struct Before {
+    /// The machine as it was, when it was known.
+    probe: Option<Probe>,
+    /// The saved searches it matched then, sorted.
+    matched: Vec<u32>,
+}
+
+/// The machine a listing event concerns.
+fn machine_of(event: &Event) -> Option<&MachineId> {
+    match &event.payload {
+        Payload::MachineListed(m) => Some(&m.id),
+        Payload::MachineUpdated(c) => Some(&c.machine_id),
+        Payload::MachineSold(r) | Payload::MachineWithdrawn(r) => Some(&r.machine_id),
+        _ => None,
+    }
+}
+
 /// One saved search.
 struct Saved {
     id: SavedSearchId,
@@ -58,8 +82,6 @@ struct Saved {
     /// The analysed words, each with its letters and digits (to compare with model
     /// numbers), computed once when filed rather than per machine checked.
     words: Vec<(String, String)>,
-    /// Machines it matched as of their last event.
-    matched: RoaringBitmap,
     /// Where it is filed in the candidate index.
     filed: Vec<String>,
 }
@@ -130,7 +152,6 @@ impl Vocabulary {
 
 /// Saved searches, watches and what matching needs of each machine.
 pub struct Percolator {
-    graph: EmbeddedGraph,
     compile: Compile,
     slots: Vec<Option<Saved>>,
     free: Vec<u32>,
@@ -179,7 +200,6 @@ impl Percolator {
     /// An empty percolator that checks saved queries with `compile`.
     pub fn new(compile: Compile) -> Percolator {
         Percolator {
-            graph: EmbeddedGraph::new(),
             compile,
             slots: Vec::new(),
             free: Vec::new(),
@@ -225,32 +245,100 @@ impl Percolator {
         out
     }
 
-    /// Applies one event; returns who must be told what, in a fixed order (the same
-    /// events always give the same notifications). A saved query that does not check
-    /// is an error naming why; the search is kept, matching nothing.
-    pub fn apply(&mut self, event: &Event) -> (Vec<Draft>, Option<String>) {
+    /// Takes what `event` needs of the state before it: the machine it concerns as
+    /// `graph` has it now, and the saved searches that machine matches. Call it just
+    /// before `graph` applies the event, then [`Percolator::after`].
+    pub fn before(&self, graph: &EmbeddedGraph, event: &Event) -> Before {
+        let probe = machine_of(event)
+            .and_then(|id| graph.known_machine(id.as_str()))
+            .and_then(|key| self.probe(graph, key));
+        let Some(probe) = probe else {
+            return Before::default();
+        };
+        let mut matched = self.candidates(&probe);
+        matched.retain(|&slot| self.matches(graph, slot, &probe));
+        Before {
+            probe: Some(probe),
+            matched,
+        }
+    }
+
+    /// Takes in `event`, which `graph` has just applied, given what [`Percolator::before`]
+    /// saw; returns who must be told what, in a fixed order (the same events always
+    /// give the same notifications). A saved query that does not check is an error
+    /// naming why; the search is kept, matching nothing.
+    pub fn after(
+        &mut self,
+        graph: &EmbeddedGraph,
+        event: &Event,
+        before: Before,
+    ) -> (Vec<Draft>, Option<String>) {
+        if let Some(error) = self.buyer_event(graph, event) {
+            return (Vec::new(), error);
+        }
         match &event.payload {
-            Payload::SavedSearchCreated(s) => {
-                let error = self.save(
-                    s.saved_search_id.clone(),
-                    s.subscriber.clone(),
-                    s.query.clone(),
-                );
-                (Vec::new(), error)
+            Payload::MachineListed(_)
+            | Payload::MachineUpdated(_)
+            | Payload::MachineSold(_)
+            | Payload::MachineWithdrawn(_) => (self.machine_event(graph, event, before), None),
+            // Price ranges were converted at the old rates; a spec's kind may have
+            // changed what its conditions mean.
+            Payload::CurrencyRatesPublished(_) | Payload::SpecCategoryDefined(_) => {
+                self.recompile_all(graph);
+                (Vec::new(), None)
             }
+            _ => (Vec::new(), None),
+        }
+    }
+
+    /// Moves `graph` and the percolator over `event` together, for callers that own
+    /// the graph.
+    pub fn apply(
+        &mut self,
+        graph: &mut EmbeddedGraph,
+        event: &Event,
+    ) -> (Vec<Draft>, Option<String>) {
+        let before = self.before(graph, event);
+        graph.apply(std::iter::once(event));
+        self.after(graph, event, before)
+    }
+
+    /// Takes in `event` without matching anything, against `graph` as it is after
+    /// every event being taken in: how the state is rebuilt at start. Queries are
+    /// checked against that graph, which is what applying the events one by one
+    /// arrives at too, since a query is checked again whenever the rates or the spec
+    /// kinds it depends on change.
+    pub fn remember(&mut self, graph: &EmbeddedGraph, event: &Event) {
+        if self.buyer_event(graph, event).is_none() {
+            if let Some(key) = machine_of(event).and_then(|id| graph.known_machine(id.as_str())) {
+                self.take_text(key, event);
+            }
+        }
+    }
+
+    /// Applies a saved search or watch event: `None` when `event` is not one, else
+    /// the reason a saved query does not check, if it does not.
+    fn buyer_event(&mut self, graph: &EmbeddedGraph, event: &Event) -> Option<Option<String>> {
+        match &event.payload {
+            Payload::SavedSearchCreated(s) => Some(self.save(
+                graph,
+                s.saved_search_id.clone(),
+                s.subscriber.clone(),
+                s.query.clone(),
+            )),
             Payload::SavedSearchDeleted(s) => {
                 let key = (s.subscriber.clone(), s.saved_search_id.clone());
                 if let Some(&slot) = self.by_id.get(&key) {
                     self.remove(slot);
                 }
-                (Vec::new(), None)
+                Some(None)
             }
             Payload::MachineWatched(w) => {
                 self.watches
                     .entry(w.machine_id.clone())
                     .or_default()
                     .insert(w.subscriber.clone());
-                (Vec::new(), None)
+                Some(None)
             }
             Payload::MachineUnwatched(w) => {
                 if let Some(who) = self.watches.get_mut(&w.machine_id) {
@@ -259,37 +347,15 @@ impl Percolator {
                         self.watches.remove(&w.machine_id);
                     }
                 }
-                (Vec::new(), None)
+                Some(None)
             }
-            Payload::MachineListed(_)
-            | Payload::MachineUpdated(_)
-            | Payload::MachineSold(_)
-            | Payload::MachineWithdrawn(_) => (self.machine_event(event), None),
-            Payload::CurrencyRatesPublished(_) => {
-                self.graph.apply(std::iter::once(event));
-                // Price ranges were converted at the old rates.
-                self.recompile_all();
-                (Vec::new(), None)
-            }
-            Payload::SpecCategoryDefined(_) => {
-                self.graph.apply(std::iter::once(event));
-                // A spec's kind may have changed what its conditions mean.
-                self.recompile_all();
-                (Vec::new(), None)
-            }
-            Payload::CategoryDefined(_)
-            | Payload::MakerRegistered(_)
-            | Payload::MakerRenamed(_)
-            | Payload::ModelRegistered(_)
-            | Payload::ModelSpecsChanged(_) => {
-                self.graph.apply(std::iter::once(event));
-                (Vec::new(), None)
-            }
+            _ => None,
         }
     }
 
     fn save(
         &mut self,
+        graph: &EmbeddedGraph,
         id: SavedSearchId,
         subscriber: SubscriberId,
         query: Map<String, Value>,
@@ -298,7 +364,7 @@ impl Percolator {
         if let Some(&slot) = self.by_id.get(&key) {
             self.remove(slot);
         }
-        let (compiled, error) = match (self.compile)(&query, &self.graph) {
+        let (compiled, error) = match (self.compile)(&query, graph) {
             Ok(c) => (Some(c), None),
             Err(e) => (None, Some(e.to_string())),
         };
@@ -308,7 +374,6 @@ impl Percolator {
             query,
             compiled,
             words: Vec::new(),
-            matched: RoaringBitmap::new(),
             filed: Vec::new(),
         };
         let slot = match self.free.pop() {
@@ -402,12 +467,12 @@ impl Percolator {
         }
     }
 
-    fn recompile_all(&mut self) {
+    fn recompile_all(&mut self, graph: &EmbeddedGraph) {
         for slot in 0..self.slots.len() as u32 {
             let Some(mut saved) = self.slots[slot as usize].take() else {
                 continue;
             };
-            let compiled = (self.compile)(&saved.query, &self.graph).ok();
+            let compiled = (self.compile)(&saved.query, graph).ok();
             if compiled != saved.compiled {
                 self.unfile(slot, &saved.filed);
                 saved.compiled = compiled;
@@ -418,8 +483,8 @@ impl Percolator {
     }
 
     /// What matching needs of machine `key` as it is now, gathered once per event.
-    fn probe(&self, key: u32) -> Option<Probe> {
-        let facts = self.graph.machine_facts(key)?;
+    fn probe(&self, graph: &EmbeddedGraph, key: u32) -> Option<Probe> {
+        let facts = graph.machine_facts(key)?;
         let mut catalog_words = Vec::new();
         let mut add = |t: &str| catalog_words.extend(word_terms(t));
         if let Some(number) = facts.model.1 {
@@ -501,14 +566,14 @@ impl Percolator {
     }
 
     /// Whether the machine of `probe` matches saved search `slot` now.
-    fn matches(&self, slot: u32, probe: &Probe) -> bool {
+    fn matches(&self, graph: &EmbeddedGraph, slot: u32, probe: &Probe) -> bool {
         let Some(saved) = &self.slots[slot as usize] else {
             return false;
         };
         let Some(compiled) = &saved.compiled else {
             return false;
         };
-        if !self.graph.passes(probe.key, &compiled.selections) {
+        if !graph.passes(probe.key, &compiled.selections) {
             return false;
         }
         let own = self.listings.get(probe.key as usize);
@@ -544,26 +609,8 @@ impl Percolator {
         }
     }
 
-    fn machine_event(&mut self, event: &Event) -> Vec<Draft> {
-        let machine_id = match &event.payload {
-            Payload::MachineListed(m) => m.id.clone(),
-            Payload::MachineUpdated(c) => c.machine_id.clone(),
-            Payload::MachineSold(r) | Payload::MachineWithdrawn(r) => r.machine_id.clone(),
-            _ => return Vec::new(),
-        };
-        // The machine as it was, and the searches that may have matched it then.
-        let before = self
-            .graph
-            .known_machine(machine_id.as_str())
-            .and_then(|k| self.probe(k));
-        let mut slots = before
-            .as_ref()
-            .map(|p| self.candidates(p))
-            .unwrap_or_default();
-        self.graph.apply(std::iter::once(event));
-        let Some(key) = self.graph.known_machine(machine_id.as_str()) else {
-            return Vec::new();
-        };
+    /// Keeps the words and title `event` gives machine `key`, if any.
+    fn take_text(&mut self, key: u32, event: &Event) {
         match &event.payload {
             Payload::MachineListed(Machine {
                 title, description, ..
@@ -578,18 +625,35 @@ impl Percolator {
             }
             _ => {}
         }
-        let Some(probe) = self.probe(key) else {
+    }
+
+    fn machine_event(
+        &mut self,
+        graph: &EmbeddedGraph,
+        event: &Event,
+        before: Before,
+    ) -> Vec<Draft> {
+        let Some(machine_id) = machine_of(event) else {
             return Vec::new();
         };
-        let was_live = before.as_ref().is_some_and(|b| b.live);
-        let previous_price = before.as_ref().and_then(|b| b.price);
+        let Some(key) = graph.known_machine(machine_id.as_str()) else {
+            return Vec::new();
+        };
+        self.take_text(key, event);
+        let Some(probe) = self.probe(graph, key) else {
+            return Vec::new();
+        };
+        let before_probe = before.probe.as_ref();
+        let was_live = before_probe.is_some_and(|b| b.live);
+        let previous_price = before_probe.and_then(|b| b.price);
         let price_changed = was_live && probe.live && previous_price != probe.price;
         let gone = match &event.payload {
             Payload::MachineSold(_) => Some(Kind::Sold),
             Payload::MachineWithdrawn(_) => Some(Kind::Withdrawn),
             _ => None,
         };
-        slots.extend(self.candidates(&probe));
+        let mut slots = self.candidates(&probe);
+        slots.extend_from_slice(&before.matched);
         slots.sort_unstable();
         slots.dedup();
         let previous_price = previous_price.filter(|_| price_changed);
@@ -599,28 +663,23 @@ impl Percolator {
             if let Some((_, c)) = cards.iter().find(|(l, _)| *l == lang) {
                 return c.clone();
             }
-            let c = this.card(key, &machine_id, lang, previous_price);
+            let c = this.card(graph, key, machine_id, lang, previous_price);
             cards.push((lang, c.clone()));
             c
         };
         let mut drafts = Vec::new();
         for slot in slots {
-            let now = self.matches(slot, &probe);
-            let Some(saved) = self.slots[slot as usize].as_mut() else {
+            let now = self.matches(graph, slot, &probe);
+            let Some(saved) = &self.slots[slot as usize] else {
                 continue;
             };
-            let was = saved.matched.contains(key);
+            let was = before.matched.binary_search(&slot).is_ok();
             let kind = match (was, now) {
                 (false, true) => Some(Kind::NewMatch),
                 (true, true) if price_changed => Some(Kind::PriceChanged),
                 (true, false) => Some(gone.unwrap_or(Kind::NoLongerMatches)),
                 _ => None,
             };
-            if now {
-                saved.matched.insert(key);
-            } else {
-                saved.matched.remove(key);
-            }
             if let Some(kind) = kind {
                 let (subscriber, id) = (saved.subscriber.clone(), saved.id.clone());
                 let lang = saved.compiled.as_ref().and_then(|c| c.lang);
@@ -638,7 +697,7 @@ impl Percolator {
             None if price_changed => Some(Kind::PriceChanged),
             None => None,
         };
-        if let (Some(kind), Some(who)) = (watch_kind, self.watches.get(&machine_id)) {
+        if let (Some(kind), Some(who)) = (watch_kind, self.watches.get(machine_id)) {
             for subscriber in who {
                 drafts.push(Draft {
                     subscriber: subscriber.clone(),
@@ -653,13 +712,14 @@ impl Percolator {
 
     fn card(
         &self,
+        graph: &EmbeddedGraph,
         key: u32,
         machine_id: &MachineId,
         lang: Option<Lang>,
         previous_price: Option<Price>,
     ) -> Card {
         let lang = lang.unwrap_or(Lang::EN);
-        let facts = self.graph.machine_facts(key);
+        let facts = graph.machine_facts(key);
         let title = self
             .listings
             .get(key as usize)

@@ -1,7 +1,7 @@
 //! A generation: one complete set of projections (text index and graph) in its own
 //! directory, built from the log and kept current by its own indexer.
 
-use crate::alerts::{AlertsHandle, AlertsProjection, Retention};
+use crate::alerts::{Alerts, AlertsHandle, Retention};
 use crate::graph::Neo4jConfig;
 use crate::projections::{GraphHandle, GraphProjection, Neo4jProjection, TextProjection};
 use crate::search::fields::Fields;
@@ -123,20 +123,22 @@ impl Generation {
             GraphProjection::open(&dir.join("graph")).map_err(|e| projection(e.to_string()))?;
         let graph = graph_projection.handle();
         // Saved queries are `/search` requests, checked by the API's own rules.
-        let alerts_projection = AlertsProjection::open(
+        let alerts_follower = Alerts::open(
             &dir.join("alerts"),
             log.clone(),
             crate::api::search::saved::compile,
             retention,
+            graph_projection.graph(),
+            graph_projection
+                .checkpoint()
+                .map_err(|e| projection(e.to_string()))?,
         )
         .map_err(|e| projection(e.to_string()))?;
-        let alerts = alerts_projection.handle();
+        let alerts = alerts_follower.handle();
+        let graph_projection = graph_projection.with_alerts(alerts_follower);
         let letters = DeadLetters::open(&dir.join("dead-letters.ndjson")).map_err(io)?;
-        let mut projections: Vec<Box<dyn Projection + Send>> = vec![
-            Box::new(text_projection),
-            Box::new(graph_projection),
-            Box::new(alerts_projection),
-        ];
+        let mut projections: Vec<Box<dyn Projection + Send>> =
+            vec![Box::new(text_projection), Box::new(graph_projection)];
         if let Some(config) = neo4j {
             // Every generation replays into the same Neo4j database (writes are MERGEs
             // on ids), each under its own offset.

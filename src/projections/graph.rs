@@ -1,6 +1,7 @@
 //! The embedded graph as a projection, committed as a snapshot that carries its
 //! checkpoint.
 
+use crate::alerts::Alerts;
 use crate::graph::{EmbeddedGraph, SnapshotError};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -30,6 +31,8 @@ pub struct GraphProjection {
     handle: GraphHandle,
     snapshot: PathBuf,
     checkpoint: u64,
+    /// The alerts, which watch the graph move event by event.
+    alerts: Option<Alerts>,
 }
 
 impl GraphProjection {
@@ -59,12 +62,22 @@ impl GraphProjection {
             handle,
             snapshot,
             checkpoint,
+            alerts: None,
         })
     }
 
     /// The graph, for queries.
     pub fn graph(&self) -> &EmbeddedGraph {
         &self.graph
+    }
+
+    /// Lets `alerts` follow the graph from now on; they must have been opened on this
+    /// graph at this checkpoint.
+    pub fn with_alerts(self, alerts: Alerts) -> GraphProjection {
+        GraphProjection {
+            alerts: Some(alerts),
+            ..self
+        }
     }
 
     /// A handle that follows the graph's commits, for readers on other threads.
@@ -83,7 +96,8 @@ impl Projection for GraphProjection {
     }
 
     /// The embedded graph takes every valid event (references to entities not seen
-    /// yet resolve when they arrive), so it never returns dead letters.
+    /// yet resolve when they arrive); its dead letters are the alerts' (saved queries
+    /// that do not check).
     fn apply(&mut self, batch: &[(u64, Event)]) -> Result<Vec<DeadLetter>, ProjectionError> {
         let Some((last, _)) = batch.last() else {
             return Ok(Vec::new());
@@ -91,16 +105,29 @@ impl Projection for GraphProjection {
         // Apply to a copy: if the snapshot cannot be written, the graph in memory must
         // not run ahead of its checkpoint.
         let mut next = (*self.graph).clone();
-        next.apply(batch.iter().map(|(_, e)| e));
         let checkpoint = last + 1;
-        next.save(&self.snapshot, Some(&checkpoint.to_string()))
-            .map_err(|e| ProjectionError {
+        let letters = match &mut self.alerts {
+            None => {
+                next.apply(batch.iter().map(|(_, e)| e));
+                Vec::new()
+            }
+            // The alerts' outbox commits first (see `crate::alerts`).
+            Some(alerts) => {
+                alerts.apply(&mut next, batch, checkpoint, (&self.graph, self.checkpoint))?
+            }
+        };
+        if let Err(e) = next.save(&self.snapshot, Some(&checkpoint.to_string())) {
+            if let Some(alerts) = &mut self.alerts {
+                alerts.mark_stale();
+            }
+            return Err(ProjectionError {
                 projection: "graph".into(),
                 reason: e.to_string(),
-            })?;
+            });
+        }
         self.graph = Arc::new(next);
         self.handle.set(self.graph.clone());
         self.checkpoint = checkpoint;
-        Ok(Vec::new())
+        Ok(letters)
     }
 }

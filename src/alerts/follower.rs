@@ -1,0 +1,193 @@
+//! The alerts as a follower of the graph projection: the percolator watches the graph
+//! move one event at a time, and the outbox commits the notifications before the
+//! graph commits its snapshot.
+//!
+//! Why not a projection of their own: matching judges each machine against the
+//! catalog just before and just after its event, which needs a graph at every step of
+//! a batch. Keeping a second copy of the graph for that doubled the memory of a large
+//! catalog; following the graph projection's own working copy costs nothing.
+//!
+//! **Exactly once across crashes.** The outbox is written (and synced) before the
+//! graph's snapshot. A crash between the two leaves the outbox ahead: the graph
+//! applies those events again, the percolator tells the same notifications again (the
+//! same events give the same notifications), and the outbox drops every notification
+//! of a position it has already committed.
+
+use super::notification::Notification;
+use super::outbox::{Outbox, OutboxReader, Retention};
+use super::percolator::{Compile, Draft, Percolator};
+use crate::graph::EmbeddedGraph;
+use std::path::Path;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use stockyard_indexer::{DeadLetter, ProjectionError, SharedLog};
+use stockyard_schema::Event;
+
+/// Events read at a time when the state is rebuilt from the log.
+const REPLAY_CHUNK: u64 = 20_000;
+
+fn failed(reason: impl ToString) -> ProjectionError {
+    ProjectionError {
+        projection: "alerts".into(),
+        reason: reason.to_string(),
+    }
+}
+
+/// What the API reads of the alerts: the outbox, and the saved searches and watches.
+#[derive(Clone)]
+pub struct AlertsHandle {
+    percolator: Arc<RwLock<Percolator>>,
+    outbox: Arc<OutboxReader>,
+}
+
+impl AlertsHandle {
+    /// The committed notifications.
+    pub fn outbox(&self) -> &Arc<OutboxReader> {
+        &self.outbox
+    }
+
+    /// The saved searches and watches, as of the last batch applied.
+    pub fn percolator(&self) -> RwLockReadGuard<'_, Percolator> {
+        self.percolator.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Saved searches and watches kept current by events, telling subscribers through
+/// the outbox; see the [module docs](crate::alerts).
+pub struct Alerts {
+    percolator: Arc<RwLock<Percolator>>,
+    outbox: Outbox,
+    log: SharedLog,
+    compile: Compile,
+    /// The state ran ahead of the graph's checkpoint (a commit failed after the batch
+    /// was applied): it is rebuilt from the log before the next batch.
+    stale: bool,
+}
+
+/// The state after the log up to `upto`, which `graph` has applied, without telling
+/// anyone.
+fn replay(
+    log: &SharedLog,
+    upto: u64,
+    graph: &EmbeddedGraph,
+    compile: Compile,
+) -> Result<Percolator, ProjectionError> {
+    let mut p = Percolator::new(compile);
+    let mut position = 0;
+    while position < upto {
+        let events = log
+            .read_range(position, REPLAY_CHUNK.min(upto - position))
+            .map_err(failed)?;
+        if events.is_empty() {
+            return Err(failed(format!(
+                "the graph is at {upto} but the log ends at {position}"
+            )));
+        }
+        for (_, e) in &events {
+            p.remember(graph, e);
+        }
+        position += events.len() as u64;
+    }
+    Ok(p)
+}
+
+impl Alerts {
+    /// Opens the outbox in `dir`, keeping what `retention` allows, and rebuilds the
+    /// state of `graph`, which has applied `log` up to `checkpoint`; saved queries are
+    /// checked with `compile`.
+    pub fn open(
+        dir: &Path,
+        log: SharedLog,
+        compile: Compile,
+        retention: Retention,
+        graph: &EmbeddedGraph,
+        checkpoint: u64,
+    ) -> Result<Alerts, ProjectionError> {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+        let outbox = Outbox::open(&dir.join("outbox.ndjson"), retention).map_err(failed)?;
+        let percolator = replay(&log, checkpoint, graph, compile)?;
+        Ok(Alerts {
+            percolator: Arc::new(RwLock::new(percolator)),
+            outbox,
+            log,
+            compile,
+            stale: false,
+        })
+    }
+
+    /// A handle for readers on other threads.
+    pub fn handle(&self) -> AlertsHandle {
+        AlertsHandle {
+            percolator: self.percolator.clone(),
+            outbox: self.outbox.reader(),
+        }
+    }
+
+    /// Applies `batch` to `graph` one event at a time, matching each machine against
+    /// the saved searches before and after its event, and commits the notifications
+    /// told with `checkpoint`. `committed` is `graph` as of the last commit, at
+    /// `committed_at`, to rebuild from when an earlier commit failed. A saved query
+    /// that does not check is a dead letter (the search is kept and matches nothing).
+    pub fn apply(
+        &mut self,
+        graph: &mut EmbeddedGraph,
+        batch: &[(u64, Event)],
+        checkpoint: u64,
+        (committed, committed_at): (&EmbeddedGraph, u64),
+    ) -> Result<Vec<DeadLetter>, ProjectionError> {
+        let mut percolator = self.percolator.write().unwrap_or_else(|e| e.into_inner());
+        if self.stale {
+            *percolator = replay(&self.log, committed_at, committed, self.compile)?;
+            self.stale = false;
+        }
+        let mut told: Vec<(u64, &Event, Draft)> = Vec::new();
+        let mut letters = Vec::new();
+        for (position, event) in batch {
+            let before = percolator.before(graph, event);
+            graph.apply(std::iter::once(event));
+            let (drafts, error) = percolator.after(graph, event, before);
+            if let Some(reason) = error {
+                letters.push(DeadLetter {
+                    projection: "alerts".into(),
+                    position: *position,
+                    event_id: event.id.to_string(),
+                    reason,
+                });
+            }
+            told.extend(drafts.into_iter().map(|d| (*position, event, d)));
+        }
+        drop(percolator);
+        // Told already when the outbox is ahead of the graph (see the module docs).
+        let done = self.outbox.checkpoint();
+        let mut next = self.outbox.next_id();
+        let notifications: Vec<Notification> = told
+            .into_iter()
+            .filter(|(position, _, _)| *position >= done)
+            .map(|(position, event, d)| {
+                next += 1;
+                Notification {
+                    id: next - 1,
+                    position,
+                    at: event.at,
+                    subscriber: d.subscriber,
+                    kind: d.kind,
+                    saved_search_id: d.saved_search_id,
+                    card: d.card,
+                }
+            })
+            .collect();
+        // A batch that tells no one leaves the outbox as it is: its checkpoint only
+        // marks what was told.
+        if !notifications.is_empty() {
+            if let Err(e) = self.outbox.commit(notifications, checkpoint) {
+                self.stale = true;
+                return Err(failed(e));
+            }
+        }
+        Ok(letters)
+    }
+
+    /// The state ran ahead of the graph's checkpoint: rebuild it before the next batch.
+    pub fn mark_stale(&mut self) {
+        self.stale = true;
+    }
+}
