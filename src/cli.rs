@@ -213,8 +213,12 @@ fn run_with(mut config: Config, command: Command) -> Result<(), String> {
                     config,
                     demo,
                     |r| {
-                        tracing::info!(addr = %r.addr, "listening");
-                        eprintln!("stockyard: serving on http://{} (search page at /)", r.addr);
+                        tracing::info!(addr = %r.addr, tls = r.tls, "listening");
+                        let scheme = if r.tls { "https" } else { "http" };
+                        eprintln!(
+                            "stockyard: serving on {scheme}://{} (search page at /)",
+                            r.addr
+                        );
                     },
                     stockyard::server::shutdown_signal(),
                 ))

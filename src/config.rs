@@ -81,6 +81,28 @@ pub struct Config {
     pub source: SourceConfig,
     /// Notifications of saved searches and watches.
     pub alerts: AlertsConfig,
+    /// HTTPS: with a certificate and key the listener speaks TLS only.
+    pub tls: TlsConfig,
+}
+
+/// The listener's certificate and key (`[tls]`): both or neither. With both, the
+/// listener speaks TLS only, offering HTTP/2 and HTTP/1.1 by ALPN.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM file with the certificate chain, the server's own certificate first.
+    pub cert: Option<PathBuf>,
+    /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: Option<PathBuf>,
+}
+
+/// The certificate and key files of a listener that speaks TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
 }
 
 /// How many notifications are kept, and how long (`[alerts]`).
@@ -240,6 +262,7 @@ impl Default for Config {
             graph: GraphConfig::default(),
             source: SourceConfig::None,
             alerts: AlertsConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -289,8 +312,8 @@ impl Config {
     /// (comma-separated, every scope), `STOCKYARD_SEARCH_KEYS`, `STOCKYARD_INGEST_KEYS`,
     /// `STOCKYARD_ADMIN_KEYS` (one scope each; `STOCKYARD_SEARCH_KEY_RATE` limits the
     /// search keys' searches per second), `STOCKYARD_CORS_ORIGINS` (comma-separated),
-    /// `STOCKYARD_GRAPH`, `STOCKYARD_NEO4J_URI`, `…_USER`, `…_PASSWORD`, `…_DATABASE`
-    /// and `STOCKYARD_LOG_JSON`.
+    /// `STOCKYARD_GRAPH`, `STOCKYARD_NEO4J_URI`, `…_USER`, `…_PASSWORD`, `…_DATABASE`,
+    /// `STOCKYARD_TLS_CERT`, `STOCKYARD_TLS_KEY` and `STOCKYARD_LOG_JSON`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("STOCKYARD_LISTEN") {
             self.listen = v.parse().map_err(|_| ConfigError::Invalid {
@@ -344,6 +367,12 @@ impl Config {
         if let Some(v) = var("STOCKYARD_NEO4J_PASSWORD") {
             self.graph.password = Secret(v);
         }
+        if let Some(v) = var("STOCKYARD_TLS_CERT") {
+            self.tls.cert = Some(v.into());
+        }
+        if let Some(v) = var("STOCKYARD_TLS_KEY") {
+            self.tls.key = Some(v.into());
+        }
         if let Some(v) = var("STOCKYARD_LOG_JSON") {
             self.log_json = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -386,7 +415,33 @@ impl Config {
             }
         }
         self.cors_origins()?;
+        self.tls_files()?;
         Ok(())
+    }
+
+    /// The certificate and key when TLS is configured; an error when only one is.
+    /// Whether the files hold a usable certificate and key is checked when the
+    /// service starts ([`crate::server::ServeError::Tls`]).
+    pub fn tls_files(&self) -> Result<Option<TlsFiles>, ConfigError> {
+        match (&self.tls.cert, &self.tls.key) {
+            (Some(cert), Some(key)) => Ok(Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            })),
+            (None, None) => Ok(None),
+            (cert, _) => {
+                let (missing, set) = match cert {
+                    Some(_) => ("tls.key", "tls.cert"),
+                    None => ("tls.cert", "tls.key"),
+                };
+                Err(ConfigError::Invalid {
+                    field: missing.into(),
+                    message: format!(
+                        "not set, but {set} is: TLS needs both a certificate and a key, or neither"
+                    ),
+                })
+            }
+        }
     }
 
     /// The CORS origins as header values: `*` alone, or `scheme://host[:port]` each.
@@ -539,6 +594,41 @@ mod tests {
             !format!("{c:?}").contains("front-end-1"),
             "keys stay out of logs"
         );
+    }
+
+    #[test]
+    fn tls_needs_both_files_or_neither() {
+        let c: Config = toml::from_str("[tls]\ncert = \"/etc/stockyard/cert.pem\"\n").unwrap();
+        let err = c.check().unwrap_err().to_string();
+        assert!(
+            err.starts_with("tls.key: not set, but tls.cert is"),
+            "{err}"
+        );
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "STOCKYARD_TLS_KEY").then(|| "/k.pem".into()))
+            .unwrap();
+        let err = c.check().unwrap_err().to_string();
+        assert!(
+            err.starts_with("tls.cert: not set, but tls.key is"),
+            "{err}"
+        );
+        assert_eq!(
+            Config::default().tls_files().unwrap(),
+            None,
+            "plain by default"
+        );
+        // The environment completes or overrides the file.
+        let mut c: Config = toml::from_str("[tls]\ncert = \"/from/file.pem\"\n").unwrap();
+        c.apply_env(|k| (k == "STOCKYARD_TLS_KEY").then(|| "/from/env.pem".into()))
+            .unwrap();
+        assert_eq!(
+            c.tls_files().unwrap(),
+            Some(TlsFiles {
+                cert: "/from/file.pem".into(),
+                key: "/from/env.pem".into(),
+            })
+        );
+        assert!(toml::from_str::<Config>("[tls]\ncertificate = \"x\"\n").is_err());
     }
 
     #[test]

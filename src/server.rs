@@ -1,5 +1,7 @@
 //! Running the service: the engine, the event sources and the HTTP API together, with
-//! graceful shutdown.
+//! graceful shutdown; over TLS when a certificate is configured ([`tls`]).
+
+pub mod tls;
 
 use crate::api::{self, AppState};
 use crate::config::{Config, SourceConfig};
@@ -27,12 +29,20 @@ pub enum ServeError {
     /// An event source could not start.
     #[error("event source: {0}")]
     Source(String),
+    /// The configuration is not usable.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The TLS certificate or key is not usable.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
 }
 
 /// A started service: its address, and a handle on its engine.
 pub struct Running {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Whether it speaks TLS (`https://`) rather than plain HTTP.
+    pub tls: bool,
     /// The catalog behind it.
     pub engine: Arc<Engine>,
 }
@@ -58,13 +68,19 @@ pub async fn open_engine(config: &Config, demo: bool) -> Result<Arc<Engine>, Ser
 }
 
 /// Serves until `shutdown` completes; in-flight requests finish, then the indexer
-/// stops after its current commit. `started` is called once listening.
+/// stops after its current commit. `started` is called once listening. With
+/// `[tls]` configured the listener speaks TLS only.
 pub async fn serve(
     config: Config,
     demo: bool,
     started: impl FnOnce(&Running),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    // A bad certificate or key stops the start before the engine opens.
+    let tls = match config.tls_files()? {
+        Some(files) => Some(tls::server_config(&files)?),
+        None => None,
+    };
     // The recorder first, so the indexer's work at start is counted too.
     let metrics = Arc::new(api::metrics::Metrics::default());
     let engine = open_engine(&config, demo).await?;
@@ -88,12 +104,19 @@ pub async fn serve(
     };
     started(&Running {
         addr,
+        tls: tls.is_some(),
         engine: engine.clone(),
     });
-    let result = axum::serve(listener, api::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| ServeError::Io(addr.to_string(), e));
+    let app = api::router(state);
+    let result = match tls {
+        Some(tls) => tls::serve(listener, tls, app, shutdown).await,
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
+    .map_err(|e| ServeError::Io(addr.to_string(), e));
     sources.stop();
     let e = engine.clone();
     let _ = tokio::task::spawn_blocking(move || e.shutdown()).await;

@@ -4,43 +4,21 @@
 //! `Last-Event-ID`, and gets every notification exactly once; many streams sharing
 //! one HTTP/2 connection (h2c).
 
+#[path = "common/binary.rs"]
+mod binary;
 #[path = "common/unlisted.rs"]
 mod unlisted;
+
+use binary::{free_port, Server};
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "alerts-test-key-0123";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The running binary, SIGKILLed when dropped, so that a failing test leaves no
-/// server behind.
-struct Server(Child);
-
-impl Server {
-    /// SIGKILL, and wait for it to be gone.
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 fn spawn(data: &Path, addr: &str) -> Server {
     spawn_with(data, addr, None)
