@@ -91,6 +91,14 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| ServeError::Io(config.listen.to_string(), e))?;
+    let closing = tokio_util::sync::CancellationToken::new();
+    let shutdown = {
+        let closing = closing.clone();
+        async move {
+            shutdown.await;
+            closing.cancel();
+        }
+    };
     let state = AppState {
         engine: engine.clone(),
         keys: Arc::new(api::auth::Keys::new(&config.api().keys)),
@@ -101,6 +109,7 @@ pub async fn serve(
             Some(c) => crate::engine::GraphSource::Neo4j(Arc::new(crate::graph::NeoReader::new(c))),
         },
         pool: crate::engine::SearchPool::default(),
+        closing: closing.clone(),
     };
     started(&Running {
         addr,

@@ -521,3 +521,51 @@ fn a_reader_behind_what_retention_kept_is_told_to_reset() {
     assert_eq!(events, ["reset", "new_match", "new_match"]);
     server.kill();
 }
+
+#[test]
+fn sigterm_ends_open_streams_and_the_server_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let mut server = spawn(dir.path(), base.trim_start_matches("http://"));
+    wait_ready(&base);
+    // GIVEN a client reading its notification stream (the headers are in)
+    let r = reqwest::blocking::Client::builder()
+        .timeout(None)
+        .build()
+        .unwrap()
+        .get(format!("{base}/subscribers/b1/notifications"))
+        .bearer_auth(KEY)
+        .header("Accept", "text/event-stream")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let reader = std::thread::spawn(move || {
+        let mut body = String::new();
+        let ended = std::io::Read::read_to_string(&mut BufReader::new(r), &mut body).is_ok();
+        (ended, body)
+    });
+    // WHEN the server is asked to stop
+    let signalled = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    // THEN it exits cleanly without waiting for the client to leave (bounded, so
+    // that a stream that keeps it alive fails the test instead of hanging it)…
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let status = status.expect("the server exits while a stream is open");
+    assert!(status.success(), "exit status {status}");
+    // …and the stream ends whole, its last words saying why.
+    let (ended, body) = reader.join().unwrap();
+    assert!(ended, "the stream ends cleanly: {body:?}");
+    assert!(body.contains(": the server is shutting down"), "{body:?}");
+}

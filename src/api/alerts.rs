@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use stockyard_schema::event::{SavedSearch, SavedSearchRef, Watch};
 use stockyard_schema::{Event, EventId, MachineId, Payload, SavedSearchId, SubscriberId};
+use tokio_util::sync::CancellationToken;
 use utoipa::{IntoParams, ToSchema};
 
 /// How long a write waits for its event to apply.
@@ -402,6 +403,9 @@ enum Next {
     /// Notifications after the stream's position were dropped by retention; it goes
     /// on after this id.
     Reset(u64),
+    /// The server is shutting down: the stream ends, and the client resumes from its
+    /// last id elsewhere or later.
+    Closing,
 }
 
 /// What one stream reads: whose notifications, from where.
@@ -414,10 +418,16 @@ struct Cursor {
     /// The outbox being followed (a rebuild serves a new one).
     outbox: Arc<OutboxReader>,
     changes: tokio::sync::watch::Receiver<u64>,
+    closing: CancellationToken,
 }
 
 impl Cursor {
-    fn new(engine: Arc<Engine>, subscribers: Option<Vec<SubscriberId>>, after: u64) -> Cursor {
+    fn new(
+        engine: Arc<Engine>,
+        subscribers: Option<Vec<SubscriberId>>,
+        after: u64,
+        closing: CancellationToken,
+    ) -> Cursor {
         let outbox = engine.current().alerts().outbox().clone();
         let changes = outbox.changes();
         Cursor {
@@ -427,12 +437,16 @@ impl Cursor {
             pending: VecDeque::new(),
             outbox,
             changes,
+            closing,
         }
     }
 
     /// The next notification, waiting for one as long as it takes.
     async fn next(&mut self) -> Next {
         loop {
+            if self.closing.is_cancelled() {
+                return Next::Closing;
+            }
             if let Some(n) = self.pending.pop_front() {
                 self.after = n.id;
                 return Next::Told(n);
@@ -454,16 +468,30 @@ impl Cursor {
                 MAX_PAGE,
             ));
             if self.pending.is_empty() {
-                // Woken by a commit; the timeout re-checks which outbox serves.
-                let _ = tokio::time::timeout(HEARTBEAT, self.changes.changed()).await;
+                // Woken by a commit or the shutdown; the timeout re-checks which
+                // outbox serves.
+                tokio::select! {
+                    _ = tokio::time::timeout(HEARTBEAT, self.changes.changed()) => {}
+                    () = self.closing.cancelled() => {}
+                }
             }
         }
     }
 }
 
 fn stream_of(cursor: Cursor) -> impl Stream<Item = Result<SseEvent, std::convert::Infallible>> {
-    stream::unfold(cursor, |mut c| async move {
+    stream::unfold((cursor, false), |(mut c, ended)| async move {
+        if ended {
+            return None;
+        }
         let event = match c.next().await {
+            Next::Closing => {
+                return Some((
+                    Ok(SseEvent::default()
+                        .comment("the server is shutting down: resume from your last id")),
+                    (c, true),
+                ))
+            }
             Next::Told(n) => SseEvent::default()
                 .id(n.id.to_string())
                 .event(n.kind.as_str())
@@ -479,7 +507,7 @@ fn stream_of(cursor: Cursor) -> impl Stream<Item = Result<SseEvent, std::convert
                 }))
                 .expect("serializes"),
         };
-        Some((Ok(event), c))
+        Some((Ok(event), (c, false)))
     })
 }
 
@@ -492,7 +520,12 @@ fn read(
     let after = start(headers, q)?;
     let limit = page_size(q)?;
     if wants_stream(headers) {
-        let cursor = Cursor::new(state.engine.clone(), subscribers, after);
+        let cursor = Cursor::new(
+            state.engine.clone(),
+            subscribers,
+            after,
+            state.closing.clone(),
+        );
         let sse = Sse::new(stream_of(cursor)).keep_alive(KeepAlive::new().interval(HEARTBEAT));
         return Ok(sse.into_response());
     }

@@ -81,6 +81,10 @@ pub struct AppState {
     pub graph: crate::engine::GraphSource,
     /// Where searches run.
     pub pool: crate::engine::SearchPool,
+    /// Cancelled when the server starts to shut down: notification streams, which
+    /// never end by themselves, end then, so that the shutdown does not wait for
+    /// their clients to leave.
+    pub closing: tokio_util::sync::CancellationToken,
 }
 
 /// The buyer's language for names, as a query parameter.
