@@ -86,27 +86,58 @@ struct Saved {
     filed: Vec<String>,
 }
 
-/// What the alerts keep of a listing besides the graph: its words and its title.
+/// What the alerts keep of a listing besides the graph: its words and its title,
+/// packed, since a large catalog holds a million of them (one allocation for the
+/// words, a small one per title language; a `Text` map would cost several times
+/// more).
 #[derive(Default, Clone)]
 struct Listing {
-    /// Vocabulary ids of the words of its title, sorted.
-    title_words: Box<[u32]>,
-    /// Vocabulary ids of the words of its description, sorted.
-    description_words: Box<[u32]>,
-    title: Option<Text>,
+    /// Vocabulary ids of the words of its title, then of its description, each part
+    /// sorted.
+    words: Box<[u32]>,
+    /// Where the description's words start in `words`.
+    title_len: u32,
+    /// Its title in each language given (`None`: a language not known).
+    title: Box<[(Option<Lang>, Box<str>)]>,
 }
 
 impl Listing {
+    fn title_words(&self) -> &[u32] {
+        &self.words[..self.title_len as usize]
+    }
+
+    fn description_words(&self) -> &[u32] {
+        &self.words[self.title_len as usize..]
+    }
+
     fn has(&self, word: u32) -> bool {
-        self.title_words.binary_search(&word).is_ok()
-            || self.description_words.binary_search(&word).is_ok()
+        self.title_words().binary_search(&word).is_ok()
+            || self.description_words().binary_search(&word).is_ok()
     }
 
     fn words(&self) -> impl Iterator<Item = u32> + '_ {
-        self.title_words
-            .iter()
-            .chain(self.description_words.iter())
-            .copied()
+        self.words.iter().copied()
+    }
+
+    /// Replaces the title's words, the description's, or both.
+    fn set_words(&mut self, title: Option<Vec<u32>>, description: Option<Vec<u32>>) {
+        let mut words = title.unwrap_or_else(|| self.title_words().to_vec());
+        let title_len = words.len() as u32;
+        match description {
+            Some(d) => words.extend(d),
+            None => words.extend_from_slice(self.description_words()),
+        }
+        self.words = words.into_boxed_slice();
+        self.title_len = title_len;
+    }
+
+    /// The title for a reader of `lang`, chosen as [`Text::best`] chooses.
+    fn title(&self, lang: Lang) -> &str {
+        let find = |l: Lang| self.title.iter().find(|(x, _)| *x == Some(l));
+        find(lang)
+            .or_else(|| find(Lang::EN))
+            .or_else(|| self.title.first())
+            .map_or("", |(_, t)| t)
     }
 }
 
@@ -127,7 +158,7 @@ impl Vocabulary {
     }
 
     /// The sorted, distinct ids of the words of `text`, adding new words.
-    fn ids_of(&mut self, text: &Text) -> Box<[u32]> {
+    fn ids_of(&mut self, text: &Text) -> Vec<u32> {
         let mut ids: Vec<u32> = Vec::new();
         for (_, t) in text.iter() {
             for w in word_terms(t) {
@@ -146,7 +177,7 @@ impl Vocabulary {
         }
         ids.sort_unstable();
         ids.dedup();
-        ids.into_boxed_slice()
+        ids
     }
 }
 
@@ -217,6 +248,11 @@ impl Percolator {
         self.by_id.len()
     }
 
+    /// Whether no one observes anything: machine events then only leave their words.
+    fn idle(&self) -> bool {
+        self.by_id.is_empty() && self.watches.is_empty()
+    }
+
     /// The saved searches of `subscriber`: id and query, by id.
     pub fn searches_of(
         &self,
@@ -249,6 +285,9 @@ impl Percolator {
     /// `graph` has it now, and the saved searches that machine matches. Call it just
     /// before `graph` applies the event, then [`Percolator::after`].
     pub fn before(&self, graph: &EmbeddedGraph, event: &Event) -> Before {
+        if self.idle() {
+            return Before::default();
+        }
         let probe = machine_of(event)
             .and_then(|id| graph.known_machine(id.as_str()))
             .and_then(|key| self.probe(graph, key));
@@ -598,15 +637,16 @@ impl Percolator {
         if self.listings.len() <= i {
             self.listings.resize(i + 1, Listing::default());
         }
+        let title_words = title.map(|t| self.vocabulary.ids_of(t));
+        let description_words = description.map(|d| match d {
+            None => Vec::new(),
+            Some(d) => self.vocabulary.ids_of(d),
+        });
+        let listing = &mut self.listings[i];
         if let Some(title) = title {
-            self.listings[i].title_words = self.vocabulary.ids_of(title);
-            self.listings[i].title = Some(title.clone());
+            listing.title = title.iter().map(|(l, t)| (l, t.into())).collect();
         }
-        match description {
-            None => {}
-            Some(None) => self.listings[i].description_words = Box::default(),
-            Some(Some(d)) => self.listings[i].description_words = self.vocabulary.ids_of(d),
-        }
+        listing.set_words(title_words, description_words);
     }
 
     /// Keeps the words and title `event` gives machine `key`, if any.
@@ -640,6 +680,9 @@ impl Percolator {
             return Vec::new();
         };
         self.take_text(key, event);
+        if self.idle() {
+            return Vec::new();
+        }
         let Some(probe) = self.probe(graph, key) else {
             return Vec::new();
         };
@@ -723,8 +766,7 @@ impl Percolator {
         let title = self
             .listings
             .get(key as usize)
-            .and_then(|l| l.title.as_ref())
-            .map_or_else(String::new, |t| t.best(lang).to_owned());
+            .map_or_else(String::new, |l| l.title(lang).to_owned());
         Card {
             machine_id: machine_id.clone(),
             title,
