@@ -1,6 +1,7 @@
 //! What a subscriber is told: one notification per change that concerns it.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use stockyard_schema::domain::Price;
 use stockyard_schema::event::Timestamp;
 use stockyard_schema::{MachineId, SavedSearchId, SubscriberId};
@@ -78,6 +79,7 @@ pub struct Notification {
     /// The saved search concerned; absent for a watched machine.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub saved_search_id: Option<SavedSearchId>,
-    /// The machine, as of the event.
-    pub card: Card,
+    /// The machine, as of the event: one card per event and language, shared by
+    /// every notification that shows it (an event may tell hundreds of searches).
+    pub card: Arc<Card>,
 }

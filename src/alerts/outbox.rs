@@ -39,6 +39,49 @@ struct Checkpoint {
     last_id: u64,
 }
 
+/// A notification line as written: the notification with its card already in JSON,
+/// since the cards of one event are shared by every notification that shows them.
+/// Its fields are [`Notification`]'s, in its order; the outbox reads the line back
+/// as a `Notification` (tested by every reopen).
+#[derive(Serialize)]
+struct Written<'a> {
+    id: u64,
+    position: u64,
+    at: &'a stockyard_schema::event::Timestamp,
+    subscriber: &'a SubscriberId,
+    kind: super::Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    saved_search_id: Option<&'a stockyard_schema::SavedSearchId>,
+    card: &'a serde_json::value::RawValue,
+}
+
+/// The JSON of the cards seen in one write, by card: each is serialized once.
+#[derive(Default)]
+struct CardJson {
+    by_card: HashMap<*const super::Card, Box<serde_json::value::RawValue>>,
+}
+
+impl CardJson {
+    /// Appends `n` as one JSON line to `out`.
+    fn write_line(&mut self, n: &Notification, out: &mut Vec<u8>) {
+        let card = self
+            .by_card
+            .entry(Arc::as_ptr(&n.card))
+            .or_insert_with(|| serde_json::value::to_raw_value(&*n.card).expect("cards serialize"));
+        let line = Written {
+            id: n.id,
+            position: n.position,
+            at: &n.at,
+            subscriber: &n.subscriber,
+            kind: n.kind,
+            saved_search_id: n.saved_search_id.as_ref(),
+            card,
+        };
+        serde_json::to_writer(&mut *out, &line).expect("notifications serialize");
+        out.push(b'\n');
+    }
+}
+
 /// How long notifications are kept.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Retention {
@@ -311,7 +354,15 @@ impl Outbox {
             }
             offset += read;
             match serde_json::from_str::<Line>(&line) {
-                Ok(Line::Notification(n)) => pending.push(*n),
+                Ok(Line::Notification(mut n)) => {
+                    // The notifications of one event share its card, as when told.
+                    if let Some(p) = pending.last().filter(|p| p.position == n.position) {
+                        if p.card == n.card {
+                            n.card = p.card.clone();
+                        }
+                    }
+                    pending.push(*n)
+                }
                 Ok(Line::Commit(c)) => {
                     let last = c.last_id.max(pending.last().map_or(0, |n| n.id));
                     reader.publish(std::mem::take(&mut pending), last, now);
@@ -357,20 +408,20 @@ impl Outbox {
     /// retention has dropped more than it keeps, the file is rewritten without them.
     pub fn commit(&mut self, batch: Vec<Notification>, checkpoint: u64) -> Result<(), OutboxError> {
         let last = batch.last().map_or(self.reader.last_id(), |n| n.id);
-        let mut text = String::new();
+        let mut text: Vec<u8> = Vec::new();
+        let mut cards = CardJson::default();
         for n in &batch {
-            text.push_str(&serde_json::to_string(n).expect("notifications serialize"));
-            text.push('\n');
+            cards.write_line(n, &mut text);
         }
         let marker = Checkpoint {
             checkpoint,
             last_id: last,
         };
-        text.push_str(&serde_json::to_string(&marker).expect("serializes"));
-        text.push('\n');
+        serde_json::to_writer(&mut text, &marker).expect("serializes");
+        text.push(b'\n');
         let written = self
             .file
-            .write_all(text.as_bytes())
+            .write_all(&text)
             .and_then(|()| self.file.sync_data());
         if let Err(e) = written {
             // Best effort: open() cuts an uncommitted tail off anyway.
@@ -394,28 +445,29 @@ impl Outbox {
     /// Writes the kept notifications and the checkpoint to a new file and puts it in
     /// place of the old one (a crash leaves one or the other, both whole).
     fn rewrite(&mut self, checkpoint: u64, last: u64) -> Result<(), OutboxError> {
-        let mut text = String::new();
+        let mut text: Vec<u8> = Vec::new();
         {
             let mut entries = self
                 .reader
                 .entries
                 .write()
                 .unwrap_or_else(|e| e.into_inner());
+            let mut cards = CardJson::default();
             for n in entries.kept() {
-                text.push_str(&serde_json::to_string(&**n).expect("notifications serialize"));
-                text.push('\n');
+                cards.write_line(n, &mut text);
             }
             entries.dropped_since_rewrite = 0;
         }
-        text.push_str(
-            &serde_json::to_string(&Checkpoint {
+        serde_json::to_writer(
+            &mut text,
+            &Checkpoint {
                 checkpoint,
                 last_id: last,
-            })
-            .expect("serializes"),
-        );
-        text.push('\n');
-        crate::fsutil::write_atomic(&self.path, text.as_bytes())?;
+            },
+        )
+        .expect("serializes");
+        text.push(b'\n');
+        crate::fsutil::write_atomic(&self.path, &text)?;
         self.file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -438,7 +490,7 @@ mod tests {
             subscriber: SubscriberId::new(who).unwrap(),
             kind: Kind::NewMatch,
             saved_search_id: None,
-            card: Card {
+            card: Arc::new(Card {
                 machine_id: stockyard_schema::MachineId::new(format!("M{id}")).unwrap(),
                 title: String::new(),
                 model: None,
@@ -447,7 +499,7 @@ mod tests {
                 hours: None,
                 price: None,
                 previous_price: None,
-            },
+            }),
         }
     }
 
@@ -488,5 +540,38 @@ mod tests {
         assert_eq!(ids(&outbox.reader(), None), [3]);
         assert_eq!(outbox.checkpoint(), 10);
         assert_eq!(outbox.next_id(), 4);
+    }
+
+    #[test]
+    fn the_notifications_of_one_event_share_its_card_in_memory_and_after_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outbox.ndjson");
+        let mut outbox = Outbox::open(&path, Retention::default()).unwrap();
+        // GIVEN one event telling three subscribers with one card, and another event
+        let one = told(1, "a", "2026-01-01T00:00:00Z");
+        let same = |id: u64, who: &str| Notification {
+            id,
+            subscriber: SubscriberId::new(who).unwrap(),
+            ..one.clone()
+        };
+        let batch = vec![
+            same(1, "a"),
+            same(2, "b"),
+            same(3, "c"),
+            told(4, "a", "2026-01-01T00:00:00Z"),
+        ];
+        outbox.commit(batch.clone(), 5).unwrap();
+        drop(outbox);
+        // WHEN the outbox is read back from its file
+        let outbox = Outbox::open(&path, Retention::default()).unwrap();
+        let back = outbox.reader().after(None, 0, 10);
+        // THEN it holds the same notifications, the first three sharing one card
+        assert_eq!(
+            back.iter().map(|n| (**n).clone()).collect::<Vec<_>>(),
+            batch
+        );
+        assert!(Arc::ptr_eq(&back[0].card, &back[1].card));
+        assert!(Arc::ptr_eq(&back[1].card, &back[2].card));
+        assert!(!Arc::ptr_eq(&back[2].card, &back[3].card));
     }
 }

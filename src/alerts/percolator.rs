@@ -19,6 +19,7 @@ use crate::graph::{EmbeddedGraph, Selections};
 use crate::search::analysis::{code_form, word_terms};
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use stockyard_schema::domain::Machine;
 use stockyard_schema::domain::{Patch, Price};
 use stockyard_schema::{Event, Lang, MachineId, Payload, SavedSearchId, SubscriberId, Text};
@@ -48,8 +49,8 @@ pub struct Draft {
     pub kind: Kind,
     /// The saved search concerned, if any.
     pub saved_search_id: Option<SavedSearchId>,
-    /// The machine as of the event.
-    pub card: Card,
+    /// The machine as of the event, shared by the drafts of one event and language.
+    pub card: Arc<Card>,
 }
 
 /// What a machine event needs of the state just before it.
@@ -701,12 +702,12 @@ impl Percolator {
         slots.dedup();
         let previous_price = previous_price.filter(|_| price_changed);
         // The card is the same for every search in one language: made once each.
-        let mut cards: Vec<(Option<Lang>, Card)> = Vec::new();
-        let mut card = |this: &Self, lang: Option<Lang>| -> Card {
+        let mut cards: Vec<(Option<Lang>, Arc<Card>)> = Vec::new();
+        let mut card = |this: &Self, lang: Option<Lang>| -> Arc<Card> {
             if let Some((_, c)) = cards.iter().find(|(l, _)| *l == lang) {
                 return c.clone();
             }
-            let c = this.card(graph, key, machine_id, lang, previous_price);
+            let c = Arc::new(this.card(graph, key, machine_id, lang, previous_price));
             cards.push((lang, c.clone()));
             c
         };
