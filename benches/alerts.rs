@@ -193,7 +193,7 @@ fn latency(backlog: &str, fresh: &[String]) {
             let _ = tokio::time::timeout(Duration::from_millis(100), changes.changed()).await;
         });
         let now = Instant::now();
-        let new = outbox.after(None, after, usize::MAX);
+        let new = outbox.after(None, after, usize::MAX).unwrap();
         if let Some(last) = new.last() {
             after = last.id;
         }

@@ -205,6 +205,7 @@ fn told(e: &Engine) -> Vec<String> {
         .alerts()
         .outbox()
         .after(None, 0, 10_000)
+        .unwrap()
         .iter()
         .map(|n| {
             format!(
@@ -257,7 +258,12 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
         for case in cases() {
             run(&e, &case, &mut n);
         }
-        let all = e.current().alerts().outbox().after(None, 0, 10_000);
+        let all = e
+            .current()
+            .alerts()
+            .outbox()
+            .after(None, 0, 10_000)
+            .unwrap();
         assert!(all.len() >= 10, "the cases tell something: {}", all.len());
         assert!(
             all.iter().enumerate().all(|(i, x)| x.id == i as u64 + 1),
@@ -272,7 +278,14 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
     // listed: whether a machine matched is judged at its event, so for them too this
     // is a price change.
     let e = engine(dir.path());
-    assert_eq!(e.current().alerts().outbox().after(None, 0, 10_000), before);
+    assert_eq!(
+        e.current()
+            .alerts()
+            .outbox()
+            .after(None, 0, 10_000)
+            .unwrap(),
+        before
+    );
     let update = event(
         &mut n,
         "MachineUpdated",
@@ -285,6 +298,7 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
         .alerts()
         .outbox()
         .after(None, before.len() as u64, 10)
+        .unwrap()
         .iter()
         .map(|x| {
             format!(
@@ -305,10 +319,19 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
             format!("{} price_changed s12 Some(90000.0)", next + 2),
         ]
     );
-    let everything = e.current().alerts().outbox().after(None, 0, 10_000);
+    let everything = e
+        .current()
+        .alerts()
+        .outbox()
+        .after(None, 0, 10_000)
+        .unwrap();
     e.rebuild_blocking(|_| {}).unwrap();
     assert_eq!(
-        e.current().alerts().outbox().after(None, 0, 10_000),
+        e.current()
+            .alerts()
+            .outbox()
+            .after(None, 0, 10_000)
+            .unwrap(),
         everything,
         "a rebuild from event 0 writes the same outbox"
     );
@@ -347,7 +370,12 @@ fn a_crash_between_the_outbox_and_the_graph_snapshot_tells_nothing_twice() {
         for case in rest {
             run(&e, case, &mut n);
         }
-        let all = e.current().alerts().outbox().after(None, 0, 10_000);
+        let all = e
+            .current()
+            .alerts()
+            .outbox()
+            .after(None, 0, 10_000)
+            .unwrap();
         e.shutdown();
         all
     };
@@ -358,7 +386,14 @@ fn a_crash_between_the_outbox_and_the_graph_snapshot_tells_nothing_twice() {
     let e = engine(dir.path());
     assert!(e.wait_visible(e.head(), WAIT));
     // THEN the graph applies those events again and the outbox is as it was
-    assert_eq!(e.current().alerts().outbox().after(None, 0, 10_000), all);
+    assert_eq!(
+        e.current()
+            .alerts()
+            .outbox()
+            .after(None, 0, 10_000)
+            .unwrap(),
+        all
+    );
     e.shutdown();
 }
 
@@ -447,6 +482,7 @@ fn retention_keeps_the_newest_per_subscriber_and_says_what_is_gone() {
         // THEN the busy subscriber keeps its newest three…
         let kept: Vec<u64> = outbox
             .after(Some(&busy), 0, 100)
+            .unwrap()
             .iter()
             .map(|x| x.id)
             .collect();
@@ -461,6 +497,7 @@ fn retention_keeps_the_newest_per_subscriber_and_says_what_is_gone() {
         assert_eq!(outbox.dropped_through(Some(&quiet)), 0);
         let quiet_told: Vec<String> = outbox
             .after(Some(&quiet), 0, 100)
+            .unwrap()
             .iter()
             .map(|x| format!("{} {}", x.id, x.kind.as_str()))
             .collect();
@@ -490,7 +527,12 @@ fn retention_keeps_the_newest_per_subscriber_and_says_what_is_gone() {
     };
     run(&e, &more, &mut n);
     let busy = [stockyard_schema::SubscriberId::new("busy").unwrap()];
-    let last = e.current().alerts().outbox().after(Some(&busy), 1201, 10);
+    let last = e
+        .current()
+        .alerts()
+        .outbox()
+        .after(Some(&busy), 1201, 10)
+        .unwrap();
     assert_eq!(last.iter().map(|x| x.id).collect::<Vec<_>>(), [1203]);
     e.shutdown();
 }

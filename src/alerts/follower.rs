@@ -158,30 +158,28 @@ impl Alerts {
         drop(percolator);
         // Told already when the outbox is ahead of the graph (see the module docs).
         let done = self.outbox.checkpoint();
-        let mut next = self.outbox.next_id();
-        let notifications: Vec<Notification> = told
-            .into_iter()
-            .filter(|(position, _, _)| *position >= done)
-            .map(|(position, event, d)| {
-                next += 1;
-                Notification {
-                    id: next - 1,
-                    position,
-                    at: event.at,
-                    subscriber: d.subscriber,
-                    kind: d.kind,
-                    saved_search_id: d.saved_search_id,
-                    card: d.card,
-                }
-            })
-            .collect();
+        told.retain(|(position, _, _)| *position >= done);
         // A batch that tells no one leaves the outbox as it is: its checkpoint only
         // marks what was told.
-        if !notifications.is_empty() {
-            if let Err(e) = self.outbox.commit(notifications, checkpoint) {
-                self.stale = true;
-                return Err(failed(e));
+        if told.is_empty() {
+            return Ok(letters);
+        }
+        let mut next = self.outbox.next_id();
+        let notifications = told.into_iter().map(|(position, event, d)| {
+            next += 1;
+            Notification {
+                id: next - 1,
+                position,
+                at: event.at,
+                subscriber: d.subscriber,
+                kind: d.kind,
+                saved_search_id: d.saved_search_id,
+                card: d.card,
             }
+        });
+        if let Err(e) = self.outbox.commit(notifications, checkpoint) {
+            self.stale = true;
+            return Err(failed(e));
         }
         Ok(letters)
     }

@@ -1,6 +1,12 @@
 //! The notification outbox: an append-only file that commits each batch's
-//! notifications together with the projection's checkpoint, and the same entries in
+//! notifications together with the projection's checkpoint, and an index of it in
 //! memory for readers (SSE streams, polling clients), who are woken when it grows.
+//!
+//! Memory holds where each kept notification's line is, whose it is and when its
+//! event was (24 bytes), not the notification: retention may keep a thousand for
+//! each of a hundred thousand subscribers, and a notification with its card is
+//! hundreds of bytes. Readers read the lines from the file (the page cache holds the
+//! recent ones), a run of adjacent lines at a time.
 //!
 //! The file is JSON Lines: one notification per line, and after each batch a line
 //! `{"checkpoint": N}`. A batch counts only once its checkpoint line is on disk, so on
@@ -24,6 +30,9 @@ pub enum OutboxError {
     /// The file system refused.
     #[error("outbox: {0}")]
     Io(#[from] std::io::Error),
+    /// A committed line does not read back as a notification.
+    #[error("outbox: a committed line is damaged: {0}")]
+    Damaged(String),
 }
 
 /// Dropped notifications the file may hold before it is rewritten without them (and
@@ -103,12 +112,31 @@ impl Default for Retention {
     }
 }
 
-/// A line of the file: a notification or a commit.
+/// A line of the file as read on open: a commit, or what memory keeps of a
+/// notification (the rest stays in the file).
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Line {
     Commit(Checkpoint),
-    Notification(Box<Notification>),
+    Notification {
+        id: u64,
+        subscriber: SubscriberId,
+        at: stockyard_schema::event::Timestamp,
+    },
+}
+
+/// Where a kept notification's line is in the file, and what retention needs of it:
+/// memory holds this much per notification, not the notification.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// Where its line starts.
+    offset: u64,
+    /// Its length, without the newline.
+    len: u32,
+    /// Its subscriber, interned.
+    subscriber: u32,
+    /// Its event's time, in seconds since the epoch.
+    at: i64,
 }
 
 /// One subscriber's kept notifications.
@@ -120,25 +148,36 @@ struct Kept {
     dropped_through: u64,
 }
 
-/// The kept notifications in memory, by id and by subscriber.
+/// The kept notifications, by id and by subscriber, and the file that holds them.
 #[derive(Default)]
 struct Entries {
     /// The id of `all[0]`.
     first: u64,
     /// By id from `first`; `None` where a notification was dropped.
-    all: VecDeque<Option<Arc<Notification>>>,
-    by_subscriber: HashMap<SubscriberId, Kept>,
+    all: VecDeque<Option<Slot>>,
+    /// Subscribers by their interned number, and back.
+    subscribers: HashMap<SubscriberId, u32>,
+    /// Each interned subscriber's kept notifications.
+    kept: Vec<Kept>,
     /// The highest id dropped (0: none).
     dropped_through: u64,
     /// Dropped entries not yet cut from the file.
     dropped_since_rewrite: usize,
     retention: Retention,
+    /// The file, opened for reading (replaced when the file is rewritten).
+    file: Option<Arc<File>>,
 }
 
 impl Entries {
-    fn at(&self, id: u64) -> Option<&Arc<Notification>> {
+    fn slot(&self, id: u64) -> Option<Slot> {
         let i = id.checked_sub(self.first)?;
-        self.all.get(usize::try_from(i).ok()?)?.as_ref()
+        *self.all.get(usize::try_from(i).ok()?)?
+    }
+
+    fn kept_of(&self, subscriber: &SubscriberId) -> Option<&Kept> {
+        self.subscribers
+            .get(subscriber)
+            .map(|&i| &self.kept[i as usize])
     }
 
     fn drop_id(&mut self, id: u64) {
@@ -152,15 +191,20 @@ impl Entries {
         self.dropped_since_rewrite += 1;
     }
 
-    fn push(&mut self, n: Arc<Notification>) {
+    fn push(&mut self, id: u64, subscriber: SubscriberId, mut slot: Slot) {
         if self.all.is_empty() {
-            self.first = n.id;
+            self.first = id;
         }
-        while self.first + (self.all.len() as u64) < n.id {
+        while self.first + (self.all.len() as u64) < id {
             self.all.push_back(None);
         }
-        let id = n.id;
-        let kept = self.by_subscriber.entry(n.subscriber.clone()).or_default();
+        let next = self.kept.len() as u32;
+        let who = *self.subscribers.entry(subscriber).or_insert(next);
+        if who == next {
+            self.kept.push(Kept::default());
+        }
+        slot.subscriber = who;
+        let kept = &mut self.kept[who as usize];
         kept.ids.push_back(id);
         let over = kept.ids.len().saturating_sub(self.retention.per_subscriber);
         let mut dropped = Vec::with_capacity(over);
@@ -170,7 +214,7 @@ impl Entries {
                 dropped.push(old);
             }
         }
-        self.all.push_back(Some(n));
+        self.all.push_back(Some(slot));
         for old in dropped {
             self.drop_id(old);
         }
@@ -183,17 +227,13 @@ impl Entries {
         };
         let oldest = now - age.as_secs() as i64;
         while let Some(front) = self.all.front() {
-            match front {
-                Some(n) if n.at.unix_seconds() >= oldest => break,
-                Some(n) => {
-                    let (id, who) = (n.id, n.subscriber.clone());
-                    if let Some(kept) = self.by_subscriber.get_mut(&who) {
-                        kept.ids.pop_front();
-                        kept.dropped_through = kept.dropped_through.max(id);
-                        if kept.ids.is_empty() {
-                            self.by_subscriber.remove(&who);
-                        }
-                    }
+            match *front {
+                Some(slot) if slot.at >= oldest => break,
+                Some(slot) => {
+                    let id = self.first;
+                    let kept = &mut self.kept[slot.subscriber as usize];
+                    kept.ids.pop_front();
+                    kept.dropped_through = kept.dropped_through.max(id);
                     self.dropped_through = self.dropped_through.max(id);
                     self.dropped_since_rewrite += 1;
                 }
@@ -204,9 +244,36 @@ impl Entries {
         }
     }
 
-    fn kept(&self) -> impl Iterator<Item = &Arc<Notification>> {
-        self.all.iter().flatten()
+    fn kept_slots(&mut self) -> impl Iterator<Item = &mut Slot> {
+        self.all.iter_mut().flatten()
     }
+}
+
+/// Reads the lines of `slots` (in file order) from `file`, reading each run of
+/// adjacent lines at once.
+fn read_lines(file: &File, slots: &[Slot]) -> std::io::Result<Vec<Vec<u8>>> {
+    use std::os::unix::fs::FileExt;
+    let mut out = Vec::with_capacity(slots.len());
+    let mut i = 0;
+    while i < slots.len() {
+        // A run: each line starts right after the previous one's newline.
+        let mut j = i + 1;
+        while j < slots.len()
+            && slots[j].offset == slots[j - 1].offset + u64::from(slots[j - 1].len) + 1
+        {
+            j += 1;
+        }
+        let start = slots[i].offset;
+        let end = slots[j - 1].offset + u64::from(slots[j - 1].len);
+        let mut buf = vec![0; (end - start) as usize];
+        file.read_exact_at(&mut buf, start)?;
+        for s in &slots[i..j] {
+            let from = (s.offset - start) as usize;
+            out.push(buf[from..from + s.len as usize].to_vec());
+        }
+        i = j;
+    }
+    Ok(out)
 }
 
 /// The outbox as readers see it: every committed notification, and a signal that
@@ -231,6 +298,10 @@ impl OutboxReader {
         self.entries.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
+        self.entries.write().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The id of the last notification committed (0 when there is none).
     pub fn last_id(&self) -> u64 {
         *self.last.borrow()
@@ -250,7 +321,7 @@ impl OutboxReader {
             None => entries.dropped_through,
             Some(list) => list
                 .iter()
-                .filter_map(|s| entries.by_subscriber.get(s))
+                .filter_map(|s| entries.kept_of(s))
                 .map(|k| k.dropped_through)
                 .max()
                 .unwrap_or(0),
@@ -258,49 +329,65 @@ impl OutboxReader {
     }
 
     /// Up to `limit` kept notifications with ids above `after`, oldest first: of the
-    /// given subscribers, or of everyone when `subscribers` is `None`.
+    /// given subscribers, or of everyone when `subscribers` is `None`. They are read
+    /// from the file.
     pub fn after(
         &self,
         subscribers: Option<&[SubscriberId]>,
         after: u64,
         limit: usize,
-    ) -> Vec<Arc<Notification>> {
-        let entries = self.read();
-        let Some(subscribers) = subscribers else {
-            let skip = (after + 1).saturating_sub(entries.first);
-            return entries
-                .all
-                .iter()
-                .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-                .flatten()
-                .take(limit)
-                .cloned()
-                .collect();
-        };
-        let mut out: Vec<Arc<Notification>> = Vec::new();
-        for s in subscribers {
-            let Some(kept) = entries.by_subscriber.get(s) else {
-                continue;
+    ) -> Result<Vec<Arc<Notification>>, OutboxError> {
+        let (slots, file) = {
+            let entries = self.read();
+            let slots: Vec<Slot> = match subscribers {
+                None => {
+                    let skip = (after + 1).saturating_sub(entries.first);
+                    entries
+                        .all
+                        .iter()
+                        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+                        .flatten()
+                        .take(limit)
+                        .copied()
+                        .collect()
+                }
+                Some(subscribers) => {
+                    let mut ids: Vec<u64> = Vec::new();
+                    for s in subscribers {
+                        let Some(kept) = entries.kept_of(s) else {
+                            continue;
+                        };
+                        let from = kept.ids.partition_point(|&id| id <= after);
+                        ids.extend(kept.ids.range(from..).take(limit));
+                    }
+                    ids.sort_unstable();
+                    ids.dedup();
+                    ids.truncate(limit);
+                    ids.iter().filter_map(|&id| entries.slot(id)).collect()
+                }
             };
-            let from = kept.ids.partition_point(|&id| id <= after);
-            out.extend(
-                kept.ids
-                    .range(from..)
-                    .take(limit)
-                    .filter_map(|&id| entries.at(id).cloned()),
-            );
-        }
-        out.sort_by_key(|n| n.id);
-        out.dedup_by_key(|n| n.id);
-        out.truncate(limit);
-        out
+            // The file and the offsets are taken together: a rewrite replaces both.
+            (slots, entries.file.clone())
+        };
+        let Some(file) = file else {
+            return Ok(Vec::new());
+        };
+        read_lines(&file, &slots)?
+            .iter()
+            .map(|line| {
+                serde_json::from_slice::<Notification>(line)
+                    .map(Arc::new)
+                    .map_err(|e| OutboxError::Damaged(e.to_string()))
+            })
+            .collect()
     }
 
-    fn publish(&self, batch: Vec<Notification>, last: u64, now: i64) {
+    /// Shows a committed batch to readers: `(id, subscriber, slot)` of each line.
+    fn publish(&self, batch: Vec<(u64, SubscriberId, Slot)>, last: u64, now: i64) {
         {
-            let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-            for n in batch {
-                entries.push(Arc::new(n));
+            let mut entries = self.write();
+            for (id, subscriber, slot) in batch {
+                entries.push(id, subscriber, slot);
             }
             entries.expire(now);
         }
@@ -312,7 +399,7 @@ impl OutboxReader {
     }
 }
 
-/// The outbox file, written by the alerts projection alone.
+/// The outbox file, written by the alerts alone.
 pub struct Outbox {
     file: File,
     path: std::path::PathBuf,
@@ -329,6 +416,10 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Bytes of a batch gathered before they are written, so that a large batch does
+/// not sit in memory whole.
+const WRITE_CHUNK: usize = 8 << 20;
+
 impl Outbox {
     /// Opens (or creates) the outbox at `path`, cutting off a batch a crash left
     /// without its commit line; keeps what `retention` allows.
@@ -339,9 +430,10 @@ impl Outbox {
             .create(true)
             .open(path)?;
         let reader = Arc::new(OutboxReader::new(retention));
+        reader.write().file = Some(Arc::new(File::open(path)?));
         let mut committed = 0u64;
         let mut checkpoint = 0u64;
-        let mut pending: Vec<Notification> = Vec::new();
+        let mut pending: Vec<(u64, SubscriberId, Slot)> = Vec::new();
         let mut offset = 0u64;
         let mut lines = BufReader::new(&file);
         let mut line = String::new();
@@ -352,19 +444,20 @@ impl Outbox {
             if read == 0 || !line.ends_with('\n') {
                 break;
             }
+            let start = offset;
             offset += read;
             match serde_json::from_str::<Line>(&line) {
-                Ok(Line::Notification(mut n)) => {
-                    // The notifications of one event share its card, as when told.
-                    if let Some(p) = pending.last().filter(|p| p.position == n.position) {
-                        if p.card == n.card {
-                            n.card = p.card.clone();
-                        }
-                    }
-                    pending.push(*n)
+                Ok(Line::Notification { id, subscriber, at }) => {
+                    let slot = Slot {
+                        offset: start,
+                        len: (read - 1) as u32,
+                        subscriber: 0,
+                        at: at.unix_seconds(),
+                    };
+                    pending.push((id, subscriber, slot));
                 }
                 Ok(Line::Commit(c)) => {
-                    let last = c.last_id.max(pending.last().map_or(0, |n| n.id));
+                    let last = c.last_id.max(pending.last().map_or(0, |n| n.0));
                     reader.publish(std::mem::take(&mut pending), last, now);
                     checkpoint = c.checkpoint;
                     committed = offset;
@@ -406,35 +499,26 @@ impl Outbox {
     /// Appends `batch` and its checkpoint, on disk before it returns, then shows the
     /// batch to readers. On failure the file is cut back to the last commit. When
     /// retention has dropped more than it keeps, the file is rewritten without them.
-    pub fn commit(&mut self, batch: Vec<Notification>, checkpoint: u64) -> Result<(), OutboxError> {
-        let last = batch.last().map_or(self.reader.last_id(), |n| n.id);
-        let mut text: Vec<u8> = Vec::new();
-        let mut cards = CardJson::default();
-        for n in &batch {
-            cards.write_line(n, &mut text);
-        }
-        let marker = Checkpoint {
-            checkpoint,
-            last_id: last,
+    pub fn commit(
+        &mut self,
+        batch: impl IntoIterator<Item = Notification>,
+        checkpoint: u64,
+    ) -> Result<(), OutboxError> {
+        let (shown, last, written) = match self.append(batch, checkpoint) {
+            Ok(done) => done,
+            Err(e) => {
+                // Best effort: open() cuts an uncommitted tail off anyway.
+                let _ = self.file.set_len(self.committed);
+                return Err(e.into());
+            }
         };
-        serde_json::to_writer(&mut text, &marker).expect("serializes");
-        text.push(b'\n');
-        let written = self
-            .file
-            .write_all(&text)
-            .and_then(|()| self.file.sync_data());
-        if let Err(e) = written {
-            // Best effort: open() cuts an uncommitted tail off anyway.
-            let _ = self.file.set_len(self.committed);
-            return Err(e.into());
-        }
-        self.committed += text.len() as u64;
+        self.committed += written;
         self.checkpoint = checkpoint;
-        self.reader.publish(batch, last, now());
+        self.reader.publish(shown, last, now());
         let rewrite = {
             let entries = self.reader.read();
             entries.dropped_since_rewrite > REWRITE_ABOVE
-                && entries.dropped_since_rewrite > entries.kept().count()
+                && entries.dropped_since_rewrite > entries.all.iter().flatten().count()
         };
         if rewrite {
             self.rewrite(checkpoint, last)?;
@@ -442,21 +526,65 @@ impl Outbox {
         Ok(())
     }
 
-    /// Writes the kept notifications and the checkpoint to a new file and puts it in
-    /// place of the old one (a crash leaves one or the other, both whole).
-    fn rewrite(&mut self, checkpoint: u64, last: u64) -> Result<(), OutboxError> {
+    /// Writes `batch` and its commit line after the last commit, in chunks, and syncs:
+    /// what memory must learn of each line, the last id, and the bytes written.
+    #[allow(clippy::type_complexity)]
+    fn append(
+        &mut self,
+        batch: impl IntoIterator<Item = Notification>,
+        checkpoint: u64,
+    ) -> std::io::Result<(Vec<(u64, SubscriberId, Slot)>, u64, u64)> {
+        let mut last = self.reader.last_id();
         let mut text: Vec<u8> = Vec::new();
-        {
-            let mut entries = self
-                .reader
-                .entries
-                .write()
-                .unwrap_or_else(|e| e.into_inner());
-            let mut cards = CardJson::default();
-            for n in entries.kept() {
-                cards.write_line(n, &mut text);
+        let mut written = 0u64;
+        let mut cards = CardJson::default();
+        let mut shown = Vec::new();
+        for n in batch {
+            let start = text.len();
+            cards.write_line(&n, &mut text);
+            let slot = Slot {
+                offset: self.committed + written + start as u64,
+                len: (text.len() - start - 1) as u32,
+                subscriber: 0,
+                at: n.at.unix_seconds(),
+            };
+            last = n.id;
+            shown.push((n.id, n.subscriber, slot));
+            if text.len() >= WRITE_CHUNK {
+                self.file.write_all(&text)?;
+                written += text.len() as u64;
+                text.clear();
             }
-            entries.dropped_since_rewrite = 0;
+        }
+        let marker = Checkpoint {
+            checkpoint,
+            last_id: last,
+        };
+        serde_json::to_writer(&mut text, &marker).expect("serializes");
+        text.push(b'\n');
+        self.file.write_all(&text)?;
+        written += text.len() as u64;
+        self.file.sync_data()?;
+        Ok((shown, last, written))
+    }
+
+    /// Writes the kept notifications and the checkpoint to a new file and puts it in
+    /// place of the old one (a crash leaves one or the other, both whole); readers
+    /// switch to it with the new offsets at once.
+    fn rewrite(&mut self, checkpoint: u64, last: u64) -> Result<(), OutboxError> {
+        let mut entries = self.reader.write();
+        let old = entries
+            .file
+            .clone()
+            .ok_or_else(|| OutboxError::Damaged("the outbox has no file to rewrite".into()))?;
+        let slots: Vec<Slot> = entries.all.iter().flatten().copied().collect();
+        let lines = read_lines(&old, &slots)?;
+        let mut text: Vec<u8> = Vec::new();
+        let mut offsets = Vec::with_capacity(lines.len());
+        for line in &lines {
+            offsets.push(text.len() as u64);
+            text.extend_from_slice(line);
+            text.push(b'\n');
         }
         serde_json::to_writer(
             &mut text,
@@ -473,6 +601,11 @@ impl Outbox {
             .append(true)
             .open(&self.path)?;
         self.committed = text.len() as u64;
+        entries.file = Some(Arc::new(File::open(&self.path)?));
+        for (slot, offset) in entries.kept_slots().zip(offsets) {
+            slot.offset = offset;
+        }
+        entries.dropped_since_rewrite = 0;
         Ok(())
     }
 }
@@ -528,7 +661,7 @@ mod tests {
         let reader = outbox.reader();
         let a = [SubscriberId::new("a").unwrap()];
         let ids = |r: &OutboxReader, who: Option<&[SubscriberId]>| -> Vec<u64> {
-            r.after(who, 0, 10).iter().map(|n| n.id).collect()
+            r.after(who, 0, 10).unwrap().iter().map(|n| n.id).collect()
         };
         assert_eq!(ids(&reader, None), [3]);
         assert_eq!(ids(&reader, Some(&a)), [3]);
@@ -543,35 +676,59 @@ mod tests {
     }
 
     #[test]
-    fn the_notifications_of_one_event_share_its_card_in_memory_and_after_a_reopen() {
+    fn notifications_are_read_back_from_the_file_after_a_rewrite_and_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("outbox.ndjson");
-        let mut outbox = Outbox::open(&path, Retention::default()).unwrap();
-        // GIVEN one event telling three subscribers with one card, and another event
+        let retention = Retention {
+            per_subscriber: 2,
+            max_age: None,
+        };
+        let mut outbox = Outbox::open(&path, retention).unwrap();
+        let reader = outbox.reader();
+        // GIVEN one event telling two subscribers with one card
         let one = told(1, "a", "2026-01-01T00:00:00Z");
-        let same = |id: u64, who: &str| Notification {
-            id,
-            subscriber: SubscriberId::new(who).unwrap(),
+        let to_b = Notification {
+            id: 2,
+            subscriber: SubscriberId::new("b").unwrap(),
             ..one.clone()
         };
-        let batch = vec![
-            same(1, "a"),
-            same(2, "b"),
-            same(3, "c"),
-            told(4, "a", "2026-01-01T00:00:00Z"),
-        ];
-        outbox.commit(batch.clone(), 5).unwrap();
-        drop(outbox);
-        // WHEN the outbox is read back from its file
-        let outbox = Outbox::open(&path, Retention::default()).unwrap();
-        let back = outbox.reader().after(None, 0, 10);
-        // THEN it holds the same notifications, the first three sharing one card
+        outbox.commit(vec![one, to_b.clone()], 2).unwrap();
+        // WHEN "a" is told so much more that retention drops more than the file
+        // may hold, and the file is rewritten with the kept lines only
+        let many: Vec<Notification> = (3..=1_203)
+            .map(|id| told(id, "a", "2026-01-02T00:00:00Z"))
+            .collect();
+        let newest = many[many.len() - 2..].to_vec();
+        outbox.commit(many, 3).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
-            back.iter().map(|n| (**n).clone()).collect::<Vec<_>>(),
-            batch
+            text.lines().count(),
+            4,
+            "three kept lines and a commit line"
         );
-        assert!(Arc::ptr_eq(&back[0].card, &back[1].card));
-        assert!(Arc::ptr_eq(&back[1].card, &back[2].card));
-        assert!(!Arc::ptr_eq(&back[2].card, &back[3].card));
+        // THEN readers read the kept notifications whole, from the new file…
+        let everyone: Vec<Notification> = reader
+            .after(None, 0, 10)
+            .unwrap()
+            .iter()
+            .map(|n| (**n).clone())
+            .collect();
+        let mut expected = vec![to_b.clone()];
+        expected.extend(newest.iter().cloned());
+        assert_eq!(everyone, expected);
+        let b = [SubscriberId::new("b").unwrap()];
+        assert_eq!(*reader.after(Some(&b), 0, 10).unwrap()[0], to_b);
+        drop(outbox);
+        // …and so does the outbox opened again, which goes on after the last id.
+        let outbox = Outbox::open(&path, retention).unwrap();
+        let back: Vec<Notification> = outbox
+            .reader()
+            .after(None, 0, 10)
+            .unwrap()
+            .iter()
+            .map(|n| (**n).clone())
+            .collect();
+        assert_eq!(back, expected);
+        assert_eq!(outbox.next_id(), 1_204);
     }
 }

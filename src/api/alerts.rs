@@ -406,6 +406,8 @@ enum Next {
     /// The server is shutting down: the stream ends, and the client resumes from its
     /// last id elsewhere or later.
     Closing,
+    /// The outbox could not be read: the stream ends saying why.
+    Failed(String),
 }
 
 /// What one stream reads: whose notifications, from where.
@@ -462,11 +464,13 @@ impl Cursor {
                 self.after = dropped;
                 return Next::Reset(dropped);
             }
-            self.pending.extend(self.outbox.after(
-                self.subscribers.as_deref(),
-                self.after,
-                MAX_PAGE,
-            ));
+            match self
+                .outbox
+                .after(self.subscribers.as_deref(), self.after, MAX_PAGE)
+            {
+                Ok(read) => self.pending.extend(read),
+                Err(e) => return Next::Failed(e.to_string()),
+            }
             if self.pending.is_empty() {
                 // Woken by a commit or the shutdown; the timeout re-checks which
                 // outbox serves.
@@ -491,6 +495,10 @@ fn stream_of(cursor: Cursor) -> impl Stream<Item = Result<SseEvent, std::convert
                         .comment("the server is shutting down: resume from your last id")),
                     (c, true),
                 ))
+            }
+            Next::Failed(why) => {
+                tracing::error!("a notification stream ends: {why}");
+                return Some((Ok(SseEvent::default().comment(why)), (c, true)));
             }
             Next::Told(n) => SseEvent::default()
                 .id(n.id.to_string())
@@ -534,7 +542,9 @@ fn read(
     let dropped = outbox.dropped_through(subscribers.as_deref());
     let reset = after < dropped;
     let from = after.max(dropped);
-    let notifications = outbox.after(subscribers.as_deref(), from, limit);
+    let notifications = outbox
+        .after(subscribers.as_deref(), from, limit)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     let last_id = notifications.last().map_or(from, |n| n.id);
     Ok(Json(NotificationPage {
         notifications: notifications.iter().map(|n| (**n).clone()).collect(),
