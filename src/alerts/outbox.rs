@@ -281,6 +281,8 @@ fn read_lines(file: &File, slots: &[Slot]) -> std::io::Result<Vec<Vec<u8>>> {
 pub struct OutboxReader {
     entries: RwLock<Entries>,
     last: watch::Sender<u64>,
+    /// The checkpoint of the last commit.
+    checkpoint: std::sync::atomic::AtomicU64,
 }
 
 impl OutboxReader {
@@ -291,6 +293,7 @@ impl OutboxReader {
                 ..Entries::default()
             }),
             last: watch::Sender::new(0),
+            checkpoint: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -305,6 +308,13 @@ impl OutboxReader {
     /// The id of the last notification committed (0 when there is none).
     pub fn last_id(&self) -> u64 {
         *self.last.borrow()
+    }
+
+    /// The log position up to which every notification is committed (the checkpoint
+    /// of the last batch that told anyone): what an event told is visible once this
+    /// passes its position.
+    pub fn checkpoint(&self) -> u64 {
+        self.checkpoint.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// A receiver woken each time notifications are committed.
@@ -383,7 +393,12 @@ impl OutboxReader {
     }
 
     /// Shows a committed batch to readers: `(id, subscriber, slot)` of each line.
-    fn publish(&self, batch: Vec<(u64, SubscriberId, Slot)>, last: u64, now: i64) {
+    fn publish(
+        &self,
+        batch: Vec<(u64, SubscriberId, Slot)>,
+        (last, checkpoint): (u64, u64),
+        now: i64,
+    ) {
         {
             let mut entries = self.write();
             for (id, subscriber, slot) in batch {
@@ -391,6 +406,8 @@ impl OutboxReader {
             }
             entries.expire(now);
         }
+        self.checkpoint
+            .store(checkpoint, std::sync::atomic::Ordering::Release);
         self.last.send_if_modified(|old| {
             let changed = *old != last;
             *old = last;
@@ -458,7 +475,7 @@ impl Outbox {
                 }
                 Ok(Line::Commit(c)) => {
                     let last = c.last_id.max(pending.last().map_or(0, |n| n.0));
-                    reader.publish(std::mem::take(&mut pending), last, now);
+                    reader.publish(std::mem::take(&mut pending), (last, c.checkpoint), now);
                     checkpoint = c.checkpoint;
                     committed = offset;
                 }
@@ -514,7 +531,7 @@ impl Outbox {
         };
         self.committed += written;
         self.checkpoint = checkpoint;
-        self.reader.publish(shown, last, now());
+        self.reader.publish(shown, (last, checkpoint), now());
         let rewrite = {
             let entries = self.reader.read();
             entries.dropped_since_rewrite > REWRITE_ABOVE
