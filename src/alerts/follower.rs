@@ -22,6 +22,9 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use stockyard_indexer::{DeadLetter, ProjectionError, SharedLog};
 use stockyard_schema::Event;
 
+/// Notifications a batch gathers before they are committed, when it tells more.
+const TELL_EVERY: usize = 50_000;
+
 /// Events read at a time when the state is rebuilt from the log.
 const REPLAY_CHUNK: u64 = 20_000;
 
@@ -134,7 +137,8 @@ impl Alerts {
         checkpoint: u64,
         (committed, committed_at): (&EmbeddedGraph, u64),
     ) -> Result<Vec<DeadLetter>, ProjectionError> {
-        let mut percolator = self.percolator.write().unwrap_or_else(|e| e.into_inner());
+        let shared = self.percolator.clone();
+        let mut percolator = shared.write().unwrap_or_else(|e| e.into_inner());
         if self.stale {
             *percolator = replay(&self.log, committed_at, committed, self.compile)?;
             self.stale = false;
@@ -154,15 +158,31 @@ impl Alerts {
                 });
             }
             told.extend(drafts.into_iter().map(|d| (*position, event, d)));
+            // A long batch tells as it goes: memory stays bounded, and subscribers
+            // hear sooner. Should the graph's snapshot then fail, the outbox is ahead
+            // of it, as after a crash between the two.
+            if told.len() >= TELL_EVERY {
+                self.tell(std::mem::take(&mut told), position + 1)?;
+            }
         }
         drop(percolator);
+        self.tell(told, checkpoint)?;
+        Ok(letters)
+    }
+
+    /// Commits `told` to the outbox with `checkpoint`, but for what it holds already.
+    fn tell(
+        &mut self,
+        mut told: Vec<(u64, &Event, Draft)>,
+        checkpoint: u64,
+    ) -> Result<(), ProjectionError> {
         // Told already when the outbox is ahead of the graph (see the module docs).
         let done = self.outbox.checkpoint();
         told.retain(|(position, _, _)| *position >= done);
         // A batch that tells no one leaves the outbox as it is: its checkpoint only
         // marks what was told.
         if told.is_empty() {
-            return Ok(letters);
+            return Ok(());
         }
         let mut next = self.outbox.next_id();
         let notifications = told.into_iter().map(|(position, event, d)| {
@@ -181,7 +201,7 @@ impl Alerts {
             self.stale = true;
             return Err(failed(e));
         }
-        Ok(letters)
+        Ok(())
     }
 
     /// The state ran ahead of the graph's checkpoint: rebuild it before the next batch.
