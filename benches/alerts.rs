@@ -156,9 +156,10 @@ fn latency(backlog: &str, fresh: &[String]) {
     engine.ingest(backlog, Format::Ndjson).unwrap();
     assert!(engine.wait_visible(engine.head(), Duration::from_secs(3600)));
     println!(
-        "latency: backlog of {} events applied in {:.1} s",
+        "latency: backlog of {} events applied in {:.1} s; VmHWM {} MB",
         engine.head(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        vm_hwm_mb().unwrap_or(0),
     );
     let outbox = engine.current().alerts().outbox().clone();
     let first_new = outbox.last_id();

@@ -163,6 +163,8 @@ struct Entries {
     dropped_through: u64,
     /// Dropped entries not yet cut from the file.
     dropped_since_rewrite: usize,
+    /// How many notifications are kept (the `Some`s of `all`).
+    kept_count: usize,
     retention: Retention,
     /// The file, opened for reading (replaced when the file is rewritten).
     file: Option<Arc<File>>,
@@ -185,7 +187,9 @@ impl Entries {
             .checked_sub(self.first)
             .and_then(|i| self.all.get_mut(i as usize))
         {
-            *slot = None;
+            if slot.take().is_some() {
+                self.kept_count -= 1;
+            }
         }
         self.dropped_through = self.dropped_through.max(id);
         self.dropped_since_rewrite += 1;
@@ -215,6 +219,7 @@ impl Entries {
             }
         }
         self.all.push_back(Some(slot));
+        self.kept_count += 1;
         for old in dropped {
             self.drop_id(old);
         }
@@ -236,6 +241,7 @@ impl Entries {
                     kept.dropped_through = kept.dropped_through.max(id);
                     self.dropped_through = self.dropped_through.max(id);
                     self.dropped_since_rewrite += 1;
+                    self.kept_count -= 1;
                 }
                 None => {}
             }
@@ -535,7 +541,7 @@ impl Outbox {
         let rewrite = {
             let entries = self.reader.read();
             entries.dropped_since_rewrite > REWRITE_ABOVE
-                && entries.dropped_since_rewrite > entries.all.iter().flatten().count()
+                && entries.dropped_since_rewrite > entries.kept_count
         };
         if rewrite {
             self.rewrite(checkpoint, last)?;
