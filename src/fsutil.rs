@@ -7,9 +7,19 @@ use std::path::Path;
 /// content, never a mix: write a temporary file, sync it, rename it over, sync the
 /// directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace_atomic(path, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] for content written piece by piece by `fill`, so that a large
+/// file need not be held in memory whole.
+pub fn replace_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<()>,
+) -> io::Result<()> {
     let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
+    let mut w = io::BufWriter::new(std::fs::File::create(&tmp)?);
+    fill(&mut w)?;
+    let f = w.into_inner().map_err(|e| e.into_error())?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)?;
     if let Some(dir) = path.parent() {

@@ -439,6 +439,9 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Lines copied at a time when the file is rewritten.
+const REWRITE_CHUNK: usize = 4096;
+
 /// Bytes of a batch gathered before they are written, so that a large batch does
 /// not sit in memory whole.
 const WRITE_CHUNK: usize = 8 << 20;
@@ -595,38 +598,48 @@ impl Outbox {
     /// place of the old one (a crash leaves one or the other, both whole); readers
     /// switch to it with the new offsets at once.
     fn rewrite(&mut self, checkpoint: u64, last: u64) -> Result<(), OutboxError> {
-        let mut entries = self.reader.write();
-        let old = entries
-            .file
-            .clone()
-            .ok_or_else(|| OutboxError::Damaged("the outbox has no file to rewrite".into()))?;
-        let slots: Vec<Slot> = entries.all.iter().flatten().copied().collect();
-        let lines = read_lines(&old, &slots)?;
-        let mut text: Vec<u8> = Vec::new();
-        let mut offsets = Vec::with_capacity(lines.len());
-        for line in &lines {
-            offsets.push(text.len() as u64);
-            text.extend_from_slice(line);
-            text.push(b'\n');
-        }
-        serde_json::to_writer(
-            &mut text,
-            &Checkpoint {
+        // Only this writer changes the entries, so they stay as read here while the
+        // lines are copied; readers go on reading the old file meanwhile.
+        let (slots, old) = {
+            let entries = self.reader.read();
+            let slots: Vec<Slot> = entries.all.iter().flatten().copied().collect();
+            (slots, entries.file.clone())
+        };
+        let old =
+            old.ok_or_else(|| OutboxError::Damaged("the outbox has no file to rewrite".into()))?;
+        let mut length = 0u64;
+        crate::fsutil::replace_atomic(&self.path, |w| {
+            // A bounded number of lines in memory at a time.
+            for chunk in slots.chunks(REWRITE_CHUNK) {
+                for line in read_lines(&old, chunk)? {
+                    w.write_all(&line)?;
+                    w.write_all(b"\n")?;
+                    length += line.len() as u64 + 1;
+                }
+            }
+            let marker = Checkpoint {
                 checkpoint,
                 last_id: last,
-            },
-        )
-        .expect("serializes");
-        text.push(b'\n');
-        crate::fsutil::write_atomic(&self.path, &text)?;
+            };
+            let marker = serde_json::to_vec(&marker).expect("serializes");
+            w.write_all(&marker)?;
+            w.write_all(b"\n")?;
+            length += marker.len() as u64 + 1;
+            Ok(())
+        })?;
         self.file = OpenOptions::new()
             .read(true)
             .append(true)
             .open(&self.path)?;
-        self.committed = text.len() as u64;
-        entries.file = Some(Arc::new(File::open(&self.path)?));
-        for (slot, offset) in entries.kept_slots().zip(offsets) {
+        self.committed = length;
+        let new = Arc::new(File::open(&self.path)?);
+        // The file and the offsets change together for readers.
+        let mut entries = self.reader.write();
+        entries.file = Some(new);
+        let mut offset = 0u64;
+        for slot in entries.kept_slots() {
             slot.offset = offset;
+            offset += u64::from(slot.len) + 1;
         }
         entries.dropped_since_rewrite = 0;
         Ok(())
