@@ -15,8 +15,9 @@
 //! writes the same notifications with the same ids. Nothing is lost or told twice.
 
 use super::notification::Notification;
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -155,7 +156,8 @@ struct Entries {
     first: u64,
     /// By id from `first`; `None` where a notification was dropped.
     all: VecDeque<Option<Slot>>,
-    /// Subscribers by their interned number, and back.
+    /// Subscribers by their interned number (foldhash: seeded per process, and
+    /// several times faster than SipHash on every notification committed).
     subscribers: HashMap<SubscriberId, u32>,
     /// Each interned subscriber's kept notifications.
     kept: Vec<Kept>,
