@@ -6,6 +6,8 @@
 
 #[path = "common/binary.rs"]
 mod binary;
+#[path = "common/sse.rs"]
+mod sse;
 #[path = "common/unlisted.rs"]
 mod unlisted;
 
@@ -429,36 +431,12 @@ fn many_sse_streams_share_one_http2_connection() {
         .unwrap();
         let mut got = Vec::new();
         for mut body in bodies {
-            let mut text = String::new();
-            // Frames end with a blank line; comment frames (heartbeats) carry no data.
-            while !text
-                .split("\n\n")
-                .any(|frame| frame.contains("data:") && text.ends_with("\n\n"))
-            {
-                let chunk = tokio::time::timeout(Duration::from_secs(60), body.data())
-                    .await
-                    .expect("a notification in time")
-                    .unwrap()
-                    .unwrap();
-                let _ = body.flow_control().release_capacity(chunk.len());
-                text.push_str(std::str::from_utf8(&chunk).unwrap());
-            }
-            got.push(text);
+            got.push(sse::until_data_frame(&mut body).await);
         }
         got
     });
     assert_eq!(got.len(), STREAMS);
-    for (i, text) in got.iter().enumerate() {
-        assert!(text.contains("event: new_match"), "stream {i}: {text}");
-        assert!(
-            text.contains(&format!("\"subscriber\":\"h{i}\"")),
-            "stream {i}: {text}"
-        );
-        assert!(
-            text.contains("\"machine_id\":\"WL1\""),
-            "stream {i}: {text}"
-        );
-    }
+    sse::assert_each_told(&got, "h", "WL1");
     server.kill();
 }
 

@@ -7,6 +7,8 @@
 
 #[path = "common/binary.rs"]
 mod binary;
+#[path = "common/sse.rs"]
+mod sse;
 #[path = "common/unlisted.rs"]
 mod unlisted;
 
@@ -223,36 +225,12 @@ fn h2_over_tls_carries_many_notification_streams_on_one_connection() {
         // THEN every stream tells it
         let mut got = Vec::new();
         for mut body in bodies {
-            let mut text = String::new();
-            // Frames end with a blank line; comment frames (heartbeats) carry no data.
-            while !text
-                .split_inclusive("\n\n")
-                .any(|frame| frame.ends_with("\n\n") && frame.contains("data:"))
-            {
-                let chunk = tokio::time::timeout(Duration::from_secs(60), body.data())
-                    .await
-                    .expect("a notification in time")
-                    .expect("the stream stays open")
-                    .unwrap();
-                let _ = body.flow_control().release_capacity(chunk.len());
-                text.push_str(std::str::from_utf8(&chunk).unwrap());
-            }
-            got.push(text);
+            got.push(sse::until_data_frame(&mut body).await);
         }
         got
     });
     assert_eq!(got.len(), STREAMS);
-    for (i, text) in got.iter().enumerate() {
-        assert!(text.contains("event: new_match"), "stream {i}: {text}");
-        assert!(
-            text.contains(&format!("\"subscriber\":\"t{i}\"")),
-            "stream {i}: {text}"
-        );
-        assert!(
-            text.contains("\"machine_id\":\"WL1\""),
-            "stream {i}: {text}"
-        );
-    }
+    sse::assert_each_told(&got, "t", "WL1");
 }
 
 #[test]
