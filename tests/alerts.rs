@@ -9,6 +9,7 @@ mod unlisted;
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use stockyard::alerts::Notification;
 use stockyard::engine::{Engine, Format, IngestError, Settings};
 use stockyard::search::LanguageDetector;
 
@@ -199,13 +200,18 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// The outbox of the serving generation as `subscriber kind saved_search machine`.
-fn told(e: &Engine) -> Vec<String> {
+/// Every notification in the outbox of the serving generation.
+fn everything(e: &Engine) -> Vec<Arc<Notification>> {
     e.current()
         .alerts()
         .outbox()
         .after(None, 0, 10_000)
         .unwrap()
+}
+
+/// The outbox of the serving generation as `subscriber kind saved_search machine`.
+fn told(e: &Engine) -> Vec<String> {
+    everything(e)
         .iter()
         .map(|n| {
             format!(
@@ -258,12 +264,7 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
         for case in cases() {
             run(&e, &case, &mut n);
         }
-        let all = e
-            .current()
-            .alerts()
-            .outbox()
-            .after(None, 0, 10_000)
-            .unwrap();
+        let all = everything(&e);
         assert!(all.len() >= 10, "the cases tell something: {}", all.len());
         assert!(
             all.iter().enumerate().all(|(i, x)| x.id == i as u64 + 1),
@@ -278,14 +279,7 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
     // listed: whether a machine matched is judged at its event, so for them too this
     // is a price change.
     let e = engine(dir.path());
-    assert_eq!(
-        e.current()
-            .alerts()
-            .outbox()
-            .after(None, 0, 10_000)
-            .unwrap(),
-        before
-    );
+    assert_eq!(everything(&e), before);
     let update = event(
         &mut n,
         "MachineUpdated",
@@ -319,20 +313,11 @@ fn the_outbox_survives_a_restart_and_a_rebuild_gives_the_same_one() {
             format!("{} price_changed s12 Some(90000.0)", next + 2),
         ]
     );
-    let everything = e
-        .current()
-        .alerts()
-        .outbox()
-        .after(None, 0, 10_000)
-        .unwrap();
+    let before_rebuild = everything(&e);
     e.rebuild_blocking(|_| {}).unwrap();
     assert_eq!(
-        e.current()
-            .alerts()
-            .outbox()
-            .after(None, 0, 10_000)
-            .unwrap(),
-        everything,
+        everything(&e),
+        before_rebuild,
         "a rebuild from event 0 writes the same outbox"
     );
 }
@@ -370,12 +355,7 @@ fn a_crash_between_the_outbox_and_the_graph_snapshot_tells_nothing_twice() {
         for case in rest {
             run(&e, case, &mut n);
         }
-        let all = e
-            .current()
-            .alerts()
-            .outbox()
-            .after(None, 0, 10_000)
-            .unwrap();
+        let all = everything(&e);
         e.shutdown();
         all
     };
@@ -386,14 +366,7 @@ fn a_crash_between_the_outbox_and_the_graph_snapshot_tells_nothing_twice() {
     let e = engine(dir.path());
     assert!(e.wait_visible(e.head(), WAIT));
     // THEN the graph applies those events again and the outbox is as it was
-    assert_eq!(
-        e.current()
-            .alerts()
-            .outbox()
-            .after(None, 0, 10_000)
-            .unwrap(),
-        all
-    );
+    assert_eq!(everything(&e), all);
     e.shutdown();
 }
 

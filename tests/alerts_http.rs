@@ -126,9 +126,13 @@ struct Seen {
     machine: String,
 }
 
-/// Reads one SSE connection until it ends (the server died), recording each event;
-/// comments (heartbeats) are skipped.
-fn read_stream(base: &str, path: &str, last_id: Option<u64>, seen: &Mutex<Vec<Seen>>) {
+/// Opens the notification stream at `path`, resuming after `last_id` when given; the
+/// response has its headers, the body is read as it comes.
+fn open_stream(
+    base: &str,
+    path: &str,
+    last_id: Option<u64>,
+) -> reqwest::Result<reqwest::blocking::Response> {
     let mut req = reqwest::blocking::Client::builder()
         .timeout(None)
         .build()
@@ -139,7 +143,15 @@ fn read_stream(base: &str, path: &str, last_id: Option<u64>, seen: &Mutex<Vec<Se
     if let Some(id) = last_id {
         req = req.header("Last-Event-ID", id.to_string());
     }
-    let Ok(r) = req.send() else { return };
+    req.send()
+}
+
+/// Reads one SSE connection until it ends (the server died), recording each event;
+/// comments (heartbeats) are skipped.
+fn read_stream(base: &str, path: &str, last_id: Option<u64>, seen: &Mutex<Vec<Seen>>) {
+    let Ok(r) = open_stream(base, path, last_id) else {
+        return;
+    };
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"]
         .to_str()
@@ -476,16 +488,7 @@ fn a_reader_behind_what_retention_kept_is_told_to_reset() {
     let (_, v) = call("GET", &base, "/subscribers/b1/notifications?after=4", None);
     assert_eq!(v["reset"], false, "{v}");
     // and a stream says `reset` first, then goes on.
-    let r = reqwest::blocking::Client::builder()
-        .timeout(None)
-        .build()
-        .unwrap()
-        .get(format!("{base}/subscribers/b1/notifications"))
-        .bearer_auth(KEY)
-        .header("Accept", "text/event-stream")
-        .header("Last-Event-ID", "2")
-        .send()
-        .unwrap();
+    let r = open_stream(&base, "/subscribers/b1/notifications", Some(2)).unwrap();
     let mut events = Vec::new();
     for line in BufReader::new(r).lines() {
         let line = line.unwrap();
@@ -507,15 +510,7 @@ fn sigterm_ends_open_streams_and_the_server_exits() {
     let mut server = spawn(dir.path(), base.trim_start_matches("http://"));
     wait_ready(&base);
     // GIVEN a client reading its notification stream (the headers are in)
-    let r = reqwest::blocking::Client::builder()
-        .timeout(None)
-        .build()
-        .unwrap()
-        .get(format!("{base}/subscribers/b1/notifications"))
-        .bearer_auth(KEY)
-        .header("Accept", "text/event-stream")
-        .send()
-        .unwrap();
+    let r = open_stream(&base, "/subscribers/b1/notifications", None).unwrap();
     assert_eq!(r.status(), 200);
     let reader = std::thread::spawn(move || {
         let mut body = String::new();

@@ -403,11 +403,10 @@ enum Next {
     /// Notifications after the stream's position were dropped by retention; it goes
     /// on after this id.
     Reset(u64),
-    /// The server is shutting down: the stream ends, and the client resumes from its
-    /// last id elsewhere or later.
-    Closing,
-    /// The outbox could not be read: the stream ends saying why.
-    Failed(String),
+    /// The stream ends, with a last comment saying why: the server is shutting down
+    /// (the client resumes from its last id later or elsewhere), or the outbox could
+    /// not be read.
+    End(String),
 }
 
 /// What one stream reads: whose notifications, from where.
@@ -447,7 +446,7 @@ impl Cursor {
     async fn next(&mut self) -> Next {
         loop {
             if self.closing.is_cancelled() {
-                return Next::Closing;
+                return Next::End("the server is shutting down: resume from your last id".into());
             }
             if let Some(n) = self.pending.pop_front() {
                 self.after = n.id;
@@ -469,7 +468,10 @@ impl Cursor {
                 .after(self.subscribers.as_deref(), self.after, MAX_PAGE)
             {
                 Ok(read) => self.pending.extend(read),
-                Err(e) => return Next::Failed(e.to_string()),
+                Err(e) => {
+                    tracing::error!("a notification stream ends: {e}");
+                    return Next::End(e.to_string());
+                }
             }
             if self.pending.is_empty() {
                 // Woken by a commit or the shutdown; the timeout re-checks which
@@ -489,17 +491,7 @@ fn stream_of(cursor: Cursor) -> impl Stream<Item = Result<SseEvent, std::convert
             return None;
         }
         let event = match c.next().await {
-            Next::Closing => {
-                return Some((
-                    Ok(SseEvent::default()
-                        .comment("the server is shutting down: resume from your last id")),
-                    (c, true),
-                ))
-            }
-            Next::Failed(why) => {
-                tracing::error!("a notification stream ends: {why}");
-                return Some((Ok(SseEvent::default().comment(why)), (c, true)));
-            }
+            Next::End(why) => return Some((Ok(SseEvent::default().comment(why)), (c, true))),
             Next::Told(n) => SseEvent::default()
                 .id(n.id.to_string())
                 .event(n.kind.as_str())
