@@ -61,6 +61,8 @@ pub struct Alerts {
     outbox: Outbox,
     log: SharedLog,
     compile: Compile,
+    /// Notifications gathered before they are committed mid-batch.
+    tell_every: usize,
     /// The state ran ahead of the graph's checkpoint (a commit failed after the batch
     /// was applied): it is rebuilt from the log before the next batch.
     stale: bool,
@@ -113,6 +115,7 @@ impl Alerts {
             outbox,
             log,
             compile,
+            tell_every: TELL_EVERY,
             stale: false,
         })
     }
@@ -161,7 +164,7 @@ impl Alerts {
             // A long batch tells as it goes: memory stays bounded, and subscribers
             // hear sooner. Should the graph's snapshot then fail, the outbox is ahead
             // of it, as after a crash between the two.
-            if told.len() >= TELL_EVERY {
+            if told.len() >= self.tell_every {
                 self.tell(std::mem::take(&mut told), position + 1)?;
             }
         }
@@ -207,5 +210,79 @@ impl Alerts {
     /// The state ran ahead of the graph's checkpoint: rebuild it before the next batch.
     pub fn mark_stale(&mut self) {
         self.stale = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stockyard_indexer::{Durability, EventLog};
+
+    /// The hand-written test catalog without its listings, then a search for PC200s
+    /// saved by three subscribers and three PC200s listed, as positioned events.
+    fn events() -> Vec<(u64, Event)> {
+        let mut lines: Vec<String> = include_str!("../../tests/data/catalog.ndjson")
+            .lines()
+            .filter(|l| !l.contains("\"MachineListed\""))
+            .map(str::to_owned)
+            .collect();
+        for who in ["a", "b", "c"] {
+            lines.push(format!(
+                r#"{{"id":"s-{who}","type":"SavedSearchCreated","at":"2026-02-01T00:00:00Z","data":{{"saved_search_id":"pc200s","subscriber":"{who}","query":{{"model":["pc200"]}}}}}}"#
+            ));
+        }
+        for m in 1..=3 {
+            lines.push(format!(
+                r#"{{"id":"m-{m}","type":"MachineListed","at":"2026-02-01T00:00:00Z","data":{{"machine_id":"M{m}","model_id":"pc200","title":"PC200"}}}}"#
+            ));
+        }
+        let mut decoder = stockyard_schema::Decoder::new();
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i as u64, decoder.decode(l).unwrap()))
+            .collect()
+    }
+
+    /// The outbox of `dir` after one batch of `events`, telling every `tell_every`.
+    fn outbox_after_one_batch(dir: &Path, tell_every: usize) -> (Vec<Notification>, usize) {
+        let (log, _) = EventLog::open(&dir.join("events.log"), Durability::OsBuffered).unwrap();
+        let graph = EmbeddedGraph::new();
+        let mut alerts = Alerts::open(
+            &dir.join("alerts"),
+            SharedLog::from(log),
+            crate::api::search::saved::compile,
+            Retention::default(),
+            &graph,
+            0,
+        )
+        .unwrap();
+        alerts.tell_every = tell_every;
+        let batch = events();
+        let end = batch.len() as u64;
+        let mut working = graph.clone();
+        alerts
+            .apply(&mut working, &batch, end, (&graph, 0))
+            .unwrap();
+        let told = alerts.handle().outbox().after(None, 0, 100).unwrap();
+        let commits = std::fs::read_to_string(dir.join("alerts/outbox.ndjson"))
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("{\"checkpoint\""))
+            .count();
+        (told.iter().map(|n| (**n).clone()).collect(), commits)
+    }
+
+    #[test]
+    fn a_batch_that_tells_much_commits_as_it_goes_and_tells_the_same() {
+        // GIVEN one batch that tells nine notifications (three listings, three searches)
+        let (whole, one_commit) = outbox_after_one_batch(tempfile::tempdir().unwrap().path(), 100);
+        assert_eq!(whole.len(), 9);
+        assert_eq!(one_commit, 1);
+        // WHEN the alerts commit every two
+        let (in_parts, commits) = outbox_after_one_batch(tempfile::tempdir().unwrap().path(), 2);
+        // THEN the outbox is committed in parts and holds the same notifications
+        assert!(commits > 1, "{commits} commits");
+        assert_eq!(in_parts, whole);
     }
 }
