@@ -113,6 +113,21 @@ enum Command {
         #[arg(long)]
         api_key: Option<String>,
     },
+    /// Print a token that speaks for one subscriber: it opens that subscriber's saved
+    /// searches, watches and notifications, and nothing else.
+    ///
+    /// Signed with `alerts.token_secret` when configured, else with the data
+    /// directory's own secret (made by the first `serve`). Open the search page as
+    /// `/#token=<token>` to save searches and see notifications as that buyer.
+    Token {
+        /// The subscriber id.
+        subscriber: String,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Seconds it lasts.
+        #[arg(long, default_value_t = 86_400)]
+        ttl: u64,
+    },
     /// Write a generated demo catalog as NDJSON events to stdout.
     ///
     /// The same seed and size always give the same bytes. The bundled demo file
@@ -241,8 +256,38 @@ fn run_with(mut config: Config, command: Command) -> Result<(), String> {
             let key = api_key.or_else(|| config.api_keys.first().map(|k| k.expose().to_owned()));
             status(addr, key.as_deref())
         }
+        Command::Token {
+            subscriber,
+            data,
+            ttl,
+        } => {
+            if let Some(d) = data.data_dir {
+                config.data_dir = d;
+            }
+            config.check().map_err(|e| e.to_string())?;
+            token(&config, &subscriber, ttl)
+        }
         Command::Generate { .. } => unreachable!("handled before the configuration is read"),
     }
+}
+
+fn token(config: &Config, subscriber: &str, ttl: u64) -> Result<(), String> {
+    let who =
+        stockyard_schema::SubscriberId::new(subscriber).map_err(|e| format!("subscriber: {e}"))?;
+    let secret = config.alerts.token_secret.as_ref().map(|s| s.expose());
+    // Without a configured secret the data directory's is used; making one in a
+    // directory no server uses would print a token no server accepts.
+    if secret.is_none() && !config.data_dir.is_dir() {
+        return Err(format!(
+            "{} is not a data directory (start the service once, or pass --data-dir)",
+            config.data_dir.display()
+        ));
+    }
+    let key = stockyard::alerts::TokenKey::load(secret, &config.data_dir)
+        .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+    let expires = stockyard::alerts::token::unix_now().saturating_add(ttl);
+    println!("{}", key.mint(&who, expires));
+    Ok(())
 }
 
 fn init_logging(json: bool) {

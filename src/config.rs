@@ -114,6 +114,10 @@ pub struct AlertsConfig {
     /// Notifications about events older than this many days (by the event's `at`)
     /// are dropped; 0 (the default) keeps them regardless of age.
     pub keep_days: u64,
+    /// The secret that signs subscriber tokens (at least 32 characters); replicas
+    /// serving one site must share it. Without one, each data directory makes its
+    /// own (`subscriber-tokens.key`).
+    pub token_secret: Option<Secret>,
 }
 
 impl Default for AlertsConfig {
@@ -121,6 +125,7 @@ impl Default for AlertsConfig {
         AlertsConfig {
             keep_per_subscriber: 1000,
             keep_days: 0,
+            token_secret: None,
         }
     }
 }
@@ -313,7 +318,8 @@ impl Config {
     /// `STOCKYARD_ADMIN_KEYS` (one scope each; `STOCKYARD_SEARCH_KEY_RATE` limits the
     /// search keys' searches per second), `STOCKYARD_CORS_ORIGINS` (comma-separated),
     /// `STOCKYARD_GRAPH`, `STOCKYARD_NEO4J_URI`, `…_USER`, `…_PASSWORD`, `…_DATABASE`,
-    /// `STOCKYARD_TLS_CERT`, `STOCKYARD_TLS_KEY` and `STOCKYARD_LOG_JSON`.
+    /// `STOCKYARD_TLS_CERT`, `STOCKYARD_TLS_KEY`, `STOCKYARD_TOKEN_SECRET` and
+    /// `STOCKYARD_LOG_JSON`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("STOCKYARD_LISTEN") {
             self.listen = v.parse().map_err(|_| ConfigError::Invalid {
@@ -373,6 +379,9 @@ impl Config {
         if let Some(v) = var("STOCKYARD_TLS_KEY") {
             self.tls.key = Some(v.into());
         }
+        if let Some(v) = var("STOCKYARD_TOKEN_SECRET") {
+            self.alerts.token_secret = Some(v.into());
+        }
         if let Some(v) = var("STOCKYARD_LOG_JSON") {
             self.log_json = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -390,6 +399,14 @@ impl Config {
         }
         if self.alerts.keep_per_subscriber == 0 {
             return Err(invalid("alerts.keep_per_subscriber", "must be at least 1"));
+        }
+        if let Some(secret) = &self.alerts.token_secret {
+            if secret.0.len() < crate::alerts::token::MIN_SECRET_LEN {
+                return Err(invalid(
+                    "alerts.token_secret",
+                    "must be at least 32 characters",
+                ));
+            }
         }
         if self.api_keys.iter().any(|k| k.0.len() < 8) {
             return Err(invalid(
@@ -629,6 +646,22 @@ mod tests {
             })
         );
         assert!(toml::from_str::<Config>("[tls]\ncertificate = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn a_token_secret_comes_from_the_file_or_the_environment_and_must_be_long() {
+        let c: Config = toml::from_str("[alerts]\ntoken_secret = \"short\"\n").unwrap();
+        let err = c.check().unwrap_err().to_string();
+        assert!(err.starts_with("alerts.token_secret"), "{err}");
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "STOCKYARD_TOKEN_SECRET").then(|| "s".repeat(32)))
+            .unwrap();
+        c.check().unwrap();
+        assert_eq!(
+            c.alerts.token_secret.as_ref().map(Secret::expose),
+            Some("s".repeat(32).as_str())
+        );
+        assert_eq!(format!("{:?}", c.alerts.token_secret), "Some(<hidden>)");
     }
 
     #[test]

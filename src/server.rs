@@ -85,6 +85,14 @@ pub async fn serve(
     let metrics = Arc::new(api::metrics::Metrics::default());
     let engine = open_engine(&config, demo).await?;
     let sources = start_source(&config.source, engine.clone())?;
+    let tokens = crate::alerts::TokenKey::load(
+        config.alerts.token_secret.as_ref().map(|s| s.expose()),
+        &config.data_dir,
+    )
+    .map_err(|e| {
+        let file = config.data_dir.join(crate::alerts::token::SECRET_FILE);
+        ServeError::Io(file.display().to_string(), e)
+    })?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| ServeError::Io(config.listen.to_string(), e))?;
@@ -109,6 +117,7 @@ pub async fn serve(
             Some(c) => crate::engine::GraphSource::Neo4j(Arc::new(crate::graph::NeoReader::new(c))),
         },
         pool: crate::engine::SearchPool::default(),
+        tokens: Arc::new(tokens),
         closing: closing.clone(),
     };
     started(&Running {

@@ -331,6 +331,138 @@ fn subscriber_endpoints_check_and_answer() {
     server.kill();
 }
 
+/// A request as a buyer's browser makes it: with a subscriber token, not the key.
+fn as_buyer(method: &str, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let c = client();
+    let req = match method {
+        "GET" => c.get(url),
+        "POST" => c.post(url),
+        _ => unreachable!(),
+    };
+    let req = match body {
+        Some(b) => req.json(&b),
+        None => req,
+    };
+    let r = req.bearer_auth(token).send().unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}
+
+#[test]
+fn a_subscriber_token_opens_that_subscribers_endpoints_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let _server = spawn(dir.path(), base.trim_start_matches("http://"));
+    wait_ready(&base);
+    ingest(&base, &unlisted::catalog());
+
+    // GIVEN a token the backend asked for, and one the operator's CLI printed.
+    let (status, issued) = call(
+        "POST",
+        &base,
+        "/subscribers/b1/tokens",
+        Some(json!({"ttl_seconds": 600})),
+    );
+    assert_eq!(status, 201, "{issued}");
+    assert_eq!(issued["subscriber"], "b1");
+    let token = issued["token"].as_str().unwrap().to_owned();
+    let printed = Command::new(env!("CARGO_BIN_EXE_stockyard"))
+        .args(["token", "b2", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{printed:?}");
+    let cli_token = String::from_utf8(printed.stdout).unwrap().trim().to_owned();
+
+    // WHEN the buyer saves a search and reads its notifications with it: allowed.
+    let url = |who: &str, what: &str| format!("{base}/subscribers/{who}/{what}");
+    let (status, v) = as_buyer(
+        "POST",
+        &url("b1", "saved-searches"),
+        &token,
+        Some(json!({"saved_search_id": "s1", "query": {"q": "pc200"}})),
+    );
+    assert_eq!(status, 201, "{v}");
+    ingest(&base, &listings(0, 1));
+    let (status, v) = as_buyer("GET", &url("b1", "notifications"), &token, None);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["notifications"][0]["kind"], "new_match");
+    let (status, _) = as_buyer("GET", &url("b2", "watches"), &cli_token, None);
+    assert_eq!(
+        status, 200,
+        "the CLI's token is signed with the server's secret"
+    );
+
+    // As `?token=` (EventSource cannot set headers); the token leaves the query, so
+    // the endpoint's own parameters still check.
+    let r = client()
+        .get(format!(
+            "{}?after=0&limit=5&token={token}",
+            url("b1", "notifications")
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client()
+        .get(format!(
+            "{}?token={token}&nonsense=1",
+            url("b1", "notifications")
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+
+    // THEN it opens nothing else: another subscriber, the backend's endpoints, a
+    // tampered or expired token.
+    let (status, v) = as_buyer("GET", &url("b2", "saved-searches"), &token, None);
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    for path in ["/notifications", "/events/status"] {
+        let (status, _) = as_buyer("GET", &format!("{base}{path}"), &token, None);
+        assert_eq!(status, 401, "{path}");
+    }
+    let (status, _) = as_buyer("POST", &url("b1", "tokens"), &token, Some(json!({})));
+    assert_eq!(status, 401, "a token cannot issue tokens");
+    let tampered = token.replacen("sy1.", "sy1.A", 1);
+    let (status, v) = as_buyer("GET", &url("b1", "watches"), &tampered, None);
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let expired = Command::new(env!("CARGO_BIN_EXE_stockyard"))
+        .args(["token", "b1", "--ttl", "0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let expired = String::from_utf8(expired.stdout).unwrap().trim().to_owned();
+    let (status, v) = as_buyer("GET", &url("b1", "watches"), &expired, None);
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (401, Some("token_expired"))
+    );
+
+    // Bad requests for a token name their field.
+    for (body, field) in [
+        (json!({"ttl_seconds": 5}), "ttl_seconds"),
+        (json!({"ttl_seconds": 99_999_999}), "ttl_seconds"),
+    ] {
+        let (status, v) = call("POST", &base, "/subscribers/b1/tokens", Some(body));
+        assert_eq!((status, v["error"]["field"].as_str()), (400, Some(field)));
+    }
+    let (status, v) = call(
+        "POST",
+        &base,
+        "/subscribers/b1/tokens",
+        Some(json!({"ttl": 5})),
+    );
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (400, Some("bad_body"))
+    );
+}
+
 #[test]
 fn an_sse_client_gets_every_notification_once_across_a_sigkill() {
     let dir = tempfile::tempdir().unwrap();

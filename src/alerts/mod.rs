@@ -43,11 +43,13 @@ mod follower;
 pub mod notification;
 pub mod outbox;
 mod percolator;
+pub mod token;
 
 pub use follower::{Alerts, AlertsHandle};
 pub use notification::{Card, Kind, Notification};
 pub use outbox::{OutboxError, OutboxReader, Retention};
 pub use percolator::{Compile, Compiled, Draft, Percolator};
+pub use token::{TokenError, TokenKey};
 
 /// Why a saved query does not check: the field inside the query, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,6 +1,8 @@
 //! Saved searches, watches and notifications: `/subscribers/{id}/saved-searches`,
 //! `/subscribers/{id}/watches`, `/subscribers/{id}/notifications` and
-//! `/notifications`. All need a key with the `alerts` scope.
+//! `/notifications`. All need a key with the `alerts` scope, or — for one
+//! subscriber's own endpoints — a token for that subscriber
+//! (`/subscribers/{id}/tokens`, see [`crate::alerts::token`]).
 //!
 //! Writes are events like any other (`SavedSearchCreated`, …), appended through the
 //! ingest path and answered once they apply, so a read that follows sees them.
@@ -177,11 +179,74 @@ async fn write(
     blocking(move || append(&engine, event)).await
 }
 
+/// How long a subscriber token lasts when the request does not say: a day.
+const TOKEN_TTL: u64 = 24 * 3600;
+/// The longest a subscriber token may last: 30 days.
+const MAX_TOKEN_TTL: u64 = 30 * 24 * 3600;
+
+/// What token to issue.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// Seconds it lasts, 60 to 2,592,000 (30 days); default 86,400 (a day).
+    #[schema(minimum = 60, maximum = 2592000)]
+    pub ttl_seconds: Option<u64>,
+}
+
+/// A subscriber token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    /// The token: `Authorization: Bearer <token>`, or `?token=` where headers cannot
+    /// be set (`EventSource`). It opens `/subscribers/{id}/…` of this subscriber only.
+    pub token: String,
+    /// The subscriber it speaks for.
+    pub subscriber: String,
+    /// When it stops working, Unix seconds.
+    pub expires_at: u64,
+}
+
+/// Issues a token that speaks for one subscriber, for the buyer's browser: the
+/// marketplace's backend, which holds the `alerts` key, hands it to the page of a
+/// signed-in buyer. A token cannot issue tokens.
+#[utoipa::path(post, path = "/subscribers/{id}/tokens", tag = "alerts",
+    security(("api_key" = [])), request_body(content = TokenRequest, description = "optional"),
+    params(("id" = String, Path, description = "the subscriber")),
+    responses((status = 201, body = TokenView), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody)))]
+pub async fn issue_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<TokenView>), ApiError> {
+    let who = subscriber(&id)?;
+    let asked: TokenRequest = match body.iter().all(u8::is_ascii_whitespace) {
+        true => TokenRequest::default(),
+        false => serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(ErrorCode::BadBody, format!("the body: {e}")))?,
+    };
+    let ttl = asked.ttl_seconds.unwrap_or(TOKEN_TTL);
+    if !(60..=MAX_TOKEN_TTL).contains(&ttl) {
+        return Err(ApiError::bad(
+            ErrorCode::OutOfRange,
+            "ttl_seconds",
+            format!("ttl_seconds must be 60 to {MAX_TOKEN_TTL} (30 days)"),
+        ));
+    }
+    let expires_at = crate::alerts::token::unix_now() + ttl;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenView {
+            token: state.tokens.mint(&who, expires_at),
+            subscriber: who.to_string(),
+            expires_at,
+        }),
+    ))
+}
+
 /// Saves a search for a subscriber.
 #[utoipa::path(post, path = "/subscribers/{id}/saved-searches", tag = "alerts",
-    security(("api_key" = [])), request_body = SaveSearch,
+    security(("api_key" = []), ("subscriber_token" = [])), request_body = SaveSearch,
     params(("id" = String, Path, description = "the subscriber")),
-    responses((status = 201, body = SavedSearchView), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
+    responses((status = 201, body = SavedSearchView), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope, or the token is another subscriber's", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
 pub async fn save_search(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -221,8 +286,8 @@ pub async fn save_search(
 
 /// A subscriber's saved searches.
 #[utoipa::path(get, path = "/subscribers/{id}/saved-searches", tag = "alerts",
-    security(("api_key" = [])), params(("id" = String, Path, description = "the subscriber")),
-    responses((status = 200, body = SavedSearches), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody)))]
+    security(("api_key" = []), ("subscriber_token" = [])), params(("id" = String, Path, description = "the subscriber")),
+    responses((status = 200, body = SavedSearches), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope, or the token is another subscriber's", body = super::error::ErrorBody)))]
 pub async fn saved_searches(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -243,10 +308,10 @@ pub async fn saved_searches(
 
 /// Deletes a saved search.
 #[utoipa::path(delete, path = "/subscribers/{id}/saved-searches/{saved_search_id}",
-    tag = "alerts", security(("api_key" = [])),
+    tag = "alerts", security(("api_key" = []), ("subscriber_token" = [])),
     params(("id" = String, Path, description = "the subscriber"),
         ("saved_search_id" = String, Path, description = "the saved search")),
-    responses((status = 204, description = "Deleted"), (status = 404, body = super::error::ErrorBody), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
+    responses((status = 204, description = "Deleted"), (status = 404, body = super::error::ErrorBody), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope, or the token is another subscriber's", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
 pub async fn delete_search(
     State(state): State<AppState>,
     Path((id, search)): Path<(String, String)>,
@@ -278,9 +343,9 @@ pub async fn delete_search(
 
 /// Starts watching a machine.
 #[utoipa::path(post, path = "/subscribers/{id}/watches", tag = "alerts",
-    security(("api_key" = [])), request_body = WatchMachine,
+    security(("api_key" = []), ("subscriber_token" = [])), request_body = WatchMachine,
     params(("id" = String, Path, description = "the subscriber")),
-    responses((status = 201, body = Watches), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
+    responses((status = 201, body = Watches), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope, or the token is another subscriber's", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
 pub async fn watch(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -311,8 +376,8 @@ fn watch_list(state: &AppState, who: &SubscriberId) -> Watches {
 
 /// The machines a subscriber watches.
 #[utoipa::path(get, path = "/subscribers/{id}/watches", tag = "alerts",
-    security(("api_key" = [])), params(("id" = String, Path, description = "the subscriber")),
-    responses((status = 200, body = Watches), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody)))]
+    security(("api_key" = []), ("subscriber_token" = [])), params(("id" = String, Path, description = "the subscriber")),
+    responses((status = 200, body = Watches), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope, or the token is another subscriber's", body = super::error::ErrorBody)))]
 pub async fn watches(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -323,10 +388,10 @@ pub async fn watches(
 
 /// Stops watching a machine.
 #[utoipa::path(delete, path = "/subscribers/{id}/watches/{machine_id}", tag = "alerts",
-    security(("api_key" = [])),
+    security(("api_key" = []), ("subscriber_token" = [])),
     params(("id" = String, Path, description = "the subscriber"),
         ("machine_id" = String, Path, description = "the machine")),
-    responses((status = 204, description = "No longer watched"), (status = 404, body = super::error::ErrorBody), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
+    responses((status = 204, description = "No longer watched"), (status = 404, body = super::error::ErrorBody), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope, or the token is another subscriber's", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 429, description = "The indexer is behind; retry shortly", body = super::error::ErrorBody), (status = 503, description = "Kept but not applied in time, or the log cannot be written", body = super::error::ErrorBody), (status = 507, description = "The disk holding the event log is full", body = super::error::ErrorBody)))]
 pub async fn unwatch(
     State(state): State<AppState>,
     Path((id, machine)): Path<(String, String)>,
@@ -550,9 +615,10 @@ fn read(
 /// live stream (`id:` the notification id, `event:` its kind, `data:` the JSON) that
 /// resumes after `Last-Event-ID`.
 #[utoipa::path(get, path = "/subscribers/{id}/notifications", tag = "alerts",
-    security(("api_key" = [])),
-    params(("id" = String, Path, description = "the subscriber"), ReadQuery),
-    responses((status = 200, body = NotificationPage, description = "a JSON page; with `Accept: text/event-stream`, a stream of the same notifications"), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody)))]
+    security(("api_key" = []), ("subscriber_token" = [])),
+    params(("id" = String, Path, description = "the subscriber"), ReadQuery,
+        ("token" = Option<String>, Query, description = "a subscriber token, for clients that cannot set `Authorization` (`EventSource`)")),
+    responses((status = 200, body = NotificationPage, description = "a JSON page; with `Accept: text/event-stream`, a stream of the same notifications"), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope, or the token is another subscriber's", body = super::error::ErrorBody)))]
 pub async fn subscriber_notifications(
     State(state): State<AppState>,
     Path(id): Path<String>,

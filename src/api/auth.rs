@@ -8,8 +8,9 @@
 
 use super::error::ErrorCode;
 use super::{ApiError, AppState};
-use axum::extract::{Request, State};
-use axum::http::header;
+use crate::alerts::{TokenError, TokenKey};
+use axum::extract::{Path, Request, State};
+use axum::http::{header, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -95,6 +96,10 @@ pub enum Refusal {
     Forbidden(Scope),
     /// The key's search rate is used up; retry after this many seconds.
     Limited(u64),
+    /// A subscriber token that is not genuine or has expired.
+    Token(TokenError),
+    /// A genuine subscriber token, for another subscriber than the path names.
+    OtherSubscriber,
 }
 
 fn digest(key: &str) -> [u8; 32] {
@@ -179,6 +184,14 @@ impl From<Refusal> for ApiError {
             Refusal::Limited(secs) => ApiError::new(ErrorCode::RateLimited, format!("this API key's search rate is used up; retry in {secs} s"),
             )
             .retry_after(secs.max(1)),
+            Refusal::Token(e @ TokenError::Expired(_)) => {
+                ApiError::new(ErrorCode::TokenExpired, e.to_string())
+            }
+            Refusal::Token(e) => unauthorized(&e.to_string()),
+            Refusal::OtherSubscriber => ApiError::new(
+                ErrorCode::Forbidden,
+                "this subscriber token speaks for another subscriber",
+            ),
         }
     }
 }
@@ -216,6 +229,76 @@ pub async fn gate(State(gate): State<Gate>, req: Request, next: Next) -> Respons
         Ok(()) => next.run(req).await,
         Err(r) => ApiError::from(r).into_response(),
     }
+}
+
+/// The middleware in front of `/subscribers/{id}/…`: a key with the `alerts` scope
+/// (the marketplace's backend, speaking for anyone), or a subscriber token for that
+/// very subscriber (a buyer's browser). A token may come as `Authorization: Bearer`
+/// or, for `EventSource`, which cannot set headers, as `?token=`; once checked it is
+/// taken out of the query, so no later layer sees or logs it.
+pub async fn subscriber_gate(
+    State(state): State<AppState>,
+    Path(path): Path<Vec<(String, String)>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let (query_token, rest) = split_token(req.uri());
+    let given = bearer(&req).map(str::to_owned).or(query_token);
+    let checked = match given.as_deref() {
+        Some(token) if TokenKey::is_token(token) => {
+            let subscriber = path.iter().find(|(k, _)| k == "id").map(|(_, v)| v);
+            check_token(&state.tokens, token, subscriber.map(String::as_str))
+        }
+        given => state.keys.check(given, Scope::Alerts, true),
+    };
+    if let Err(r) = checked {
+        return ApiError::from(r).into_response();
+    }
+    if let Some(uri) = rest {
+        *req.uri_mut() = uri;
+    }
+    next.run(req).await
+}
+
+/// Whether `token` opens the endpoints of `subscriber` now.
+fn check_token(tokens: &TokenKey, token: &str, subscriber: Option<&str>) -> Result<(), Refusal> {
+    let who = tokens
+        .verify(token, crate::alerts::token::unix_now())
+        .map_err(Refusal::Token)?;
+    if subscriber == Some(who.as_str()) {
+        Ok(())
+    } else {
+        Err(Refusal::OtherSubscriber)
+    }
+}
+
+/// The `token` of a query string, and the URI without it (`None` when there was
+/// no token to take out).
+fn split_token(uri: &Uri) -> (Option<String>, Option<Uri>) {
+    let Some(query) = uri.query() else {
+        return (None, None);
+    };
+    let mut token = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("token=") {
+            Some(t) => {
+                token = Some(t.to_owned());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    if token.is_none() {
+        return (None, None);
+    }
+    let path_and_query = match rest.is_empty() {
+        true => uri.path().to_owned(),
+        false => format!("{}?{}", uri.path(), rest.join("&")),
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = path_and_query.parse().ok();
+    (token, Uri::from_parts(parts).ok())
 }
 
 #[cfg(test)]
@@ -278,6 +361,43 @@ mod tests {
         assert_eq!(
             keys.check(Some("front-end-key"), Scope::Ingest, true),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_token_is_taken_out_of_the_query_and_the_rest_kept() {
+        let uri: Uri = "/subscribers/b-1/notifications?after=3&token=sy1.x.1.y&limit=5"
+            .parse()
+            .unwrap();
+        let (token, rest) = split_token(&uri);
+        assert_eq!(token.as_deref(), Some("sy1.x.1.y"));
+        assert_eq!(
+            rest.unwrap().to_string(),
+            "/subscribers/b-1/notifications?after=3&limit=5"
+        );
+        let alone: Uri = "/subscribers/b-1/notifications?token=t".parse().unwrap();
+        assert_eq!(
+            split_token(&alone).1.unwrap().to_string(),
+            "/subscribers/b-1/notifications"
+        );
+        let none: Uri = "/subscribers/b-1/notifications?after=3".parse().unwrap();
+        assert_eq!(split_token(&none), (None, None));
+    }
+
+    #[test]
+    fn a_token_opens_its_own_subscriber_only() {
+        let tokens = TokenKey::new(&[7; 32]);
+        let who = stockyard_schema::SubscriberId::new("buyer-7").unwrap();
+        let token = tokens.mint(&who, u64::MAX);
+        assert_eq!(check_token(&tokens, &token, Some("buyer-7")), Ok(()));
+        assert_eq!(
+            check_token(&tokens, &token, Some("buyer-8")),
+            Err(Refusal::OtherSubscriber)
+        );
+        let old = tokens.mint(&who, 1);
+        assert_eq!(
+            check_token(&tokens, &old, Some("buyer-7")),
+            Err(Refusal::Token(TokenError::Expired(1)))
         );
     }
 

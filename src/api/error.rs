@@ -64,8 +64,9 @@ error_codes! {
     UnknownFacet = "unknown_facet", BAD_REQUEST, "`facets` names a facet Stockyard does not count.";
     UnknownParameter = "unknown_parameter", BAD_REQUEST, "The request names a parameter the endpoint does not take.";
     UnknownSpec = "unknown_spec", BAD_REQUEST, "A spec category is not defined in the catalog.";
-    Unauthorized = "unauthorized", UNAUTHORIZED, "The endpoint needs an API key, and none or an unknown one was sent.";
-    Forbidden = "forbidden", FORBIDDEN, "The API key lacks the scope the endpoint needs.";
+    Unauthorized = "unauthorized", UNAUTHORIZED, "The endpoint needs an API key or subscriber token, and none or an unknown one was sent.";
+    TokenExpired = "token_expired", UNAUTHORIZED, "The subscriber token has expired; the marketplace's backend issues a new one.";
+    Forbidden = "forbidden", FORBIDDEN, "The API key lacks the scope the endpoint needs, or the subscriber token is another subscriber's.";
     NotFound = "not_found", NOT_FOUND, "No such entity (machine, model, maker) or route.";
     RebuildRunning = "rebuild_running", CONFLICT, "A rebuild is running already.";
     TooLarge = "too_large", PAYLOAD_TOO_LARGE, "The body is larger than `max_body_bytes`.";

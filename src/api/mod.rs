@@ -81,6 +81,8 @@ pub struct AppState {
     pub graph: crate::engine::GraphSource,
     /// Where searches run.
     pub pool: crate::engine::SearchPool,
+    /// Signs and checks subscriber tokens, which open one subscriber's endpoints.
+    pub tokens: Arc<crate::alerts::TokenKey>,
     /// Cancelled when the server starts to shut down: notification streams, which
     /// never end by themselves, end then, so that the shutdown does not wait for
     /// their clients to leave.
@@ -234,7 +236,8 @@ pub async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
         browse::maker_models, browse::categories, browse::spec_categories, events::ingest, events::status,
         events::dead_letters, events::retry, events::rebuild, alerts::save_search,
         alerts::saved_searches, alerts::delete_search, alerts::watch, alerts::watches,
-        alerts::unwatch, alerts::subscriber_notifications, alerts::notifications, health, ready,
+        alerts::unwatch, alerts::subscriber_notifications, alerts::notifications, alerts::issue_token,
+        health, ready,
         metrics_text),
     modifiers(&SecurityAddon),
     tags((name = "search"), (name = "browse"), (name = "ingest"), (name = "admin"), (name = "alerts"), (name = "operations"))
@@ -250,6 +253,17 @@ impl utoipa::Modify for SecurityAddon {
         components.add_security_scheme(
             "api_key",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "subscriber_token",
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A token from POST /subscribers/{id}/tokens: opens that subscriber's endpoints only; may also be sent as ?token=",
+                    ))
+                    .build(),
+            ),
         );
     }
 }
@@ -345,7 +359,8 @@ pub fn router(state: AppState) -> Router {
         .route("/events/dead-letters/retry", post(events::retry))
         .route("/admin/rebuild", post(events::rebuild))
         .route_layer(with(Scope::Admin));
-    let subscribers = Router::new()
+    // A subscriber's own endpoints: the `alerts` key, or that subscriber's token.
+    let subscriber = Router::new()
         .route(
             "/subscribers/{id}/saved-searches",
             post(alerts::save_search).get(alerts::saved_searches),
@@ -366,13 +381,21 @@ pub fn router(state: AppState) -> Router {
             "/subscribers/{id}/notifications",
             get(alerts::subscriber_notifications),
         )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::subscriber_gate,
+        ));
+    // The backend's: every subscriber at once, and issuing tokens.
+    let backend = Router::new()
+        .route("/subscribers/{id}/tokens", post(alerts::issue_token))
         .route("/notifications", get(alerts::notifications))
         .route_layer(with(Scope::Alerts));
     Router::new()
         .merge(reads)
         .merge(ingest)
         .merge(admin)
-        .merge(subscribers)
+        .merge(subscriber)
+        .merge(backend)
         .route("/", get(search_page))
         .route("/docs", get(docs_page))
         .route("/openapi.json", get(openapi_json))
