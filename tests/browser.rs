@@ -1,11 +1,14 @@
-//! The search page in headless Chromium (driven by tests/browser/search_page.cjs with
-//! playwright-core): a buyer types a query and ticks a maker; the hits and counts the
-//! page shows must be what the API answers for the same requests.
+//! The search page in headless Chromium (driven by scripts in tests/browser with
+//! playwright-core):
+//! - a buyer types a query and ticks a maker; the hits and counts the page shows must
+//!   be what the API answers for the same requests;
+//! - a signed-in buyer saves the search and sees its notifications arrive live over
+//!   the browser's own `EventSource`, and after a reload only what is new.
 
 #[path = "common/server.rs"]
 mod server;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
 
@@ -107,4 +110,123 @@ fn typing_a_query_and_ticking_a_maker_shows_what_the_api_answers() {
     for h in filtered_api["hits"].as_array().unwrap() {
         assert_eq!(h["maker"]["id"], maker);
     }
+}
+
+/// One event line, as `POST /events` takes it.
+fn event(id: &str, kind: &str, data: Value) -> String {
+    json!({"id": id, "type": kind, "at": "2026-03-01T00:00:00Z", "data": data}).to_string() + "\n"
+}
+
+#[test]
+fn a_signed_in_buyer_saves_a_search_and_sees_its_alerts_live() {
+    let Some(dir) = tools() else { return };
+    let s = server::TestServer::start(true, |_| {});
+    let client = s.client();
+    let buyer = "buyer-7";
+    // GIVEN a token the marketplace's backend issued for the buyer,
+    let issued: Value = client
+        .post(format!("{}/subscribers/{buyer}/tokens", s.base))
+        .bearer_auth(server::KEY)
+        .json(&json!({}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let token = issued["token"].as_str().unwrap();
+    // and a maker whose excavators the buyer will tick, with one of its models.
+    let found = s.json("/search?q=excavator&lang=en&limit=1", 200);
+    let maker = found["facets"]["maker"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let of_maker = s.json(
+        &format!("/search?q=excavator&lang=en&maker={maker}&limit=1"),
+        200,
+    );
+    let model = of_maker["hits"][0]["model"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = found["facets"]["maker"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_model = s.json(
+        &format!("/search?q=excavator&lang=en&maker={other}&limit=1"),
+        200,
+    )["hits"][0]["model"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = |id: &str, machine: &str, model: &str| {
+        event(
+            id,
+            "MachineListed",
+            json!({"machine_id": machine, "model_id": model,
+            "title": {"en": "2024 excavator, 120 hrs"}, "year": 2024, "hours": 120,
+            "price": {"amount": 90000, "currency": "USD"}}),
+        )
+    };
+    // WHEN it is saved from the page and the catalog changes: a listing of that
+    // maker (and one of another maker, which matches nothing), a price cut, and,
+    // after a reload of the page, the sale.
+    let batches = [
+        listed("t-1", "NEW-1", &model) + &listed("t-2", "OTHER-1", &other_model),
+        event(
+            "t-3",
+            "MachineUpdated",
+            json!({"machine_id": "NEW-1", "price": {"amount": 85000, "currency": "USD"}}),
+        ),
+        event("t-4", "MachineSold", json!({"machine_id": "NEW-1"})),
+    ];
+    let out = Command::new("node")
+        .arg(dir.join("save_search.cjs"))
+        .args([&s.base, token, server::KEY, "excavator", &maker])
+        .arg(serde_json::to_string(&batches).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "browser script failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // THEN the saved search is the search on screen,
+    assert_eq!(
+        page["urlKeptToken"], false,
+        "the token leaves the address bar"
+    );
+    let saved: Value = client
+        .get(format!("{}/subscribers/{buyer}/saved-searches", s.base))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let saved = &saved["saved_searches"][0];
+    assert_eq!(saved["saved_search_id"], page["savedSearchId"]);
+    assert_eq!(saved["query"]["q"], "excavator");
+    assert_eq!(saved["query"]["maker"], json!([maker]));
+    // the page showed each notification as it was told, newest first, with the ids
+    // the outbox gave them,
+    let told: Value = client
+        .get(format!("{}/subscribers/{buyer}/notifications", s.base))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let told: Vec<Value> = told["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| json!({"id": n["id"], "kind": n["kind"], "machine": n["card"]["machine_id"]}))
+        .collect();
+    let kinds: Vec<&str> = told.iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["new_match", "price_changed", "sold"], "{told:?}");
+    assert!(told.iter().all(|n| n["machine"] == "NEW-1"));
+    assert_eq!(page["beforeReload"], json!([told[1], told[0]]));
+    // and after the reload, only what was told since.
+    assert_eq!(page["afterReload"], json!([told[2]]));
 }
