@@ -209,7 +209,7 @@ pub struct TokenView {
 /// marketplace's backend, which holds the `alerts` key, hands it to the page of a
 /// signed-in buyer. A token cannot issue tokens.
 #[utoipa::path(post, path = "/subscribers/{id}/tokens", tag = "alerts",
-    security(("api_key" = [])), request_body(content = TokenRequest, description = "optional"),
+    security(("api_key" = [])), request_body = Option<TokenRequest>,
     params(("id" = String, Path, description = "the subscriber")),
     responses((status = 201, body = TokenView), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody), (status = 403, description = "The key lacks the `alerts` scope", body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody)))]
 pub async fn issue_token(
@@ -218,10 +218,12 @@ pub async fn issue_token(
     Body(body): Body,
 ) -> Result<(StatusCode, Json<TokenView>), ApiError> {
     let who = subscriber(&id)?;
+    // No body (or `null`) asks for the defaults.
     let asked: TokenRequest = match body.iter().all(u8::is_ascii_whitespace) {
         true => TokenRequest::default(),
-        false => serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new(ErrorCode::BadBody, format!("the body: {e}")))?,
+        false => serde_json::from_slice::<Option<TokenRequest>>(&body)
+            .map_err(|e| ApiError::new(ErrorCode::BadBody, format!("the body: {e}")))?
+            .unwrap_or_default(),
     };
     let ttl = asked.ttl_seconds.unwrap_or(TOKEN_TTL);
     if !(60..=MAX_TOKEN_TTL).contains(&ttl) {
