@@ -451,6 +451,8 @@ fn a_subscriber_token_opens_that_subscribers_endpoints_and_nothing_else() {
         let (status, v) = call("POST", &base, "/subscribers/b1/tokens", Some(body));
         assert_eq!((status, v["error"]["field"].as_str()), (400, Some(field)));
     }
+    let (status, v) = call("POST", &base, "/subscribers/b1/tokens", None);
+    assert_eq!(status, 201, "no body asks for the defaults: {v}");
     let (status, v) = call(
         "POST",
         &base,
