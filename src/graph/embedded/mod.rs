@@ -10,16 +10,19 @@ pub use snapshot::SnapshotError;
 
 use crate::currency::Rates;
 use roaring::RoaringBitmap;
-use std::collections::HashMap;
 use stockyard_schema::domain::{
     Category, Machine, Patch, Price, SpecCategory, SpecKind, SpecValue,
 };
 use stockyard_schema::{Event, Payload, Text};
 
 /// Strings to dense ids and back, for one kind of entity.
+///
+/// Hashed with foldhash rather than SipHash: ids are looked up for every machine a
+/// saved search is checked against (hundreds per listing event), and nothing here
+/// needs SipHash's resistance to chosen keys more than the rest of the process does.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Interner {
-    ids: HashMap<String, u32>,
+    ids: foldhash::HashMap<String, u32>,
     names: Vec<String>,
 }
 

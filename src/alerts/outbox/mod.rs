@@ -14,8 +14,14 @@
 //! open everything after the last checkpoint line (a batch cut short by a crash) is
 //! cut off; the projection then applies that batch again and, being deterministic,
 //! writes the same notifications with the same ids. Nothing is lost or told twice.
+//!
+//! Once retention has dropped more lines than the file keeps, the file is rewritten
+//! without them by a [`compaction`] beside the writer, which never waits for it.
+
+mod compaction;
 
 use super::notification::Notification;
+use compaction::Compaction;
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -139,6 +145,13 @@ struct Slot {
     subscriber: u32,
     /// Its event's time, in seconds since the epoch.
     at: i64,
+}
+
+impl Slot {
+    /// Where the next line starts: after this one's newline.
+    fn end(&self) -> u64 {
+        self.offset + u64::from(self.len) + 1
+    }
 }
 
 /// One subscriber's kept notifications.
@@ -433,6 +446,10 @@ pub struct Outbox {
     committed: u64,
     checkpoint: u64,
     reader: Arc<OutboxReader>,
+    /// A rewrite of the file without dropped lines, when one is running.
+    compaction: Option<Compaction>,
+    /// The chunk of lines being written, kept for the next commit.
+    buffer: Vec<u8>,
 }
 
 /// Seconds since the epoch, now.
@@ -441,9 +458,6 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
-
-/// Lines copied at a time when the file is rewritten.
-const REWRITE_CHUNK: usize = 4096;
 
 /// Bytes of a batch gathered before they are written, so that a large batch does
 /// not sit in memory whole.
@@ -501,12 +515,19 @@ impl Outbox {
             file.sync_data()?;
         }
         file.seek(SeekFrom::End(0))?;
+        // A compaction a crash or a stop cut short: the file above is whole without it.
+        match std::fs::remove_file(compaction::scratch_path(path)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
         Ok(Outbox {
             file,
             path: path.to_owned(),
             committed,
             checkpoint,
             reader,
+            compaction: None,
+            buffer: Vec::new(),
         })
     }
 
@@ -544,14 +565,10 @@ impl Outbox {
         self.committed += written;
         self.checkpoint = checkpoint;
         self.reader.publish(shown, (last, checkpoint), now());
-        let rewrite = {
-            let entries = self.reader.read();
-            entries.dropped_since_rewrite > REWRITE_ABOVE
-                && entries.dropped_since_rewrite > entries.kept_count
-        };
-        if rewrite {
-            self.rewrite(checkpoint, last)?;
+        if let Some(running) = &self.compaction {
+            running.committed(self.committed);
         }
+        self.compact(checkpoint, last);
         Ok(())
     }
 
@@ -564,7 +581,10 @@ impl Outbox {
         checkpoint: u64,
     ) -> std::io::Result<(Vec<(u64, SubscriberId, Slot)>, u64, u64)> {
         let mut last = self.reader.last_id();
-        let mut text: Vec<u8> = Vec::new();
+        // The chunk buffer is kept from commit to commit: growing a fresh one to
+        // megabytes each time cost more than filling it.
+        let mut text = std::mem::take(&mut self.buffer);
+        text.clear();
         let mut written = 0u64;
         let mut cards = CardJson::default();
         let mut shown = Vec::new();
@@ -593,59 +613,96 @@ impl Outbox {
         text.push(b'\n');
         self.file.write_all(&text)?;
         written += text.len() as u64;
+        self.buffer = text;
         self.file.sync_data()?;
         Ok((shown, last, written))
     }
 
-    /// Writes the kept notifications and the checkpoint to a new file and puts it in
-    /// place of the old one (a crash leaves one or the other, both whole); readers
-    /// switch to it with the new offsets at once.
-    fn rewrite(&mut self, checkpoint: u64, last: u64) -> Result<(), OutboxError> {
-        // Only this writer changes the entries, so they stay as read here while the
-        // lines are copied; readers go on reading the old file meanwhile.
-        let (slots, old) = {
-            let entries = self.reader.read();
-            let slots: Vec<Slot> = entries.all.iter().flatten().copied().collect();
-            (slots, entries.file.clone())
-        };
-        let old =
-            old.ok_or_else(|| OutboxError::Damaged("the outbox has no file to rewrite".into()))?;
-        let mut length = 0u64;
-        crate::fsutil::replace_atomic(&self.path, |w| {
-            // A bounded number of lines in memory at a time.
-            for chunk in slots.chunks(REWRITE_CHUNK) {
-                for line in read_lines(&old, chunk)? {
-                    w.write_all(&line)?;
-                    w.write_all(b"\n")?;
-                    length += line.len() as u64 + 1;
-                }
+    /// Finishes the running compaction if its copy is done, or starts one when
+    /// retention has dropped more lines than the file keeps. A failure is logged and
+    /// changes nothing: the old file stays whole, and a later commit tries again.
+    fn compact(&mut self, checkpoint: u64, last: u64) {
+        if self
+            .compaction
+            .as_ref()
+            .is_some_and(Compaction::is_finished)
+        {
+            let running = self.compaction.take().expect("checked above");
+            if let Err(e) = self.finish(running, checkpoint, last) {
+                tracing::warn!(error = %e, path = %self.path.display(), "outbox compaction failed");
+                let _ = std::fs::remove_file(compaction::scratch_path(&self.path));
             }
-            let marker = Checkpoint {
-                checkpoint,
-                last_id: last,
-            };
-            let marker = serde_json::to_vec(&marker).expect("serializes");
-            w.write_all(&marker)?;
-            w.write_all(b"\n")?;
-            length += marker.len() as u64 + 1;
-            Ok(())
-        })?;
-        self.file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(&self.path)?;
-        self.committed = length;
-        let new = Arc::new(File::open(&self.path)?);
+            return;
+        }
+        if self.compaction.is_some() {
+            return;
+        }
+        let (snapshot, dropped) = {
+            let entries = self.reader.read();
+            let due = entries.dropped_since_rewrite > REWRITE_ABOVE
+                && entries.dropped_since_rewrite > entries.kept_count;
+            if !due {
+                return;
+            }
+            let kept: Vec<Slot> = entries.all.iter().flatten().copied().collect();
+            (kept, entries.dropped_since_rewrite)
+        };
+        match Compaction::start(&self.path, snapshot, self.committed, dropped) {
+            Ok(c) => self.compaction = Some(c),
+            Err(e) => tracing::warn!(error = %e, "outbox compaction could not start"),
+        }
+    }
+
+    /// Puts the compacted file in place (see [`compaction`]) and moves the writer and
+    /// the readers to it.
+    fn finish(
+        &mut self,
+        running: Compaction,
+        checkpoint: u64,
+        last: u64,
+    ) -> Result<(), OutboxError> {
+        let marker = Checkpoint {
+            checkpoint,
+            last_id: last,
+        };
+        let mut line = serde_json::to_vec(&marker).expect("serializes");
+        line.push(b'\n');
+        let dropped_before = running.dropped_before;
+        let done = running.finish(&self.path, self.committed, &line)?;
+        self.file = done.writer;
+        self.committed = done.length;
         // The file and the offsets change together for readers.
         let mut entries = self.reader.write();
-        entries.file = Some(new);
-        let mut offset = 0u64;
-        for slot in entries.kept_slots() {
-            slot.offset = offset;
-            offset += u64::from(slot.len) + 1;
-        }
-        entries.dropped_since_rewrite = 0;
+        entries.file = Some(Arc::new(done.reader));
+        done.relocation.apply(entries.kept_slots());
+        entries.dropped_since_rewrite -= dropped_before.min(entries.dropped_since_rewrite);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+impl Outbox {
+    /// Waits for a running compaction and finishes it: what a later commit or the
+    /// close would do, now.
+    fn settle(&mut self) {
+        if let Some(running) = self.compaction.take() {
+            let last = self.reader.last_id();
+            self.finish(running, self.checkpoint, last).unwrap();
+        }
+    }
+}
+
+impl Drop for Outbox {
+    /// A clean stop leaves the file compact: a running compaction is waited for
+    /// and finished.
+    fn drop(&mut self) {
+        if let Some(running) = self.compaction.take() {
+            let last = self.reader.last_id();
+            if let Err(e) = self.finish(running, self.checkpoint, last) {
+                tracing::warn!(error = %e, "outbox compaction failed at close");
+                let _ = std::fs::remove_file(compaction::scratch_path(&self.path));
+            }
+        }
     }
 }
 
@@ -747,12 +804,23 @@ mod tests {
             .collect();
         let newest = many[many.len() - 2..].to_vec();
         outbox.commit(many, 3).unwrap();
+        assert!(outbox.compaction.is_some(), "a compaction started");
+        // and "b" is told once more while it runs (the next commit finishes it if
+        // its copy is done; the new line then lands in the old file's tail or in
+        // the new file)
+        let again = Notification {
+            id: 1_204,
+            position: 1_204,
+            ..to_b.clone()
+        };
+        outbox.commit(vec![again.clone()], 4).unwrap();
+        outbox.settle();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(
-            text.lines().count(),
-            4,
-            "three kept lines and a commit line"
-        );
+        let notifications = text
+            .lines()
+            .filter(|l| !l.starts_with("{\"checkpoint\""))
+            .count();
+        assert_eq!(notifications, 4, "the four kept lines: {text}");
         // THEN readers read the kept notifications whole, from the new file…
         let everyone = |r: &OutboxReader| -> Vec<Notification> {
             let read = r.after(None, 0, 10).unwrap();
@@ -760,13 +828,37 @@ mod tests {
         };
         let mut expected = vec![to_b.clone()];
         expected.extend(newest.iter().cloned());
+        expected.push(again.clone());
         assert_eq!(everyone(&reader), expected);
         let b = [SubscriberId::new("b").unwrap()];
-        assert_eq!(*reader.after(Some(&b), 0, 10).unwrap()[0], to_b);
+        let of_b: Vec<Notification> = reader
+            .after(Some(&b), 0, 10)
+            .unwrap()
+            .iter()
+            .map(|n| (**n).clone())
+            .collect();
+        assert_eq!(of_b, [to_b, again]);
+        // and what is committed after it goes on in the new file.
+        let last = Notification {
+            id: 1_205,
+            position: 1_205,
+            ..one_more(&expected)
+        };
+        outbox.commit(vec![last.clone()], 5).unwrap();
+        expected.push(last);
+        assert_eq!(everyone(&reader), expected);
         drop(outbox);
         // …and so does the outbox opened again, which goes on after the last id.
         let outbox = Outbox::open(&path, retention).unwrap();
         assert_eq!(everyone(&outbox.reader()), expected);
-        assert_eq!(outbox.next_id(), 1_204);
+        assert_eq!(outbox.next_id(), 1_206);
+    }
+
+    /// A notification for "c", like the first of `seen`.
+    fn one_more(seen: &[Notification]) -> Notification {
+        Notification {
+            subscriber: SubscriberId::new("c").unwrap(),
+            ..seen[0].clone()
+        }
     }
 }
