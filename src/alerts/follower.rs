@@ -13,7 +13,7 @@
 //! same events give the same notifications), and the outbox drops every notification
 //! of a position it has already committed.
 
-use super::notification::Notification;
+use super::notification::Told;
 use super::outbox::{Outbox, OutboxReader, Retention};
 use super::percolator::{Compile, Draft, Percolator};
 use crate::graph::EmbeddedGraph;
@@ -190,13 +190,12 @@ impl Alerts {
         let mut next = self.outbox.next_id();
         let notifications = told.into_iter().map(|(position, event, d)| {
             next += 1;
-            Notification {
+            Told {
                 id: next - 1,
                 position,
                 at: event.at,
-                subscriber: d.subscriber,
+                recipient: d.recipient,
                 kind: d.kind,
-                saved_search_id: d.saved_search_id,
                 card: d.card,
             }
         });
@@ -216,6 +215,7 @@ impl Alerts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::Notification;
     use stockyard_indexer::{Durability, EventLog};
 
     /// The hand-written test catalog without its listings, then a search for PC200s

@@ -83,3 +83,88 @@ pub struct Notification {
     /// every notification that shows it (an event may tell hundreds of searches).
     pub card: Arc<Card>,
 }
+
+/// Who a notification is for: a subscriber and, for a saved search, its id, with
+/// their JSON written once, when the search is saved, rather than for each of the
+/// hundreds of notifications one listing may cause.
+#[derive(Debug, PartialEq)]
+pub struct Recipient {
+    subscriber: SubscriberId,
+    saved_search_id: Option<SavedSearchId>,
+    /// `,"subscriber":"…"`, as it follows `at` in a notification's line.
+    subscriber_json: Box<str>,
+    /// `,"saved_search_id":"…"`, or nothing for a watched machine.
+    search_json: Box<str>,
+}
+
+impl Recipient {
+    /// The recipient, shared by every notification it is told.
+    pub fn new(subscriber: SubscriberId, saved_search_id: Option<SavedSearchId>) -> Arc<Recipient> {
+        let quoted = |s: &str| serde_json::to_string(s).expect("strings serialize");
+        let subscriber_json = format!(",\"subscriber\":{}", quoted(subscriber.as_str())).into();
+        let search_json = saved_search_id
+            .as_ref()
+            .map(|s| format!(",\"saved_search_id\":{}", quoted(s.as_str())))
+            .unwrap_or_default()
+            .into();
+        Arc::new(Recipient {
+            subscriber,
+            saved_search_id,
+            subscriber_json,
+            search_json,
+        })
+    }
+
+    /// The subscriber told.
+    pub fn subscriber(&self) -> &SubscriberId {
+        &self.subscriber
+    }
+
+    /// The saved search concerned; none for a watched machine.
+    pub fn saved_search_id(&self) -> Option<&SavedSearchId> {
+        self.saved_search_id.as_ref()
+    }
+
+    /// The subscriber's field, as JSON with its leading comma.
+    pub fn subscriber_json(&self) -> &str {
+        &self.subscriber_json
+    }
+
+    /// The saved search's field, as JSON with its leading comma, or nothing.
+    pub fn search_json(&self) -> &str {
+        &self.search_json
+    }
+}
+
+/// A notification as the alerts hand it to the outbox, its parts shared with the
+/// other notifications of its event; the outbox writes it as the line a
+/// [`Notification`] reads back from.
+#[derive(Debug, Clone)]
+pub struct Told {
+    /// Its id (see [`Notification::id`]).
+    pub id: u64,
+    /// The log position of its event.
+    pub position: u64,
+    /// When its event happened.
+    pub at: Timestamp,
+    /// Who is told, and about which saved search.
+    pub recipient: Arc<Recipient>,
+    /// Why.
+    pub kind: Kind,
+    /// The machine, as of the event.
+    pub card: Arc<Card>,
+}
+
+#[cfg(test)]
+impl From<Notification> for Told {
+    fn from(n: Notification) -> Told {
+        Told {
+            id: n.id,
+            position: n.position,
+            at: n.at,
+            recipient: Recipient::new(n.subscriber, n.saved_search_id),
+            kind: n.kind,
+            card: n.card,
+        }
+    }
+}

@@ -13,7 +13,7 @@
 //! just before and just after its event. Whether a search matched before is computed
 //! then, not remembered, so nothing per search and machine is kept.
 
-use super::notification::{Card, Kind};
+use super::notification::{Card, Kind, Recipient};
 use super::QueryError;
 use crate::graph::{EmbeddedGraph, Selections};
 use crate::search::analysis::{code_form, word_terms};
@@ -44,12 +44,10 @@ pub type Compile = fn(&Map<String, Value>, &EmbeddedGraph) -> Result<Compiled, Q
 /// A notification before the outbox gives it an id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {
-    /// Who is told.
-    pub subscriber: SubscriberId,
+    /// Who is told, and about which saved search if any.
+    pub recipient: Arc<Recipient>,
     /// Why.
     pub kind: Kind,
-    /// The saved search concerned, if any.
-    pub saved_search_id: Option<SavedSearchId>,
     /// The machine as of the event, shared by the drafts of one event and language.
     pub card: Arc<Card>,
 }
@@ -75,8 +73,8 @@ fn machine_of(event: &Event) -> Option<&MachineId> {
 
 /// One saved search.
 struct Saved {
-    id: SavedSearchId,
-    subscriber: SubscriberId,
+    /// Its subscriber and id, as every notification it tells names them.
+    recipient: Arc<Recipient>,
     query: Map<String, Value>,
     /// `None` while the query does not check against the catalog (a spec category
     /// it names was redefined, say): it matches nothing until it does again.
@@ -86,6 +84,15 @@ struct Saved {
     words: Vec<(String, String)>,
     /// Where it is filed in the candidate index.
     filed: Vec<String>,
+}
+
+impl Saved {
+    /// Its id.
+    fn id(&self) -> &SavedSearchId {
+        self.recipient
+            .saved_search_id()
+            .expect("a saved search's recipient names it")
+    }
 }
 
 /// What the alerts keep of a listing besides the graph: its words and its title,
@@ -264,8 +271,8 @@ impl Percolator {
             .slots
             .iter()
             .flatten()
-            .filter(|s| &s.subscriber == subscriber)
-            .map(|s| (s.id.clone(), s.query.clone()))
+            .filter(|s| s.recipient.subscriber() == subscriber)
+            .map(|s| (s.id().clone(), s.query.clone()))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
@@ -410,8 +417,7 @@ impl Percolator {
             Err(e) => (None, Some(e.to_string())),
         };
         let mut saved = Saved {
-            id,
-            subscriber,
+            recipient: Recipient::new(subscriber, Some(id)),
             query,
             compiled,
             words: Vec::new(),
@@ -503,7 +509,8 @@ impl Percolator {
     fn remove(&mut self, slot: u32) {
         if let Some(saved) = self.slots[slot as usize].take() {
             self.unfile(slot, &saved.filed);
-            self.by_id.remove(&(saved.subscriber, saved.id));
+            let key = (saved.recipient.subscriber().clone(), saved.id().clone());
+            self.by_id.remove(&key);
             self.free.push(slot);
         }
     }
@@ -726,12 +733,10 @@ impl Percolator {
                 _ => None,
             };
             if let Some(kind) = kind {
-                let (subscriber, id) = (saved.subscriber.clone(), saved.id.clone());
                 let lang = saved.compiled.as_ref().and_then(|c| c.lang);
                 drafts.push(Draft {
-                    subscriber,
+                    recipient: saved.recipient.clone(),
                     kind,
-                    saved_search_id: Some(id),
                     card: card(self, lang),
                 });
             }
@@ -745,9 +750,8 @@ impl Percolator {
         if let (Some(kind), Some(who)) = (watch_kind, self.watches.get(machine_id)) {
             for subscriber in who {
                 drafts.push(Draft {
-                    subscriber: subscriber.clone(),
+                    recipient: Recipient::new(subscriber.clone(), None),
                     kind,
-                    saved_search_id: None,
                     card: card(self, None),
                 });
             }

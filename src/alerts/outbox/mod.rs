@@ -20,7 +20,7 @@
 
 mod compaction;
 
-use super::notification::Notification;
+use super::notification::{Card, Notification, Recipient, Told};
 use compaction::Compaction;
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
@@ -56,46 +56,46 @@ struct Checkpoint {
     last_id: u64,
 }
 
-/// A notification line as written: the notification with its card already in JSON,
-/// since the cards of one event are shared by every notification that shows them.
-/// Its fields are [`Notification`]'s, in its order; the outbox reads the line back
-/// as a `Notification` (tested by every reopen).
-#[derive(Serialize)]
-struct Written<'a> {
-    id: u64,
-    position: u64,
-    at: &'a stockyard_schema::event::Timestamp,
-    subscriber: &'a SubscriberId,
-    kind: super::Kind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    saved_search_id: Option<&'a stockyard_schema::SavedSearchId>,
-    card: &'a serde_json::value::RawValue,
-}
-
-/// The JSON of the cards seen in one write, by card: each is serialized once.
+/// Writes notification lines by hand: each card's JSON once per write, each event's
+/// time once, the recipient's fields as they were made when the search was saved,
+/// numbers with `itoa`. One listing may tell hundreds of searches, and serializing
+/// each line field by field cost more than matching them. A line is byte for byte
+/// what serde writes for the [`Notification`] it reads back as (tested).
 #[derive(Default)]
-struct CardJson {
-    by_card: HashMap<*const super::Card, Box<serde_json::value::RawValue>>,
+struct LineWriter {
+    /// Card JSON by card; holding the card keeps its address from being reused.
+    cards: HashMap<*const Card, (Arc<Card>, Box<str>)>,
+    /// The last event's position and its time as JSON.
+    at: Option<(u64, String)>,
 }
 
-impl CardJson {
+impl LineWriter {
     /// Appends `n` as one JSON line to `out`.
-    fn write_line(&mut self, n: &Notification, out: &mut Vec<u8>) {
-        let card = self
-            .by_card
-            .entry(Arc::as_ptr(&n.card))
-            .or_insert_with(|| serde_json::value::to_raw_value(&*n.card).expect("cards serialize"));
-        let line = Written {
-            id: n.id,
-            position: n.position,
-            at: &n.at,
-            subscriber: &n.subscriber,
-            kind: n.kind,
-            saved_search_id: n.saved_search_id.as_ref(),
-            card,
-        };
-        serde_json::to_writer(&mut *out, &line).expect("notifications serialize");
-        out.push(b'\n');
+    fn write_line(&mut self, n: &Told, out: &mut Vec<u8>) {
+        let (_, card) = self.cards.entry(Arc::as_ptr(&n.card)).or_insert_with(|| {
+            let json = serde_json::to_string(&*n.card).expect("cards serialize");
+            (n.card.clone(), json.into())
+        });
+        if self.at.as_ref().is_none_or(|(p, _)| *p != n.position) {
+            let at = serde_json::to_string(&n.at).expect("times serialize");
+            self.at = Some((n.position, at));
+        }
+        let at = self.at.as_ref().map_or("", |(_, a)| a.as_str());
+        let mut number = itoa::Buffer::new();
+        out.extend_from_slice(b"{\"id\":");
+        out.extend_from_slice(number.format(n.id).as_bytes());
+        out.extend_from_slice(b",\"position\":");
+        out.extend_from_slice(number.format(n.position).as_bytes());
+        out.extend_from_slice(b",\"at\":");
+        out.extend_from_slice(at.as_bytes());
+        out.extend_from_slice(n.recipient.subscriber_json().as_bytes());
+        out.extend_from_slice(b",\"kind\":\"");
+        out.extend_from_slice(n.kind.as_str().as_bytes());
+        out.push(b'"');
+        out.extend_from_slice(n.recipient.search_json().as_bytes());
+        out.extend_from_slice(b",\"card\":");
+        out.extend_from_slice(card.as_bytes());
+        out.extend_from_slice(b"}\n");
     }
 }
 
@@ -211,18 +211,22 @@ impl Entries {
         self.dropped_since_rewrite += 1;
     }
 
-    fn push(&mut self, id: u64, subscriber: SubscriberId, mut slot: Slot) {
+    fn push(&mut self, id: u64, subscriber: &SubscriberId, mut slot: Slot) {
         if self.all.is_empty() {
             self.first = id;
         }
         while self.first + (self.all.len() as u64) < id {
             self.all.push_back(None);
         }
-        let next = self.kept.len() as u32;
-        let who = *self.subscribers.entry(subscriber).or_insert(next);
-        if who == next {
-            self.kept.push(Kept::default());
-        }
+        let who = match self.subscribers.get(subscriber) {
+            Some(&who) => who,
+            None => {
+                let next = self.kept.len() as u32;
+                self.subscribers.insert(subscriber.clone(), next);
+                self.kept.push(Kept::default());
+                next
+            }
+        };
         slot.subscriber = who;
         let kept = &mut self.kept[who as usize];
         kept.ids.push_back(id);
@@ -415,9 +419,9 @@ impl OutboxReader {
     }
 
     /// Shows a committed batch to readers: `(id, subscriber, slot)` of each line.
-    fn publish(
+    fn publish<'a>(
         &self,
-        batch: Vec<(u64, SubscriberId, Slot)>,
+        batch: impl IntoIterator<Item = (u64, &'a SubscriberId, Slot)>,
         (last, checkpoint): (u64, u64),
         now: i64,
     ) {
@@ -501,7 +505,9 @@ impl Outbox {
                 }
                 Ok(Line::Commit(c)) => {
                     let last = c.last_id.max(pending.last().map_or(0, |n| n.0));
-                    reader.publish(std::mem::take(&mut pending), (last, c.checkpoint), now);
+                    let batch = pending.iter().map(|(id, who, slot)| (*id, who, *slot));
+                    reader.publish(batch, (last, c.checkpoint), now);
+                    pending.clear();
                     checkpoint = c.checkpoint;
                     committed = offset;
                 }
@@ -551,7 +557,7 @@ impl Outbox {
     /// retention has dropped more than it keeps, the file is rewritten without them.
     pub fn commit(
         &mut self,
-        batch: impl IntoIterator<Item = Notification>,
+        batch: impl IntoIterator<Item = Told>,
         checkpoint: u64,
     ) -> Result<(), OutboxError> {
         let (shown, last, written) = match self.append(batch, checkpoint) {
@@ -564,6 +570,9 @@ impl Outbox {
         };
         self.committed += written;
         self.checkpoint = checkpoint;
+        let shown = shown
+            .iter()
+            .map(|(id, r, slot)| (*id, r.subscriber(), *slot));
         self.reader.publish(shown, (last, checkpoint), now());
         if let Some(running) = &self.compaction {
             running.committed(self.committed);
@@ -577,20 +586,20 @@ impl Outbox {
     #[allow(clippy::type_complexity)]
     fn append(
         &mut self,
-        batch: impl IntoIterator<Item = Notification>,
+        batch: impl IntoIterator<Item = Told>,
         checkpoint: u64,
-    ) -> std::io::Result<(Vec<(u64, SubscriberId, Slot)>, u64, u64)> {
+    ) -> std::io::Result<(Vec<(u64, Arc<Recipient>, Slot)>, u64, u64)> {
         let mut last = self.reader.last_id();
         // The chunk buffer is kept from commit to commit: growing a fresh one to
         // megabytes each time cost more than filling it.
         let mut text = std::mem::take(&mut self.buffer);
         text.clear();
         let mut written = 0u64;
-        let mut cards = CardJson::default();
+        let mut lines = LineWriter::default();
         let mut shown = Vec::new();
         for n in batch {
             let start = text.len();
-            cards.write_line(&n, &mut text);
+            lines.write_line(&n, &mut text);
             let slot = Slot {
                 offset: self.committed + written + start as u64,
                 len: (text.len() - start - 1) as u32,
@@ -598,7 +607,7 @@ impl Outbox {
                 at: n.at.unix_seconds(),
             };
             last = n.id;
-            shown.push((n.id, n.subscriber, slot));
+            shown.push((n.id, n.recipient, slot));
             if text.len() >= WRITE_CHUNK {
                 self.file.write_all(&text)?;
                 written += text.len() as u64;
@@ -711,6 +720,13 @@ mod tests {
     use super::*;
     use crate::alerts::notification::{Card, Kind};
 
+    /// Commits notifications as the alerts hand them over.
+    fn commit(outbox: &mut Outbox, batch: Vec<Notification>, checkpoint: u64) {
+        outbox
+            .commit(batch.into_iter().map(Told::from), checkpoint)
+            .unwrap();
+    }
+
     fn told(id: u64, who: &str, at: &str) -> Notification {
         Notification {
             id,
@@ -744,16 +760,15 @@ mod tests {
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap();
         let mut outbox = Outbox::open(&path, retention).unwrap();
-        outbox
-            .commit(
-                vec![
-                    told(1, "a", "2020-01-01T00:00:00Z"),
-                    told(2, "b", "2020-01-02T00:00:00Z"),
-                    told(3, "a", &recent),
-                ],
-                10,
-            )
-            .unwrap();
+        commit(
+            &mut outbox,
+            vec![
+                told(1, "a", "2020-01-01T00:00:00Z"),
+                told(2, "b", "2020-01-02T00:00:00Z"),
+                told(3, "a", &recent),
+            ],
+            10,
+        );
         let reader = outbox.reader();
         let a = [SubscriberId::new("a").unwrap()];
         let ids = |r: &OutboxReader, who: Option<&[SubscriberId]>| -> Vec<u64> {
@@ -769,6 +784,26 @@ mod tests {
         assert_eq!(ids(&outbox.reader(), None), [3]);
         assert_eq!(outbox.checkpoint(), 10);
         assert_eq!(outbox.next_id(), 4);
+    }
+
+    #[test]
+    fn a_line_is_what_serde_writes_for_the_notification() {
+        // Ids may hold quotes and backslashes, and a title anything.
+        let mut watched = told(7, "buyer\"q\"\\1", "2026-03-04T05:06:07Z");
+        Arc::make_mut(&mut watched.card).title = "PC200 \"-8\" ユンボ\n".into();
+        let searched = Notification {
+            id: 8,
+            saved_search_id: Some(stockyard_schema::SavedSearchId::new("s\\1").unwrap()),
+            kind: Kind::PriceChanged,
+            ..watched.clone()
+        };
+        let mut lines = LineWriter::default();
+        for n in [watched, searched] {
+            let mut out = Vec::new();
+            lines.write_line(&Told::from(n.clone()), &mut out);
+            let expected = serde_json::to_string(&n).unwrap() + "\n";
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
     }
 
     #[test]
@@ -796,14 +831,14 @@ mod tests {
             subscriber: SubscriberId::new("b").unwrap(),
             ..one.clone()
         };
-        outbox.commit(vec![one, to_b.clone()], 2).unwrap();
+        commit(&mut outbox, vec![one, to_b.clone()], 2);
         // WHEN "a" is told so much more that retention drops more than the file
         // may hold, and the file is rewritten with the kept lines only
         let many: Vec<Notification> = (3..=1_203)
             .map(|id| told(id, "a", "2026-01-02T00:00:00Z"))
             .collect();
         let newest = many[many.len() - 2..].to_vec();
-        outbox.commit(many, 3).unwrap();
+        commit(&mut outbox, many, 3);
         assert!(outbox.compaction.is_some(), "a compaction started");
         // and "b" is told once more while it runs (the next commit finishes it if
         // its copy is done; the new line then lands in the old file's tail or in
@@ -813,7 +848,7 @@ mod tests {
             position: 1_204,
             ..to_b.clone()
         };
-        outbox.commit(vec![again.clone()], 4).unwrap();
+        commit(&mut outbox, vec![again.clone()], 4);
         outbox.settle();
         let text = std::fs::read_to_string(&path).unwrap();
         let notifications = text
@@ -844,7 +879,7 @@ mod tests {
             position: 1_205,
             ..one_more(&expected)
         };
-        outbox.commit(vec![last.clone()], 5).unwrap();
+        commit(&mut outbox, vec![last.clone()], 5);
         expected.push(last);
         assert_eq!(everyone(&reader), expected);
         drop(outbox);
