@@ -23,7 +23,7 @@ use stockyard_indexer::{DeadLetter, ProjectionError, SharedLog};
 use stockyard_schema::Event;
 
 /// Notifications a batch gathers before they are committed, when it tells more.
-const TELL_EVERY: usize = 50_000;
+const TELL_EVERY: usize = 250_000;
 
 /// Events read at a time when the state is rebuilt from the log.
 const REPLAY_CHUNK: u64 = 20_000;

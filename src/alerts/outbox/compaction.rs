@@ -40,7 +40,7 @@ const CATCH_UP: u64 = 1 << 20;
 /// A rewrite in progress.
 pub struct Compaction {
     /// The kept lines when it started, in file order.
-    snapshot: Arc<[Slot]>,
+    snapshot: Arc<Vec<Slot>>,
     /// The old file's committed length when it started: every line of the
     /// snapshot lies before it, everything after it is the tail.
     end: u64,
@@ -86,13 +86,14 @@ impl Compaction {
     ) -> io::Result<Compaction> {
         let source = File::open(path)?;
         let target = scratch_path(path);
-        let snapshot: Arc<[Slot]> = snapshot.into();
+        let snapshot = Arc::new(snapshot);
         let committed = Arc::new(AtomicU64::new(end));
         let thread = {
             let (lines, committed) = (snapshot.clone(), committed.clone());
             std::thread::Builder::new()
                 .name("outbox-compaction".into())
                 .spawn(move || {
+                    yield_to_the_service();
                     let mut file = File::create(&target)?;
                     let copied = copy_lines(&source, &lines, &mut file)?;
                     let mut tail_to = end;
@@ -104,6 +105,8 @@ impl Compaction {
                         copy_range(&source, tail_to..now, &mut file)?;
                         tail_to = now;
                     }
+                    // On disk here, so that finishing syncs only the last of the tail.
+                    file.sync_data()?;
                     Ok(Copied {
                         lines: copied,
                         tail_to,
@@ -167,6 +170,19 @@ impl Compaction {
     }
 }
 
+/// Lowers this thread's priority (nice 10): on a small machine the copy would
+/// otherwise take CPU time from the alerts and the text index, and every notification
+/// told while it runs would wait longer. It finishes later instead, which costs
+/// only disk space meanwhile.
+fn yield_to_the_service() {
+    // SAFETY: gettid and setpriority take no pointers; a failure leaves the thread
+    // at its normal priority, which is only slower for others.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
+}
+
 /// Copies the lines of `slots` from `source` to `out`, reading a window of the old
 /// file at a time. Returns the bytes written.
 fn copy_lines(source: &File, slots: &[Slot], out: &mut File) -> io::Result<u64> {
@@ -209,7 +225,7 @@ fn copy_range(source: &File, range: std::ops::Range<u64>, out: &mut File) -> io:
 
 /// How the offsets of the old file map onto the new one.
 pub struct Relocation {
-    snapshot: Arc<[Slot]>,
+    snapshot: Arc<Vec<Slot>>,
     end: u64,
     copied: u64,
 }
@@ -257,7 +273,7 @@ mod tests {
         // GIVEN an old file of lines at 0 (len 9), 10 (dropped before), 20, 30 and a
         // tail from 40; the snapshot kept 0, 20 and 30, and 20 was dropped since
         let relocation = Relocation {
-            snapshot: vec![slot(0, 9), slot(20, 9), slot(30, 4)].into(),
+            snapshot: Arc::new(vec![slot(0, 9), slot(20, 9), slot(30, 4)]),
             end: 40,
             copied: 25,
         };

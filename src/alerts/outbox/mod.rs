@@ -187,28 +187,25 @@ struct Entries {
 }
 
 impl Entries {
+    /// Whether notification `id` at `slot` is still kept. Retention drops each
+    /// subscriber's oldest first, so a subscriber's notifications are kept exactly
+    /// above its `dropped_through`: a drop moves that mark and never touches the
+    /// dropped entry, which sits far back in memory (a cache miss each, hundreds of
+    /// times per listing event).
+    fn is_kept(kept: &[Kept], id: u64, slot: &Slot) -> bool {
+        id > kept[slot.subscriber as usize].dropped_through
+    }
+
     fn slot(&self, id: u64) -> Option<Slot> {
         let i = id.checked_sub(self.first)?;
-        *self.all.get(usize::try_from(i).ok()?)?
+        let slot = (*self.all.get(usize::try_from(i).ok()?)?)?;
+        Entries::is_kept(&self.kept, id, &slot).then_some(slot)
     }
 
     fn kept_of(&self, subscriber: &SubscriberId) -> Option<&Kept> {
         self.subscribers
             .get(subscriber)
             .map(|&i| &self.kept[i as usize])
-    }
-
-    fn drop_id(&mut self, id: u64) {
-        if let Some(slot) = id
-            .checked_sub(self.first)
-            .and_then(|i| self.all.get_mut(i as usize))
-        {
-            if slot.take().is_some() {
-                self.kept_count -= 1;
-            }
-        }
-        self.dropped_through = self.dropped_through.max(id);
-        self.dropped_since_rewrite += 1;
     }
 
     fn push(&mut self, id: u64, subscriber: &SubscriberId, mut slot: Slot) {
@@ -228,20 +225,37 @@ impl Entries {
             }
         };
         slot.subscriber = who;
+        self.all.push_back(Some(slot));
+        self.kept_count += 1;
         let kept = &mut self.kept[who as usize];
         kept.ids.push_back(id);
         let over = kept.ids.len().saturating_sub(self.retention.per_subscriber);
-        let mut dropped = Vec::with_capacity(over);
+        let mut newest_dropped = None;
         for _ in 0..over {
             if let Some(old) = kept.ids.pop_front() {
                 kept.dropped_through = kept.dropped_through.max(old);
-                dropped.push(old);
+                newest_dropped = Some(old);
             }
         }
-        self.all.push_back(Some(slot));
-        self.kept_count += 1;
-        for old in dropped {
-            self.drop_id(old);
+        if let Some(old) = newest_dropped {
+            self.dropped_through = self.dropped_through.max(old);
+            self.dropped_since_rewrite += over;
+            self.kept_count -= over;
+        }
+        self.trim_front();
+    }
+
+    /// Forgets dropped entries at the front, so that memory follows the oldest
+    /// notification kept.
+    fn trim_front(&mut self) {
+        while let Some(front) = self.all.front() {
+            if let Some(slot) = front {
+                if Entries::is_kept(&self.kept, self.first, slot) {
+                    break;
+                }
+            }
+            self.all.pop_front();
+            self.first += 1;
         }
     }
 
@@ -252,10 +266,12 @@ impl Entries {
         };
         let oldest = now - age.as_secs() as i64;
         while let Some(front) = self.all.front() {
-            match *front {
-                Some(slot) if slot.at >= oldest => break,
-                Some(slot) => {
-                    let id = self.first;
+            if let Some(slot) = *front {
+                let id = self.first;
+                if Entries::is_kept(&self.kept, id, &slot) {
+                    if slot.at >= oldest {
+                        break;
+                    }
                     let kept = &mut self.kept[slot.subscriber as usize];
                     kept.ids.pop_front();
                     kept.dropped_through = kept.dropped_through.max(id);
@@ -263,15 +279,34 @@ impl Entries {
                     self.dropped_since_rewrite += 1;
                     self.kept_count -= 1;
                 }
-                None => {}
             }
             self.all.pop_front();
             self.first += 1;
         }
     }
 
+    /// The kept slots, in id (and file) order.
     fn kept_slots(&mut self) -> impl Iterator<Item = &mut Slot> {
-        self.all.iter_mut().flatten()
+        let (first, kept) = (self.first, &self.kept);
+        self.all
+            .iter_mut()
+            .enumerate()
+            .filter_map(move |(i, slot)| {
+                slot.as_mut()
+                    .filter(|s| Entries::is_kept(kept, first + i as u64, s))
+            })
+    }
+
+    /// Copies of the kept slots from `after` on (every one when 0), in id order.
+    fn kept_after(&self, after: u64) -> impl Iterator<Item = Slot> + '_ {
+        let skip = (after + 1).saturating_sub(self.first);
+        self.all
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+            .filter_map(move |(i, slot)| {
+                slot.filter(|s| Entries::is_kept(&self.kept, self.first + i as u64, s))
+            })
     }
 }
 
@@ -376,17 +411,7 @@ impl OutboxReader {
         let (slots, file) = {
             let entries = self.read();
             let slots: Vec<Slot> = match subscribers {
-                None => {
-                    let skip = (after + 1).saturating_sub(entries.first);
-                    entries
-                        .all
-                        .iter()
-                        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-                        .flatten()
-                        .take(limit)
-                        .copied()
-                        .collect()
-                }
+                None => entries.kept_after(after).take(limit).collect(),
                 Some(subscribers) => {
                     let mut ids: Vec<u64> = Vec::new();
                     for s in subscribers {
@@ -653,7 +678,7 @@ impl Outbox {
             if !due {
                 return;
             }
-            let kept: Vec<Slot> = entries.all.iter().flatten().copied().collect();
+            let kept: Vec<Slot> = entries.kept_after(0).collect();
             (kept, entries.dropped_since_rewrite)
         };
         match Compaction::start(&self.path, snapshot, self.committed, dropped) {
