@@ -96,11 +96,24 @@ impl EmbeddedGraph {
             let Some(c) = self.effective_category(m) else {
                 return false;
             };
-            let chosen = sel
-                .categories
-                .iter()
-                .filter_map(|s| self.category_ids.get(s.as_str()));
-            if !chosen.into_iter().any(|s| self.is_descendant(c, s)) {
+            // Up from the machine's category, comparing ids as strings: a chain of two
+            // or three short ids costs less than hashing each selected id, and this
+            // runs for every saved search a listing is checked against.
+            let mut cur = Some(c);
+            let mut steps = 0;
+            let found = loop {
+                let Some(k) = cur else { break false };
+                let id = self.category_ids.key(k);
+                if sel.categories.iter().any(|s| s.as_str() == id) {
+                    break true;
+                }
+                steps += 1;
+                if steps > self.categories.len() {
+                    break false;
+                }
+                cur = self.categories[k as usize].parent;
+            };
+            if !found {
                 return false;
             }
         }
