@@ -112,6 +112,13 @@ enum Command {
         /// API key [default: the first configured key].
         #[arg(long)]
         api_key: Option<String>,
+        /// Speak TLS, trusting the certificates in this PEM file [default: the
+        /// configured `tls.cert`, when there is one].
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+        /// The name the server's certificate must carry [default: the address].
+        #[arg(long)]
+        server_name: Option<String>,
     },
     /// Print a token that speaks for one subscriber: it opens that subscriber's saved
     /// searches, watches and notifications, and nothing else.
@@ -251,10 +258,29 @@ fn run_with(mut config: Config, command: Command) -> Result<(), String> {
             }
             rebuild(&config, quiet)
         }
-        Command::Status { addr, api_key } => {
+        Command::Status {
+            addr,
+            api_key,
+            ca_cert,
+            server_name,
+        } => {
             let addr = addr.unwrap_or(config.listen);
             let key = api_key.or_else(|| config.api_keys.first().map(|k| k.expose().to_owned()));
-            status(addr, key.as_deref())
+            let trusted = match ca_cert {
+                Some(path) => Some(path),
+                None => config
+                    .tls_files()
+                    .map_err(|e| e.to_string())?
+                    .map(|f| f.cert),
+            };
+            let tls = match trusted {
+                Some(path) => {
+                    let name = server_name.unwrap_or_else(|| addr.ip().to_string());
+                    Some((path, name))
+                }
+                None => None,
+            };
+            status(addr, key.as_deref(), tls)
         }
         Command::Token {
             subscriber,
@@ -416,7 +442,13 @@ fn rebuild(config: &Config, quiet: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn status(addr: SocketAddr, key: Option<&str>) -> Result<(), String> {
+/// Asks `GET /events/status` over plain HTTP/1.1, or over TLS when `tls` names the
+/// certificates to trust and the name to expect.
+fn status(
+    addr: SocketAddr,
+    key: Option<&str>,
+    tls: Option<(PathBuf, String)>,
+) -> Result<(), String> {
     let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5))
         .map_err(|e| format!("cannot reach {addr}: {e}"))?;
     stream
@@ -425,15 +457,32 @@ fn status(addr: SocketAddr, key: Option<&str>) -> Result<(), String> {
     let auth = key
         .map(|k| format!("Authorization: Bearer {k}\r\n"))
         .unwrap_or_default();
-    write!(
-        stream,
-        "GET /events/status HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
+    let request =
+        format!("GET /events/status HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n");
     let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .map_err(|e| e.to_string())?;
+    match tls {
+        None => {
+            stream
+                .write_all(request.as_bytes())
+                .map_err(|e| e.to_string())?;
+            stream
+                .read_to_string(&mut response)
+                .map_err(|e| e.to_string())?;
+        }
+        Some((trusted, name)) => {
+            let config =
+                stockyard::server::tls::client_config(&trusted).map_err(|e| e.to_string())?;
+            let server_name = rustls::pki_types::ServerName::try_from(name.clone())
+                .map_err(|e| format!("--server-name {name}: {e}"))?;
+            let connection =
+                rustls::ClientConnection::new(config, server_name).map_err(|e| e.to_string())?;
+            let mut tls = rustls::StreamOwned::new(connection, stream);
+            tls.write_all(request.as_bytes())
+                .map_err(|e| format!("TLS with {addr}: {e}"))?;
+            tls.read_to_string(&mut response)
+                .map_err(|e| format!("TLS with {addr}: {e}"))?;
+        }
+    }
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     if !head.starts_with("HTTP/1.1 200") {
         return Err(format!(

@@ -270,6 +270,37 @@ fn http1_over_tls_still_works_and_sigterm_stops_it() {
 }
 
 #[test]
+fn stockyard_status_asks_a_tls_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base, cert) = start(dir.path());
+    let addr = base.trim_start_matches("https://");
+    let status = |extra: &[&str]| {
+        stockyard()
+            .args(["status", "--addr", addr, "--api-key", KEY])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // GIVEN the server's certificate to trust, WHEN status asks, THEN it answers
+    // over TLS with the indexer's status.
+    let trusted = cert.cert.to_str().unwrap();
+    let out = status(&["--ca-cert", trusted]);
+    assert!(out.status.success(), "{out:?}");
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(shown["head"].is_u64(), "{shown}");
+    // The name the certificate carries may be given instead of the address.
+    let out = status(&["--ca-cert", trusted, "--server-name", "localhost"]);
+    assert!(out.status.success(), "{out:?}");
+    // A name it does not carry, or no TLS at all, is refused with the reason.
+    let out = status(&["--ca-cert", trusted, "--server-name", "example.org"]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("TLS with"), "{said}");
+    let out = status(&[]);
+    assert!(!out.status.success(), "plain HTTP to a TLS listener");
+}
+
+#[test]
 fn a_certificate_or_key_that_cannot_be_used_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let good = certificate(dir.path());

@@ -81,6 +81,34 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, TlsE
     Ok(Arc::new(config))
 }
 
+/// A client configuration that trusts the certificates of `trusted` (the server's
+/// own chain, or a CA's), for the CLI asking a listener that speaks TLS only. A
+/// self-signed certificate is its own anchor; of a CA-issued chain, the intermediate
+/// is.
+pub fn client_config(trusted: &Path) -> Result<Arc<rustls::ClientConfig>, TlsError> {
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _) = roots.add_parsable_certificates(certificates(trusted)?);
+    if added == 0 {
+        return Err(TlsError::Pem {
+            setting: "tls.cert",
+            path: trusted.to_owned(),
+            message: "no certificate usable as a trust anchor".into(),
+        });
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|source| TlsError::Refused {
+        cert: trusted.to_owned(),
+        key: PathBuf::new(),
+        source,
+    })?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 fn read(setting: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
     std::fs::read(path).map_err(|source| TlsError::Read {
         setting,
