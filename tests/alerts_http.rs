@@ -453,6 +453,19 @@ fn a_subscriber_token_opens_that_subscribers_endpoints_and_nothing_else() {
     }
     let (status, v) = call("POST", &base, "/subscribers/b1/tokens", None);
     assert_eq!(status, 201, "no body asks for the defaults: {v}");
+    // A struct as an array of its fields, which serde alone would take, is refused.
+    let (status, v) = call("POST", &base, "/subscribers/b1/tokens", Some(json!([null])));
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (400, Some("bad_body"))
+    );
+    let (status, _) = call(
+        "POST",
+        &base,
+        "/subscribers/b1/watches",
+        Some(json!(["M-1"])),
+    );
+    assert_eq!(status, 400);
     let (status, v) = call(
         "POST",
         &base,

@@ -251,6 +251,16 @@ fn post_search_answers_like_get() {
     assert_eq!(r.status(), 400);
     let body: Value = r.json().unwrap();
     assert_eq!(error_code(&body).0, "bad_body");
+    // So is a body that is not an object, even one serde could read field by field.
+    let r = s
+        .client()
+        .post(format!("{}/search", s.base))
+        .json(&json!(["pc200"]))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().unwrap();
+    assert_eq!(error_code(&body).0, "bad_body");
 }
 
 #[test]

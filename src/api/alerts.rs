@@ -119,6 +119,18 @@ fn subscriber(id: &str) -> Result<SubscriberId, ApiError> {
         .map_err(|e| ApiError::bad(ErrorCode::BadId, "subscriber", format!("subscriber: {e}")))
 }
 
+/// The body as `T`, from a JSON object (or `null`, where `T` takes it): serde would
+/// also read a struct written as an array of its fields (`[null]`), which no client
+/// means and the API's description does not allow.
+fn object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let bad = |m: String| ApiError::new(ErrorCode::BadBody, format!("the body: {m}"));
+    let value: Value = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+    if !(value.is_object() || value.is_null()) {
+        return Err(bad("expected a JSON object".into()));
+    }
+    serde_json::from_value(value).map_err(|e| bad(e.to_string()))
+}
+
 /// An id for an event the API writes on a subscriber's behalf: unique per request.
 fn event_id(subscriber: &SubscriberId, what: &str) -> EventId {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -221,9 +233,7 @@ pub async fn issue_token(
     // No body (or `null`) asks for the defaults.
     let asked: TokenRequest = match body.iter().all(u8::is_ascii_whitespace) {
         true => TokenRequest::default(),
-        false => serde_json::from_slice::<Option<TokenRequest>>(&body)
-            .map_err(|e| ApiError::new(ErrorCode::BadBody, format!("the body: {e}")))?
-            .unwrap_or_default(),
+        false => object::<Option<TokenRequest>>(&body)?.unwrap_or_default(),
     };
     let ttl = asked.ttl_seconds.unwrap_or(TOKEN_TTL);
     if !(60..=MAX_TOKEN_TTL).contains(&ttl) {
@@ -255,8 +265,7 @@ pub async fn save_search(
     Body(body): Body,
 ) -> Result<(StatusCode, Json<SavedSearchView>), ApiError> {
     let who = subscriber(&id)?;
-    let save: SaveSearch = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(ErrorCode::BadBody, format!("the body: {e}")))?;
+    let save: SaveSearch = object(&body)?;
     let saved_search_id = match save.saved_search_id {
         Some(s) => SavedSearchId::new(s).map_err(|e| {
             ApiError::bad(
@@ -354,8 +363,7 @@ pub async fn watch(
     Body(body): Body,
 ) -> Result<(StatusCode, Json<Watches>), ApiError> {
     let who = subscriber(&id)?;
-    let w: WatchMachine = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(ErrorCode::BadBody, format!("the body: {e}")))?;
+    let w: WatchMachine = object(&body)?;
     let machine = MachineId::new(w.machine_id)
         .map_err(|e| ApiError::bad(ErrorCode::BadId, "machine_id", format!("machine_id: {e}")))?;
     let what = machine.to_string();

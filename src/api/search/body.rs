@@ -178,6 +178,13 @@ pub struct SearchBody {
 impl SearchBody {
     /// The JSON form (`POST /search`); a mistake names the field at fault.
     pub fn from_json(bytes: &[u8]) -> Result<SearchBody, ApiError> {
+        // serde would also read the struct as an array of its fields (`["pc200"]`).
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::new(
+                ErrorCode::BadBody,
+                "the body must be a JSON object",
+            ));
+        }
         let mut de = serde_json::Deserializer::from_slice(bytes);
         serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let field = e.path().to_string();
