@@ -479,6 +479,40 @@ fn a_subscriber_token_opens_that_subscribers_endpoints_and_nothing_else() {
 }
 
 #[test]
+fn a_token_in_the_query_never_reaches_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let log = dir.path().join("serve.log");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_stockyard"))
+        .args(["serve", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .args(["--listen", base.trim_start_matches("http://")])
+        .env("STOCKYARD_API_KEYS", KEY)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .map(Server)
+        .unwrap();
+    wait_ready(&base);
+    let (_, issued) = call("POST", &base, "/subscribers/b1/tokens", None);
+    let token = issued["token"].as_str().unwrap();
+    let r = client()
+        .get(format!("{base}/subscribers/b1/watches?token={token}"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    server.kill();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("/subscribers/b1/watches"),
+        "the request is logged"
+    );
+    let tag = token.rsplit('.').next().unwrap();
+    assert!(!logged.contains(tag), "the token is not");
+}
+
+#[test]
 fn an_sse_client_gets_every_notification_once_across_a_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let base = format!("http://127.0.0.1:{}", free_port());

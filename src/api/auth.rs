@@ -274,7 +274,7 @@ fn check_token(tokens: &TokenKey, token: &str, subscriber: Option<&str>) -> Resu
 
 /// The `token` of a query string, and the URI without it (`None` when there was
 /// no token to take out).
-fn split_token(uri: &Uri) -> (Option<String>, Option<Uri>) {
+pub(crate) fn split_token(uri: &Uri) -> (Option<String>, Option<Uri>) {
     let Some(query) = uri.query() else {
         return (None, None);
     };

@@ -304,7 +304,9 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     let limit = state.config.request_timeout;
     let mut response = {
         let _enter = span.enter();
-        tracing::debug!(uri = %req.uri(), "start");
+        // Without a subscriber token (`?token=`): a credential never reaches a log.
+        let shown = auth::split_token(req.uri()).1;
+        tracing::debug!(uri = %shown.as_ref().unwrap_or(req.uri()), "start");
         drop(_enter);
         match tokio::time::timeout(limit, next.run(req)).await {
             Ok(r) => r,
