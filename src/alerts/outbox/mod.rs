@@ -16,7 +16,8 @@
 //! writes the same notifications with the same ids. Nothing is lost or told twice.
 //!
 //! Once retention has dropped more lines than the file keeps, the file is rewritten
-//! without them by a [`compaction`] beside the writer, which never waits for it.
+//! without them by a compaction beside the writer, which never waits for it (see
+//! `outbox/compaction.rs`).
 
 mod compaction;
 
