@@ -29,6 +29,21 @@ fn tools() -> Option<std::path::PathBuf> {
     Some(dir)
 }
 
+/// What the browser script `script` (in `dir`) printed, run with `args`.
+fn drive(dir: &Path, script: &str, args: &[&str]) -> Value {
+    let out = Command::new("node")
+        .arg(dir.join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "browser script {script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn ids(v: &Value) -> Vec<String> {
     v["hits"]
         .as_array()
@@ -65,18 +80,7 @@ fn counts(list: &Value) -> Vec<(String, u64)> {
 fn typing_a_query_and_ticking_a_maker_shows_what_the_api_answers() {
     let Some(dir) = tools() else { return };
     let s = server::TestServer::start(true, |_| {});
-    let out = Command::new("node")
-        .arg(dir.join("search_page.cjs"))
-        .arg(&s.base)
-        .arg("excavator")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "browser script failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let page: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let page = drive(&dir, "search_page.cjs", &[&s.base, "excavator"]);
     let lang = page["searched"]["lang"].as_str().unwrap().to_owned();
 
     // Typed query: the page shows the API's total, first page and maker counts.
@@ -179,44 +183,37 @@ fn a_signed_in_buyer_saves_a_search_and_sees_its_alerts_live() {
         ),
         event("t-4", "MachineSold", json!({"machine_id": "NEW-1"})),
     ];
-    let out = Command::new("node")
-        .arg(dir.join("save_search.cjs"))
-        .args([&s.base, token, server::KEY, "excavator", &maker])
-        .arg(serde_json::to_string(&batches).unwrap())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "browser script failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let batches = serde_json::to_string(&batches).unwrap();
+    let page = drive(
+        &dir,
+        "save_search.cjs",
+        &[&s.base, token, server::KEY, "excavator", &maker, &batches],
     );
-    let page: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // What the buyer's own endpoint `what` answers, asked with the token.
+    let as_buyer = |what: &str| -> Value {
+        client
+            .get(format!("{}/subscribers/{buyer}/{what}", s.base))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
 
     // THEN the saved search is the search on screen,
     assert_eq!(
         page["urlKeptToken"], false,
         "the token leaves the address bar"
     );
-    let saved: Value = client
-        .get(format!("{}/subscribers/{buyer}/saved-searches", s.base))
-        .bearer_auth(token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let saved = as_buyer("saved-searches");
     let saved = &saved["saved_searches"][0];
     assert_eq!(saved["saved_search_id"], page["savedSearchId"]);
     assert_eq!(saved["query"]["q"], "excavator");
     assert_eq!(saved["query"]["maker"], json!([maker]));
     // the page showed each notification as it was told, newest first, with the ids
     // the outbox gave them,
-    let told: Value = client
-        .get(format!("{}/subscribers/{buyer}/notifications", s.base))
-        .bearer_auth(token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let told = as_buyer("notifications");
     let told: Vec<Value> = told["notifications"]
         .as_array()
         .unwrap()

@@ -8,17 +8,10 @@
 // array of three NDJSON batches to post: the first must tell `new_match`, the second
 // `price_changed`, the third (after the reload) `sold`.
 "use strict";
-const { chromium } = require("playwright-core");
+const { run, settled, LONG } = require("./chromium.cjs");
 
 const [base, token, ingestKey, query, maker, batchesJson] = process.argv.slice(2);
 const batches = JSON.parse(batchesJson);
-const LONG = { timeout: 30000 };
-
-async function settled(page, action) {
-  await page.evaluate(() => { document.body.dataset.ready = "false"; });
-  await action();
-  await page.waitForFunction(() => document.body.dataset.ready === "true", null, LONG);
-}
 
 async function post(lines) {
   const res = await fetch(`${base}/events?wait=true`, {
@@ -39,42 +32,29 @@ const shown = (page) =>
     id: Number(li.dataset.id), kind: li.dataset.kind, machine: li.dataset.machine,
   })));
 
-(async () => {
-  const userDataDir = require("fs").mkdtempSync(require("path").join(require("os").tmpdir(), "chromium-"));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    locale: "en-US",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+run(async (page) => {
+  await settled(page, () => page.goto(`${base}/#token=${token}`));
+  await live(page);
+  const urlKeptToken = page.url().includes("token=");
+  await settled(page, async () => {
+    await page.fill("#q", query);
+    await page.press("#q", "Enter");
   });
-  try {
-    const page = await context.newPage();
-    await settled(page, () => page.goto(`${base}/#token=${token}`));
-    await live(page);
-    const urlKeptToken = page.url().includes("token=");
-    await settled(page, async () => {
-      await page.fill("#q", query);
-      await page.press("#q", "Enter");
-    });
-    await settled(page, () => page.click(`#facet-maker input[data-id="${maker}"]`));
-    await page.click("#save");
-    await page.waitForFunction(() => document.getElementById("save-status").dataset.savedSearchId, null, LONG);
-    const savedSearchId = await page.evaluate(() => document.getElementById("save-status").dataset.savedSearchId);
+  await settled(page, () => page.click(`#facet-maker input[data-id="${maker}"]`));
+  await page.click("#save");
+  await page.waitForFunction(() => document.getElementById("save-status").dataset.savedSearchId, null, LONG);
+  const savedSearchId = await page.evaluate(() => document.getElementById("save-status").dataset.savedSearchId);
 
-    await post(batches[0]);
-    await toldOf(page, "new_match");
-    await post(batches[1]);
-    await toldOf(page, "price_changed");
-    const beforeReload = await shown(page);
+  await post(batches[0]);
+  await toldOf(page, "new_match");
+  await post(batches[1]);
+  await toldOf(page, "price_changed");
+  const beforeReload = await shown(page);
 
-    await settled(page, () => page.reload());
-    await live(page);
-    await post(batches[2]);
-    await toldOf(page, "sold");
-    const afterReload = await shown(page);
-    console.log(JSON.stringify({ savedSearchId, urlKeptToken, beforeReload, afterReload }));
-  } finally {
-    await context.close();
-  }
-})().catch((e) => { console.error(e); process.exit(1); });
+  await settled(page, () => page.reload());
+  await live(page);
+  await post(batches[2]);
+  await toldOf(page, "sold");
+  const afterReload = await shown(page);
+  return { savedSearchId, urlKeptToken, beforeReload, afterReload };
+});

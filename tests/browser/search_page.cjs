@@ -2,16 +2,10 @@
 // Prints what the page shows after each step as JSON; tests/browser.rs compares it
 // with what the API answers for the same requests.
 "use strict";
-const { chromium } = require("playwright-core");
+const { run, settled } = require("./chromium.cjs");
 
 const base = process.argv[2];
 const query = process.argv[3];
-
-async function settled(page, action) {
-  await page.evaluate(() => { document.body.dataset.ready = "false"; });
-  await action();
-  await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 30000 });
-}
 
 async function shown(page) {
   return page.evaluate(() => ({
@@ -26,29 +20,16 @@ async function shown(page) {
   }));
 }
 
-(async () => {
-  const userDataDir = require("fs").mkdtempSync(require("path").join(require("os").tmpdir(), "chromium-"));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    locale: "en-US",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+run(async (page) => {
+  await settled(page, () => page.goto(`${base}/`));
+  const start = await shown(page);
+  await settled(page, async () => {
+    await page.fill("#q", query);
+    await page.press("#q", "Enter");
   });
-  try {
-    const page = await context.newPage();
-    await settled(page, () => page.goto(`${base}/`));
-    const start = await shown(page);
-    await settled(page, async () => {
-      await page.fill("#q", query);
-      await page.press("#q", "Enter");
-    });
-    const searched = await shown(page);
-    const maker = searched.makers[1] || searched.makers[0];
-    await settled(page, () => page.click(`#facet-maker input[data-id="${maker.id}"]`));
-    const filtered = await shown(page);
-    console.log(JSON.stringify({ start, searched, maker: maker.id, filtered }));
-  } finally {
-    await context.close();
-  }
-})().catch((e) => { console.error(e); process.exit(1); });
+  const searched = await shown(page);
+  const maker = searched.makers[1] || searched.makers[0];
+  await settled(page, () => page.click(`#facet-maker input[data-id="${maker.id}"]`));
+  const filtered = await shown(page);
+  return { start, searched, maker: maker.id, filtered };
+});
