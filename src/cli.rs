@@ -273,13 +273,8 @@ fn run_with(mut config: Config, command: Command) -> Result<(), String> {
                     .map_err(|e| e.to_string())?
                     .map(|f| f.cert),
             };
-            let tls = match trusted {
-                Some(path) => {
-                    let name = server_name.unwrap_or_else(|| addr.ip().to_string());
-                    Some((path, name))
-                }
-                None => None,
-            };
+            let tls =
+                trusted.map(|path| (path, server_name.unwrap_or_else(|| addr.ip().to_string())));
             status(addr, key.as_deref(), tls)
         }
         Command::Token {

@@ -275,7 +275,10 @@ fn check_token(tokens: &TokenKey, token: &str, subscriber: Option<&str>) -> Resu
 /// The `token` of a query string, and the URI without it (`None` when there was
 /// no token to take out).
 pub(crate) fn split_token(uri: &Uri) -> (Option<String>, Option<Uri>) {
-    let Some(query) = uri.query() else {
+    let Some(query) = uri
+        .query()
+        .filter(|q| q.split('&').any(|p| p.starts_with("token=")))
+    else {
         return (None, None);
     };
     let mut token = None;
@@ -289,9 +292,6 @@ pub(crate) fn split_token(uri: &Uri) -> (Option<String>, Option<Uri>) {
             None => true,
         })
         .collect();
-    if token.is_none() {
-        return (None, None);
-    }
     let path_and_query = match rest.is_empty() {
         true => uri.path().to_owned(),
         false => format!("{}?{}", uri.path(), rest.join("&")),

@@ -164,6 +164,20 @@ struct Kept {
     dropped_through: u64,
 }
 
+impl Kept {
+    /// Drops this subscriber's `n` oldest; the newest of them, if any.
+    fn drop_oldest(&mut self, n: usize) -> Option<u64> {
+        let mut newest = None;
+        for _ in 0..n {
+            newest = self.ids.pop_front().or(newest);
+        }
+        if let Some(id) = newest {
+            self.dropped_through = self.dropped_through.max(id);
+        }
+        newest
+    }
+}
+
 /// The kept notifications, by id and by subscriber, and the file that holds them.
 #[derive(Default)]
 struct Entries {
@@ -231,19 +245,17 @@ impl Entries {
         let kept = &mut self.kept[who as usize];
         kept.ids.push_back(id);
         let over = kept.ids.len().saturating_sub(self.retention.per_subscriber);
-        let mut newest_dropped = None;
-        for _ in 0..over {
-            if let Some(old) = kept.ids.pop_front() {
-                kept.dropped_through = kept.dropped_through.max(old);
-                newest_dropped = Some(old);
-            }
-        }
-        if let Some(old) = newest_dropped {
-            self.dropped_through = self.dropped_through.max(old);
-            self.dropped_since_rewrite += over;
-            self.kept_count -= over;
+        if let Some(newest) = kept.drop_oldest(over) {
+            self.count_dropped(over, newest);
         }
         self.trim_front();
+    }
+
+    /// Counts `n` notifications, the newest of them `newest`, as dropped.
+    fn count_dropped(&mut self, n: usize, newest: u64) {
+        self.dropped_through = self.dropped_through.max(newest);
+        self.dropped_since_rewrite += n;
+        self.kept_count -= n;
     }
 
     /// Forgets dropped entries at the front, so that memory follows the oldest
@@ -273,12 +285,8 @@ impl Entries {
                     if slot.at >= oldest {
                         break;
                     }
-                    let kept = &mut self.kept[slot.subscriber as usize];
-                    kept.ids.pop_front();
-                    kept.dropped_through = kept.dropped_through.max(id);
-                    self.dropped_through = self.dropped_through.max(id);
-                    self.dropped_since_rewrite += 1;
-                    self.kept_count -= 1;
+                    self.kept[slot.subscriber as usize].drop_oldest(1);
+                    self.count_dropped(1, id);
                 }
             }
             self.all.pop_front();
