@@ -4,13 +4,20 @@
 //! A rewrite copies every kept line: gigabytes when a hundred thousand searches each
 //! keep a thousand notifications. Done on the alerts' own thread it stalled the
 //! projection for seconds, and every notification told meanwhile waited (seven
-//! seconds at 100k saved searches). So a [`Compaction`] copies the lines kept when
-//! it starts into a new file on a thread of its own, while the writer goes on
-//! appending to the old one, then follows the writer, copying what it appends (the
-//! tail), until it is close behind. The writer finishes it at a commit: it copies the
-//! last of the tail, adds a commit line, syncs, and renames the new file over the old
-//! one. Readers keep reading the old file until the writer moves them
-//! to the new one, offsets and file together.
+//! seconds at 100k saved searches). So a [`Compaction`] does the work on a thread of
+//! its own, while the writer goes on appending to the old file:
+//!
+//! 1. it lists the kept lines a chunk at a time (each chunk a short read lock on the
+//!    index, so that listing ten million lines never holds the writer up) and copies
+//!    them into a new file;
+//! 2. it follows the writer, copying what each commit appends (the tail);
+//! 3. the writer finishes it before a commit, once the copy is close behind (a
+//!    commit may append a hundred megabytes, which the writer would otherwise copy
+//!    itself): it stops the copy, copies what is left, adds a commit line, syncs, and
+//!    renames the new file over the old one;
+//! 4. the index's offsets move to the new file a share per commit ([`Relocation`]):
+//!    until a notification's offset has moved, readers read it from the old file,
+//!    which stays open (and whole) until the last offset has moved.
 //!
 //! A crash at any point leaves the old file whole (the new one is renamed into place
 //! only once complete); a leftover new file is removed on open. A clean stop waits
@@ -21,7 +28,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -33,27 +40,55 @@ pub fn scratch_path(outbox: &Path) -> PathBuf {
     outbox.with_extension("compacting")
 }
 
-/// How far to let the writer run ahead before the copy stops following it: what
+/// How close behind the writer the copy must be for the writer to finish it: what
 /// is left is copied while the writer waits.
 const CATCH_UP: u64 = 1 << 20;
 
+/// How long the copy waits for the writer's next commit when it has caught up.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Where a line of the old file is: all the copy and the relocation need of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    /// Where its line starts.
+    pub offset: u64,
+    /// Its length, without the newline.
+    pub len: u32,
+}
+
+impl Span {
+    /// Where the next line starts: after this one's newline.
+    fn end(&self) -> u64 {
+        self.offset + u64::from(self.len) + 1
+    }
+}
+
+/// Lists the kept lines before the compaction's start, in file order, a chunk per
+/// call; an empty chunk ends the list.
+pub type KeptLines = Box<dyn FnMut() -> Vec<Span> + Send>;
+
 /// A rewrite in progress.
 pub struct Compaction {
-    /// The kept lines when it started, in file order.
-    snapshot: Arc<Vec<Slot>>,
-    /// The old file's committed length when it started: every line of the
-    /// snapshot lies before it, everything after it is the tail.
+    /// The old file's committed length when it started: every line it copies first
+    /// lies before it, everything after it is the tail.
     end: u64,
     /// Dropped lines the old file held when it started, which the new one does not.
     pub dropped_before: usize,
     /// The old file's committed length, as the writer moves it.
     committed: Arc<AtomicU64>,
+    /// How far the copy has come in the old file (0 until the kept lines are
+    /// copied and the tail is being followed).
+    copied_to: Arc<AtomicU64>,
+    /// Tells the copy to stop following the writer.
+    stop: Arc<AtomicBool>,
     thread: JoinHandle<io::Result<Copied>>,
 }
 
 /// What the copying thread wrote.
 struct Copied {
-    /// Bytes of the snapshot's lines.
+    /// The lines copied before the tail, in file order.
+    copied: Vec<Span>,
+    /// Bytes of those lines.
     lines: u64,
     /// Where in the old file the tail copied so far ends.
     tail_to: u64,
@@ -69,56 +104,76 @@ pub struct Finished {
     pub reader: File,
     /// Its length, up to and with its commit line.
     pub length: u64,
-    /// How the readers' offsets move.
+    /// How the index's offsets move.
     pub relocation: Relocation,
 }
 
 impl Compaction {
-    /// Starts copying the lines of `snapshot` (in file order, all before `end`, the
+    /// Starts copying the lines `kept` lists (in file order, all before `end`, the
     /// committed length) from the file at `path` to its scratch file; then the tail,
-    /// following the writer (see [`Compaction::committed`]) until it is close
-    /// behind.
+    /// following the writer (see [`Compaction::committed`]) until it is finished.
     pub fn start(
         path: &Path,
-        snapshot: Vec<Slot>,
+        mut kept: KeptLines,
         end: u64,
         dropped_before: usize,
     ) -> io::Result<Compaction> {
         let source = File::open(path)?;
         let target = scratch_path(path);
-        let snapshot = Arc::new(snapshot);
         let committed = Arc::new(AtomicU64::new(end));
+        let copied_to = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (lines, committed) = (snapshot.clone(), committed.clone());
+            let (committed, copied_to, stop) = (committed.clone(), copied_to.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("outbox-compaction".into())
                 .spawn(move || {
                     yield_to_the_service();
-                    let mut file = File::create(&target)?;
-                    let copied = copy_lines(&source, &lines, &mut file)?;
-                    let mut tail_to = end;
+                    let mut out = BufWriter::with_capacity(1 << 20, File::create(&target)?);
+                    let mut copied = Vec::new();
+                    let mut lines = 0;
                     loop {
-                        let now = committed.load(Ordering::Acquire);
-                        if now - tail_to <= CATCH_UP {
+                        let chunk = kept();
+                        if chunk.is_empty() {
                             break;
                         }
-                        copy_range(&source, tail_to..now, &mut file)?;
-                        tail_to = now;
+                        lines += copy_lines(&source, &chunk, &mut out)?;
+                        copied.extend_from_slice(&chunk);
+                        // Synced a chunk at a time: gigabytes left to the kernel's
+                        // write-back made each commit's own sync wait behind them
+                        // (a tenth of a second instead of a few milliseconds).
+                        out.flush()?;
+                        out.get_ref().sync_data()?;
                     }
-                    // On disk here, so that finishing syncs only the last of the tail.
-                    file.sync_data()?;
+                    let mut file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+                    let mut tail_to = end;
+                    copied_to.store(end, Ordering::Release);
+                    while !stop.load(Ordering::Acquire) {
+                        let now = committed.load(Ordering::Acquire);
+                        if now == tail_to {
+                            std::thread::sleep(FOLLOW_EVERY);
+                            continue;
+                        }
+                        copy_range(&source, tail_to..now, &mut file)?;
+                        // On disk here, so that finishing syncs only the last of it.
+                        file.sync_data()?;
+                        tail_to = now;
+                        copied_to.store(tail_to, Ordering::Release);
+                    }
                     Ok(Copied {
-                        lines: copied,
+                        copied,
+                        lines,
                         tail_to,
                         file,
                     })
                 })?
         };
         Ok(Compaction {
-            snapshot,
             end,
             dropped_before,
             committed,
+            copied_to,
+            stop,
             thread,
         })
     }
@@ -129,17 +184,22 @@ impl Compaction {
         self.committed.store(length, Ordering::Release);
     }
 
-    /// Whether the copy is done (or failed), so that finishing it will not wait.
-    pub fn is_finished(&self) -> bool {
-        self.thread.is_finished()
+    /// Whether finishing now would copy little: the kept lines are copied and the
+    /// tail is close behind `length`, the old file's committed length (or the copy
+    /// failed, which finishing reports).
+    pub fn is_close_behind(&self, length: u64) -> bool {
+        let copied = self.copied_to.load(Ordering::Acquire);
+        self.thread.is_finished() || (copied > 0 && length - copied <= CATCH_UP)
     }
 
-    /// Waits for the copy; then appends the rest of the old file's tail (up to
+    /// Stops the copy and waits for it; then appends the rest of the old file's tail (up to
     /// `committed`) and `commit_line` to the new file, syncs it and renames it over
     /// the old one. The new file's handles are opened before the rename, so that on
     /// any failure the writer simply goes on with the old file.
     pub fn finish(self, path: &Path, committed: u64, commit_line: &[u8]) -> io::Result<Finished> {
+        self.stop.store(true, Ordering::Release);
         let Copied {
+            copied,
             lines,
             tail_to,
             mut file,
@@ -162,9 +222,11 @@ impl Compaction {
             reader,
             length: lines + (committed - self.end) + commit_line.len() as u64,
             relocation: Relocation {
-                snapshot: self.snapshot,
+                copied,
                 end: self.end,
-                copied: lines,
+                copied_bytes: lines,
+                next: 0,
+                at: 0,
             },
         })
     }
@@ -183,30 +245,28 @@ fn yield_to_the_service() {
     }
 }
 
-/// Copies the lines of `slots` from `source` to `out`, reading a window of the old
-/// file at a time. Returns the bytes written.
-fn copy_lines(source: &File, slots: &[Slot], out: &mut File) -> io::Result<u64> {
-    let mut out = BufWriter::with_capacity(1 << 20, out);
+/// Copies the lines of `spans` (in file order) from `source` to `out`, reading a
+/// window of the old file at a time. Returns the bytes written.
+fn copy_lines(source: &File, spans: &[Span], out: &mut impl Write) -> io::Result<u64> {
     let mut buf = Vec::new();
     let mut written = 0u64;
     let mut i = 0;
-    while i < slots.len() {
-        let start = slots[i].offset;
+    while i < spans.len() {
+        let start = spans[i].offset;
         let mut j = i + 1;
-        while j < slots.len() && slots[j].end() - start <= WINDOW {
+        while j < spans.len() && spans[j].end() - start <= WINDOW {
             j += 1;
         }
-        let end = slots[j - 1].end();
+        let end = spans[j - 1].end();
         buf.resize((end - start) as usize, 0);
         source.read_exact_at(&mut buf, start)?;
-        for s in &slots[i..j] {
+        for s in &spans[i..j] {
             let from = (s.offset - start) as usize;
             out.write_all(&buf[from..from + s.len as usize + 1])?;
             written += u64::from(s.len) + 1;
         }
         i = j;
     }
-    out.flush()?;
     Ok(written)
 }
 
@@ -223,35 +283,40 @@ fn copy_range(source: &File, range: std::ops::Range<u64>, out: &mut File) -> io:
     Ok(())
 }
 
-/// How the offsets of the old file map onto the new one.
+/// How the offsets of the old file map onto the new one, applied notification by
+/// notification in file order, in as many steps as the writer likes.
 pub struct Relocation {
-    snapshot: Arc<Vec<Slot>>,
+    /// The lines copied before the tail, in file order (including those dropped
+    /// since, which still take their room in the new file).
+    copied: Vec<Span>,
+    /// Where the tail started in the old file.
     end: u64,
-    copied: u64,
+    /// Bytes of `copied`: where the tail starts in the new file.
+    copied_bytes: u64,
+    /// The first line of `copied` not yet passed.
+    next: usize,
+    /// Where that line is in the new file.
+    at: u64,
 }
 
 impl Relocation {
-    /// Moves `kept` (the slots kept now, in file order) to their places in the new
-    /// file. Lines of the snapshot were copied in order, including those dropped
-    /// since, which still take their room; lines of the tail moved as one block.
-    pub fn apply<'a>(&self, kept: impl Iterator<Item = &'a mut Slot>) {
-        let mut copied = self.snapshot.iter();
-        let mut offset = 0u64;
-        for slot in kept {
-            if slot.offset >= self.end {
-                slot.offset = slot.offset - self.end + self.copied;
-                continue;
-            }
-            // Both run in file order, and a line kept now was kept then.
-            for old in copied.by_ref() {
-                let at = offset;
-                offset += u64::from(old.len) + 1;
-                if old.offset == slot.offset {
-                    slot.offset = at;
-                    break;
-                }
+    /// Moves `slot` to its place in the new file. Slots must come in file order,
+    /// and each must be kept now (a line kept now was kept when it was copied).
+    pub fn relocate(&mut self, slot: &mut Slot) {
+        if slot.offset >= self.end {
+            slot.offset = slot.offset - self.end + self.copied_bytes;
+            return;
+        }
+        while let Some(old) = self.copied.get(self.next) {
+            let at = self.at;
+            self.next += 1;
+            self.at += u64::from(old.len) + 1;
+            if old.offset == slot.offset {
+                slot.offset = at;
+                return;
             }
         }
+        debug_assert!(false, "a kept line at {} was not copied", slot.offset);
     }
 }
 
@@ -268,18 +333,28 @@ mod tests {
         }
     }
 
+    fn span(offset: u64, len: u32) -> Span {
+        Span { offset, len }
+    }
+
     #[test]
     fn offsets_follow_their_lines_into_the_new_file() {
         // GIVEN an old file of lines at 0 (len 9), 10 (dropped before), 20, 30 and a
-        // tail from 40; the snapshot kept 0, 20 and 30, and 20 was dropped since
-        let relocation = Relocation {
-            snapshot: Arc::new(vec![slot(0, 9), slot(20, 9), slot(30, 4)]),
+        // tail from 40; the copy kept 0, 20 and 30, and 20 was dropped since
+        let mut relocation = Relocation {
+            copied: vec![span(0, 9), span(20, 9), span(30, 4)],
             end: 40,
-            copied: 25,
+            copied_bytes: 25,
+            next: 0,
+            at: 0,
         };
         let mut kept = [slot(0, 9), slot(30, 4), slot(40, 9), slot(50, 3)];
-        // WHEN they are relocated
-        relocation.apply(kept.iter_mut());
+        // WHEN they are relocated, in two steps
+        let (first, rest) = kept.split_at_mut(1);
+        relocation.relocate(&mut first[0]);
+        for s in rest {
+            relocation.relocate(s);
+        }
         // THEN each lands where the copy put it: 0, then after 0 and 20 (which still
         // takes room), then the tail after the 25 copied bytes
         let offsets: Vec<u64> = kept.iter().map(|s| s.offset).collect();
@@ -291,7 +366,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("outbox.ndjson");
         std::fs::write(&path, "aaaa\nbb\ncccccc\nd\n").unwrap();
-        let kept = [slot(0, 4), slot(8, 6), slot(15, 1)];
+        let kept = [span(0, 4), span(8, 6), span(15, 1)];
         let target = scratch_path(&path);
         let source = File::open(&path).unwrap();
         let n = copy_lines(&source, &kept, &mut File::create(&target).unwrap()).unwrap();

@@ -22,7 +22,7 @@
 mod compaction;
 
 use super::notification::{Card, Notification, Recipient, Told};
-use compaction::Compaction;
+use compaction::{Compaction, Relocation, Span};
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -47,6 +47,14 @@ pub enum OutboxError {
 /// Dropped notifications the file may hold before it is rewritten without them (and
 /// only when they outnumber the kept ones).
 const REWRITE_ABOVE: usize = 1000;
+
+/// Kept lines a compaction lists per read lock on the index.
+const LIST_CHUNK: usize = 1 << 16;
+
+/// Notifications whose offsets move to a rewritten file per commit: a few
+/// milliseconds under the index's lock, where moving ten million at once held the
+/// alerts up for a second.
+const MOVE_PER_COMMIT: u64 = 1 << 20;
 
 /// A commit line: the projection's checkpoint and the last notification id given so
 /// far (ids stay unique after older notifications are compacted away).
@@ -148,13 +156,6 @@ struct Slot {
     at: i64,
 }
 
-impl Slot {
-    /// Where the next line starts: after this one's newline.
-    fn end(&self) -> u64 {
-        self.offset + u64::from(self.len) + 1
-    }
-}
-
 /// One subscriber's kept notifications.
 #[derive(Default)]
 struct Kept {
@@ -199,6 +200,18 @@ struct Entries {
     retention: Retention,
     /// The file, opened for reading (replaced when the file is rewritten).
     file: Option<Arc<File>>,
+    /// The move of the offsets to a rewritten file, while it lasts.
+    moving: Option<Moving>,
+}
+
+/// The index's offsets moving to a rewritten file, a share per commit: the
+/// notifications up to `last` whose offsets have not moved yet (ids above
+/// `moved_through`) are read from the old file, kept open until the move is done.
+struct Moving {
+    old: Arc<File>,
+    moved_through: u64,
+    last: u64,
+    relocation: Relocation,
 }
 
 impl Entries {
@@ -294,28 +307,50 @@ impl Entries {
         }
     }
 
-    /// The kept slots, in id (and file) order.
-    fn kept_slots(&mut self) -> impl Iterator<Item = &mut Slot> {
-        let (first, kept) = (self.first, &self.kept);
+    /// The kept slots from `after` on (every one when 0), with their ids, in id (and
+    /// file) order.
+    fn kept_after(&self, after: u64) -> impl Iterator<Item = (u64, Slot)> + '_ {
+        let skip = usize::try_from((after + 1).saturating_sub(self.first))
+            .unwrap_or(usize::MAX)
+            .min(self.all.len());
         self.all
-            .iter_mut()
+            .range(skip..)
             .enumerate()
             .filter_map(move |(i, slot)| {
-                slot.as_mut()
-                    .filter(|s| Entries::is_kept(kept, first + i as u64, s))
+                let id = self.first + (skip + i) as u64;
+                slot.filter(|s| Entries::is_kept(&self.kept, id, s))
+                    .map(|s| (id, s))
             })
     }
 
-    /// Copies of the kept slots from `after` on (every one when 0), in id order.
-    fn kept_after(&self, after: u64) -> impl Iterator<Item = Slot> + '_ {
-        let skip = (after + 1).saturating_sub(self.first);
-        self.all
-            .iter()
-            .enumerate()
-            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-            .filter_map(move |(i, slot)| {
-                slot.filter(|s| Entries::is_kept(&self.kept, self.first + i as u64, s))
-            })
+    /// Whether notification `id` is still read from the old file of a rewrite.
+    fn in_old_file(&self, id: u64) -> bool {
+        self.moving
+            .as_ref()
+            .is_some_and(|m| id > m.moved_through && id <= m.last)
+    }
+
+    /// Moves the offsets of up to `n` more notifications to the rewritten file, in
+    /// id order; closes the old file once all have moved.
+    fn move_some(&mut self, n: u64) {
+        let Some(moving) = self.moving.as_mut().filter(|_| n > 0) else {
+            return;
+        };
+        let from = (moving.moved_through + 1).max(self.first);
+        let through = moving.last.min(from.saturating_add(n - 1));
+        for id in from..=through {
+            let Some(Some(slot)) = self.all.get_mut((id - self.first) as usize) else {
+                continue;
+            };
+            // A dropped line is never read again: its offset may stay behind.
+            if Entries::is_kept(&self.kept, id, slot) {
+                moving.relocation.relocate(slot);
+            }
+        }
+        moving.moved_through = through;
+        if through >= moving.last {
+            self.moving = None;
+        }
     }
 }
 
@@ -417,9 +452,9 @@ impl OutboxReader {
         after: u64,
         limit: usize,
     ) -> Result<Vec<Arc<Notification>>, OutboxError> {
-        let (slots, file) = {
+        let (slots, file, old) = {
             let entries = self.read();
-            let slots: Vec<Slot> = match subscribers {
+            let slots: Vec<(u64, Slot)> = match subscribers {
                 None => entries.kept_after(after).take(limit).collect(),
                 Some(subscribers) => {
                     let mut ids: Vec<u64> = Vec::new();
@@ -433,16 +468,35 @@ impl OutboxReader {
                     ids.sort_unstable();
                     ids.dedup();
                     ids.truncate(limit);
-                    ids.iter().filter_map(|&id| entries.slot(id)).collect()
+                    ids.iter()
+                        .filter_map(|&id| entries.slot(id).map(|s| (id, s)))
+                        .collect()
                 }
             };
-            // The file and the offsets are taken together: a rewrite replaces both.
-            (slots, entries.file.clone())
+            // The files and the offsets are taken together: a rewrite replaces both.
+            let old: Vec<bool> = slots
+                .iter()
+                .map(|(id, _)| entries.in_old_file(*id))
+                .collect();
+            let old_file = entries.moving.as_ref().map(|m| m.old.clone());
+            (slots, (entries.file.clone(), old_file), old)
         };
-        let Some(file) = file else {
+        let (Some(file), old_file) = file else {
             return Ok(Vec::new());
         };
-        read_lines(&file, &slots)?
+        let mut lines = Vec::with_capacity(slots.len());
+        let mut i = 0;
+        while i < slots.len() {
+            let j = i + old[i..].iter().take_while(|&&o| o == old[i]).count();
+            let from = match (&old_file, old[i]) {
+                (Some(f), true) => f,
+                _ => &file,
+            };
+            let run: Vec<Slot> = slots[i..j].iter().map(|(_, s)| *s).collect();
+            lines.extend(read_lines(from, &run)?);
+            i = j;
+        }
+        lines
             .iter()
             .map(|line| {
                 serde_json::from_slice::<Notification>(line)
@@ -488,6 +542,8 @@ pub struct Outbox {
     compaction: Option<Compaction>,
     /// The chunk of lines being written, kept for the next commit.
     buffer: Vec<u8>,
+    /// Offsets to move to a rewritten file per commit ([`MOVE_PER_COMMIT`]).
+    move_per_commit: u64,
 }
 
 /// Seconds since the epoch, now.
@@ -568,6 +624,7 @@ impl Outbox {
             reader,
             compaction: None,
             buffer: Vec::new(),
+            move_per_commit: MOVE_PER_COMMIT,
         })
     }
 
@@ -594,6 +651,7 @@ impl Outbox {
         batch: impl IntoIterator<Item = Told>,
         checkpoint: u64,
     ) -> Result<(), OutboxError> {
+        self.finish_compaction();
         let (shown, last, written) = match self.append(batch, checkpoint) {
             Ok(done) => done,
             Err(e) => {
@@ -611,7 +669,8 @@ impl Outbox {
         if let Some(running) = &self.compaction {
             running.committed(self.committed);
         }
-        self.compact(checkpoint, last);
+        self.reader.write().move_some(self.move_per_commit);
+        self.start_compaction();
         Ok(())
     }
 
@@ -661,39 +720,70 @@ impl Outbox {
         Ok((shown, last, written))
     }
 
-    /// Finishes the running compaction if its copy is done, or starts one when
-    /// retention has dropped more lines than the file keeps. A failure is logged and
-    /// changes nothing: the old file stays whole, and a later commit tries again.
-    fn compact(&mut self, checkpoint: u64, last: u64) {
-        if self
+    /// Finishes the running compaction if its copy is close behind: before a commit
+    /// appends, so that little is left to copy. A failure is logged and changes
+    /// nothing: the old file stays whole, and a later commit starts another.
+    fn finish_compaction(&mut self) {
+        if !self
             .compaction
             .as_ref()
-            .is_some_and(Compaction::is_finished)
+            .is_some_and(|c| c.is_close_behind(self.committed))
         {
-            let running = self.compaction.take().expect("checked above");
-            if let Err(e) = self.finish(running, checkpoint, last) {
-                tracing::warn!(error = %e, path = %self.path.display(), "outbox compaction failed");
-                let _ = std::fs::remove_file(compaction::scratch_path(&self.path));
-            }
             return;
         }
+        let running = self.compaction.take().expect("checked above");
+        let last = self.reader.last_id();
+        if let Err(e) = self.finish(running, self.checkpoint, last) {
+            tracing::warn!(error = %e, path = %self.path.display(), "outbox compaction failed");
+            let _ = std::fs::remove_file(compaction::scratch_path(&self.path));
+        }
+    }
+
+    /// Starts a compaction when retention has dropped more lines than the file
+    /// keeps, unless one is running or its offsets are still moving.
+    fn start_compaction(&mut self) {
         if self.compaction.is_some() {
             return;
         }
-        let (snapshot, dropped) = {
+        let dropped = {
             let entries = self.reader.read();
-            let due = entries.dropped_since_rewrite > REWRITE_ABOVE
+            let due = entries.moving.is_none()
+                && entries.dropped_since_rewrite > REWRITE_ABOVE
                 && entries.dropped_since_rewrite > entries.kept_count;
             if !due {
                 return;
             }
-            let kept: Vec<Slot> = entries.kept_after(0).collect();
-            (kept, entries.dropped_since_rewrite)
+            entries.dropped_since_rewrite
         };
-        match Compaction::start(&self.path, snapshot, self.committed, dropped) {
+        match Compaction::start(&self.path, self.kept_lines(), self.committed, dropped) {
             Ok(c) => self.compaction = Some(c),
             Err(e) => tracing::warn!(error = %e, "outbox compaction could not start"),
         }
+    }
+
+    /// The kept lines up to the end of the last commit, for a compaction to list a
+    /// chunk at a time on its own thread.
+    fn kept_lines(&self) -> compaction::KeptLines {
+        let (reader, end) = (self.reader.clone(), self.committed);
+        let mut after = 0;
+        Box::new(move || {
+            let entries = reader.read();
+            let chunk: Vec<(u64, Slot)> = entries
+                .kept_after(after)
+                .take_while(|(_, s)| s.offset < end)
+                .take(LIST_CHUNK)
+                .collect();
+            if let Some((id, _)) = chunk.last() {
+                after = *id;
+            }
+            chunk
+                .iter()
+                .map(|(_, s)| Span {
+                    offset: s.offset,
+                    len: s.len,
+                })
+                .collect()
+        })
     }
 
     /// Puts the compacted file in place (see [`compaction`]) and moves the writer and
@@ -714,10 +804,15 @@ impl Outbox {
         let done = running.finish(&self.path, self.committed, &line)?;
         self.file = done.writer;
         self.committed = done.length;
-        // The file and the offsets change together for readers.
+        // Readers go on reading what is not moved yet from the old file.
         let mut entries = self.reader.write();
-        entries.file = Some(Arc::new(done.reader));
-        done.relocation.apply(entries.kept_slots());
+        let old = entries.file.replace(Arc::new(done.reader));
+        entries.moving = old.map(|old| Moving {
+            old,
+            moved_through: 0,
+            last,
+            relocation: done.relocation,
+        });
         entries.dropped_since_rewrite -= dropped_before.min(entries.dropped_since_rewrite);
         Ok(())
     }
@@ -731,6 +826,7 @@ impl Outbox {
         if let Some(running) = self.compaction.take() {
             let last = self.reader.last_id();
             self.finish(running, self.checkpoint, last).unwrap();
+            self.reader.write().move_some(u64::MAX);
         }
     }
 }
@@ -745,6 +841,7 @@ impl Drop for Outbox {
                 tracing::warn!(error = %e, "outbox compaction failed at close");
                 let _ = std::fs::remove_file(compaction::scratch_path(&self.path));
             }
+            self.reader.write().move_some(u64::MAX);
         }
     }
 }
@@ -921,6 +1018,70 @@ mod tests {
         let outbox = Outbox::open(&path, retention).unwrap();
         assert_eq!(everyone(&outbox.reader()), expected);
         assert_eq!(outbox.next_id(), 1_206);
+    }
+
+    #[test]
+    fn readers_read_every_notification_while_offsets_move_to_the_rewritten_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outbox.ndjson");
+        let retention = Retention {
+            per_subscriber: 3,
+            max_age: None,
+        };
+        let mut outbox = Outbox::open(&path, retention).unwrap();
+        let reader = outbox.reader();
+        // GIVEN subscribers "a" and "b" told in turn until retention has dropped more
+        // than the file keeps, so that a rewrite starts
+        let batch: Vec<Notification> = (1..=2_400)
+            .map(|id| {
+                told(
+                    id,
+                    if id % 2 == 0 { "a" } else { "b" },
+                    "2026-01-02T00:00:00Z",
+                )
+            })
+            .collect();
+        commit(&mut outbox, batch, 1);
+        let everyone = |r: &OutboxReader| -> Vec<Notification> {
+            let read = r.after(None, 0, 100).unwrap();
+            read.iter().map(|n| (**n).clone()).collect()
+        };
+        let before = everyone(&reader);
+        assert_eq!(before.len(), 6, "the newest three of a and of b");
+        assert!(outbox.compaction.is_some(), "a rewrite started");
+        // WHEN "c" is told while it copies (its line lands in the old file's tail,
+        // unless the copy was already close behind), then "d" once it is close behind,
+        // which puts the rewrite in place before d's line, no offset moved yet
+        outbox.move_per_commit = 0;
+        let tail = told(2_401, "c", "2026-01-02T00:00:00Z");
+        commit(&mut outbox, vec![tail.clone()], 2);
+        while outbox
+            .compaction
+            .as_ref()
+            .is_some_and(|c| !c.is_close_behind(outbox.committed))
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let after = told(2_402, "d", "2026-01-02T00:00:00Z");
+        commit(&mut outbox, vec![after.clone()], 3);
+        assert!(outbox.compaction.is_none() && reader.read().moving.is_some());
+        let mut expected = before.clone();
+        expected.extend([tail.clone(), after]);
+        // THEN readers read the same notifications: from the old file (but d's),
+        assert_eq!(everyone(&reader), expected);
+        // from both while some have moved (2395 and 2396 of the kept 2395..=2402),
+        let first = reader.read().first;
+        reader.write().move_some(2_396 - first + 1);
+        assert!(reader.read().in_old_file(2_397) && !reader.read().in_old_file(2_396));
+        assert_eq!(everyone(&reader), expected);
+        let c = [SubscriberId::new("c").unwrap()];
+        assert_eq!(*reader.after(Some(&c), 0, 10).unwrap()[0], tail);
+        // and from the new one once all have, when the old file is let go.
+        reader.write().move_some(u64::MAX);
+        assert!(reader.read().moving.is_none());
+        assert_eq!(everyone(&reader), expected);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().filter(|l| l.starts_with("{\"id\"")).count(), 8);
     }
 
     /// A notification for "c", like the first of `seen`.
