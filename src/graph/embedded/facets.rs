@@ -184,10 +184,11 @@ impl EmbeddedGraph {
                 None => in_category,
             });
         }
-        if !(sel.year.is_open() && sel.hours.is_open() && sel.price_usd.is_open()) {
-            let mut s = set.unwrap_or_else(|| self.live.clone());
-            s.retain(|k| self.attributes_match(&self.machines[k as usize], sel));
-            set = Some(s);
+        if let Some(in_ranges) = self.in_ranges(sel) {
+            set = Some(match set {
+                Some(s) => s & in_ranges,
+                None => in_ranges,
+            });
         }
         set.map(|s| s & &self.live)
     }
@@ -263,11 +264,8 @@ impl EmbeddedGraph {
         let unranged = base.clone();
         // Machine-level selections: attribute ranges apply to every group; the
         // category selection to every group but the category's own.
-        if !(sel.year.is_open() && sel.hours.is_open() && sel.price_usd.is_open()) {
-            base = base
-                .iter()
-                .filter(|&k| self.attributes_match(&self.machines[k as usize], sel))
-                .collect();
+        if let Some(in_ranges) = self.in_ranges(sel) {
+            base &= in_ranges;
         }
         let in_category =
             (!sel.categories.is_empty()).then(|| self.filter_categories(&base, &sel.categories));

@@ -3,6 +3,7 @@
 mod browse;
 mod facets;
 mod machine;
+mod ranges;
 mod snapshot;
 
 pub use machine::MachineFacts;
@@ -108,6 +109,8 @@ pub struct EmbeddedGraph {
     pub(crate) by_category: Vec<RoaringBitmap>,
     /// Live machines with a category of their own (overriding their model's).
     pub(crate) overridden: RoaringBitmap,
+    /// Live machines by year, hours and price bucket.
+    pub(crate) ranges: ranges::Ranges,
     /// The latest published exchange rates.
     pub(crate) rates: Rates,
 }
@@ -159,6 +162,9 @@ impl EmbeddedGraph {
         for m in &mut self.machines {
             m.price_usd = m.price.as_ref().and_then(|p| rates.to_usd(p));
         }
+        let machines = &self.machines;
+        self.ranges
+            .refile_prices(self.live.iter().map(|k| (k, &machines[k as usize])));
     }
 
     /// Live machines.
@@ -221,6 +227,7 @@ impl EmbeddedGraph {
         }
         self.live.remove(key);
         self.overridden.remove(key);
+        self.ranges.remove(key, m);
     }
 
     /// Puts a live machine into the per-model and per-category sets.
@@ -238,6 +245,7 @@ impl EmbeddedGraph {
         if own {
             self.overridden.insert(key);
         }
+        self.ranges.insert(key, &self.machines[key as usize]);
     }
 
     fn put_machine(&mut self, m: &Machine) {

@@ -1,0 +1,267 @@
+//! Live machines by bucket of year, hours and price, so that a range selection is a
+//! union of bitmaps rather than a test of every hit.
+//!
+//! At a million listings, `year=2015..` on a broad query tested each of several
+//! hundred thousand machines twice (once for the selections known before the text
+//! pass, once for the facets), a random read of the machine each time: the largest
+//! cost of such a search in `perf`. Here a range is the union of the buckets wholly
+//! inside it, plus the machines of the (at most two) buckets it cuts, tested one by
+//! one against their exact values: a few thousand tests instead of every hit.
+
+use super::{EmbeddedGraph, MachineNode};
+use crate::graph::contract::{Range, Selections};
+use roaring::RoaringBitmap;
+use std::collections::BTreeMap;
+
+/// Hours per bucket: a range cuts two buckets of a few thousand machines at most.
+const HOURS_PER_BUCKET: u32 = 250;
+
+/// Price buckets per doubling of the price (each about 4.4 % wide).
+const PRICE_BUCKETS_PER_DOUBLING: f64 = 16.0;
+
+/// Live machines by bucket of one attribute; machines without a value are in none
+/// (a closed range never holds them).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RangeIndex {
+    buckets: BTreeMap<i32, RoaringBitmap>,
+}
+
+impl RangeIndex {
+    fn insert(&mut self, bucket: Option<i32>, key: u32) {
+        if let Some(b) = bucket {
+            self.buckets.entry(b).or_default().insert(key);
+        }
+    }
+
+    fn remove(&mut self, bucket: Option<i32>, key: u32) {
+        if let Some(b) = bucket {
+            if let Some(set) = self.buckets.get_mut(&b) {
+                set.remove(key);
+                if set.is_empty() {
+                    self.buckets.remove(&b);
+                }
+            }
+        }
+    }
+
+    /// The machines of the buckets from `lo` to `hi`: whole where the bucket lies
+    /// inside the range (`inner`), tested one by one with `exact` where it is cut.
+    fn select(
+        &self,
+        (lo, hi): (Option<i32>, Option<i32>),
+        inner: impl Fn(i32) -> bool,
+        exact: impl Fn(u32) -> bool,
+    ) -> RoaringBitmap {
+        let mut out = RoaringBitmap::new();
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            if lo > hi {
+                return out;
+            }
+        }
+        let range = (
+            lo.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Included),
+            hi.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Included),
+        );
+        for (&b, set) in self.buckets.range(range) {
+            if inner(b) {
+                out |= set;
+            } else {
+                let cut = RoaringBitmap::from_sorted_iter(set.iter().filter(|&k| exact(k)))
+                    .expect("a bitmap iterates in order");
+                out |= cut;
+            }
+        }
+        out
+    }
+}
+
+/// The bucket of a model year: the year itself, so no bucket is ever cut.
+fn year_bucket(year: Option<u16>) -> Option<i32> {
+    year.map(i32::from)
+}
+
+fn hours_bucket(hours: Option<u32>) -> Option<i32> {
+    hours.map(|h| (h / HOURS_PER_BUCKET) as i32)
+}
+
+fn price_bucket(usd: Option<f64>) -> Option<i32> {
+    usd.filter(|p| p.is_finite())
+        .map(|p| (p.max(1.0).log2() * PRICE_BUCKETS_PER_DOUBLING).floor() as i32)
+}
+
+/// The buckets a price range spans, `None` when it holds no finite price (a bound
+/// that is NaN, a lowest price of +∞ or a highest of −∞); an infinite bound on its
+/// own side is open.
+fn price_buckets(r: &Range<f64>) -> Option<(Option<i32>, Option<i32>)> {
+    let lo = match r.min {
+        Some(m) if m.is_nan() || m == f64::INFINITY => return None,
+        Some(m) if m == f64::NEG_INFINITY => None,
+        m => price_bucket(m),
+    };
+    let hi = match r.max {
+        Some(m) if m.is_nan() || m == f64::NEG_INFINITY => return None,
+        Some(m) if m == f64::INFINITY => None,
+        m => price_bucket(m),
+    };
+    Some((lo, hi))
+}
+
+/// The three attribute indexes of the graph.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Ranges {
+    year: RangeIndex,
+    hours: RangeIndex,
+    price: RangeIndex,
+}
+
+impl Ranges {
+    /// Files a live machine under its values.
+    pub(crate) fn insert(&mut self, key: u32, m: &MachineNode) {
+        self.year.insert(year_bucket(m.year), key);
+        self.hours.insert(hours_bucket(m.hours), key);
+        self.price.insert(price_bucket(m.price_usd), key);
+    }
+
+    /// Takes a machine out, as filed under its values.
+    pub(crate) fn remove(&mut self, key: u32, m: &MachineNode) {
+        self.year.remove(year_bucket(m.year), key);
+        self.hours.remove(hours_bucket(m.hours), key);
+        self.price.remove(price_bucket(m.price_usd), key);
+    }
+
+    /// Files every live machine again under its price (the rates changed).
+    pub(crate) fn refile_prices<'a>(&mut self, live: impl Iterator<Item = (u32, &'a MachineNode)>) {
+        self.price = RangeIndex::default();
+        for (key, m) in live {
+            self.price.insert(price_bucket(m.price_usd), key);
+        }
+    }
+}
+
+impl EmbeddedGraph {
+    /// The live machines inside every attribute range selected (year, hours,
+    /// price); `None` when none is.
+    pub(crate) fn in_ranges(&self, sel: &Selections) -> Option<RoaringBitmap> {
+        let mut out: Option<RoaringBitmap> = None;
+        let mut and = |set: RoaringBitmap| {
+            out = Some(match out.take() {
+                Some(o) => o & set,
+                None => set,
+            });
+        };
+        let machine = |k: u32| &self.machines[k as usize];
+        if !sel.year.is_open() {
+            let r = &sel.year;
+            let b = (year_bucket(r.min), year_bucket(r.max));
+            and(self
+                .ranges
+                .year
+                .select(b, |_| true, |k| r.contains(machine(k).year)));
+        }
+        if !sel.hours.is_open() {
+            let r = &sel.hours;
+            let b = (hours_bucket(r.min), hours_bucket(r.max));
+            and(self.ranges.hours.select(
+                b,
+                |x| b.0.is_none_or(|lo| x > lo) && b.1.is_none_or(|hi| x < hi),
+                |k| r.contains(machine(k).hours),
+            ));
+        }
+        if !sel.price_usd.is_open() {
+            let r = &sel.price_usd;
+            and(match price_buckets(r) {
+                Some(b) => self.ranges.price.select(
+                    b,
+                    |x| b.0.is_none_or(|lo| x > lo) && b.1.is_none_or(|hi| x < hi),
+                    |k| r.contains(machine(k).price_usd),
+                ),
+                None => RoaringBitmap::new(),
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stockyard_schema::{demo, Event, Payload};
+
+    /// The live machines inside every range of `sel`, tested one by one.
+    fn by_scan(g: &EmbeddedGraph, sel: &Selections) -> RoaringBitmap {
+        g.live
+            .iter()
+            .filter(|&k| g.attributes_match(&g.machines[k as usize], sel))
+            .collect()
+    }
+
+    fn selections(year: Range<u16>, hours: Range<u32>, price_usd: Range<f64>) -> Selections {
+        Selections {
+            year,
+            hours,
+            price_usd,
+            ..Selections::default()
+        }
+    }
+
+    #[test]
+    fn ranges_select_what_testing_every_machine_selects() {
+        // GIVEN the demo catalog, listed, updated, sold and re-priced by new rates
+        let events: Vec<Event> = demo::generate(7, 3_000).collect();
+        assert!(events
+            .iter()
+            .any(|e| matches!(e.payload, Payload::CurrencyRatesPublished(_))));
+        let mut g = EmbeddedGraph::new();
+        g.apply(events.iter());
+        fn some<T>(min: Option<T>, max: Option<T>) -> Range<T> {
+            Range { min, max }
+        }
+        fn open<T>() -> Range<T> {
+            Range {
+                min: None,
+                max: None,
+            }
+        }
+        // WHEN ranges are selected: bucket edges, values held and not, open ends,
+        // empty and inverted ranges, and prices that no finite number satisfies
+        let mut cases = vec![
+            selections(some(Some(2015), None), open(), open()),
+            selections(
+                some(Some(2010), Some(2012)),
+                some(None, Some(5_000)),
+                open(),
+            ),
+            selections(some(Some(2020), Some(2010)), open(), open()),
+            selections(open(), some(Some(250), Some(499)), open()),
+            selections(open(), some(Some(3_001), Some(3_001)), open()),
+            selections(open(), open(), some(Some(f64::NAN), None)),
+            selections(open(), open(), some(Some(f64::INFINITY), None)),
+            selections(open(), open(), some(None, Some(f64::NEG_INFINITY))),
+            selections(
+                open(),
+                open(),
+                some(Some(f64::NEG_INFINITY), Some(f64::INFINITY)),
+            ),
+            selections(open(), open(), some(Some(-10.0), Some(0.5))),
+        ];
+        for (i, m) in g.machines.iter().enumerate().step_by(97) {
+            cases.push(selections(
+                some(m.year, m.year.map(|y| y + i as u16 % 3)),
+                some(m.hours.map(|h| h / 2), m.hours),
+                some(m.price_usd, m.price_usd.map(|p| p * 1.3)),
+            ));
+            cases.push(selections(open(), open(), some(None, m.price_usd)));
+        }
+        // THEN the bitmaps hold exactly the machines a test of each would let through
+        for sel in &cases {
+            let expected = by_scan(&g, sel);
+            assert_eq!(g.in_ranges(sel), Some(expected), "{sel:?}");
+        }
+        assert!(g.in_ranges(&Selections::default()).is_none());
+        let priced = selections(open(), open(), some(Some(20_000.0), Some(60_000.0)));
+        assert!(
+            !by_scan(&g, &priced).is_empty(),
+            "a range that selects something"
+        );
+    }
+}
