@@ -15,7 +15,7 @@
 
 use super::notification::Told;
 use super::outbox::{Outbox, OutboxReader, Retention};
-use super::percolator::{Compile, Draft, Percolator};
+use super::percolator::{Compile, Percolator};
 use crate::graph::EmbeddedGraph;
 use std::path::Path;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -27,6 +27,38 @@ const TELL_EVERY: usize = 250_000;
 
 /// Events read at a time when the state is rebuilt from the log.
 const REPLAY_CHUNK: u64 = 20_000;
+
+/// Events' notifications matched ahead of the outbox writer: enough to keep both
+/// threads busy, few enough that memory stays small.
+const WRITE_AHEAD: usize = 64;
+
+/// What the matching thread hands the outbox writer.
+enum ToWrite {
+    /// One event's notifications.
+    Lines(Vec<Told>),
+    /// Commit everything written so far with this checkpoint.
+    Commit(u64),
+}
+
+/// Writes and commits what `receive` hands over, until it is closed or a write
+/// fails. After a failure the rest is received and dropped, so that the matching
+/// thread never blocks on a full channel.
+fn write(
+    outbox: &mut Outbox,
+    receive: std::sync::mpsc::Receiver<ToWrite>,
+) -> Result<(), super::outbox::OutboxError> {
+    let mut result = Ok(());
+    for message in receive {
+        if result.is_err() {
+            continue;
+        }
+        result = match message {
+            ToWrite::Lines(told) => outbox.write(told),
+            ToWrite::Commit(checkpoint) => outbox.commit_written(checkpoint),
+        };
+    }
+    result
+}
 
 fn failed(reason: impl ToString) -> ProjectionError {
     ProjectionError {
@@ -133,6 +165,10 @@ impl Alerts {
     /// told with `checkpoint`. `committed` is `graph` as of the last commit, at
     /// `committed_at`, to rebuild from when an earlier commit failed. A saved query
     /// that does not check is a dead letter (the search is kept and matches nothing).
+    ///
+    /// The outbox writes on a thread of its own, an event's notifications while the
+    /// next event is matched: at a hundred thousand saved searches a listing tells
+    /// hundreds, and writing them cost as much as matching them.
     pub fn apply(
         &mut self,
         graph: &mut EmbeddedGraph,
@@ -146,64 +182,76 @@ impl Alerts {
             *percolator = replay(&self.log, committed_at, committed, self.compile)?;
             self.stale = false;
         }
-        let mut told: Vec<(u64, &Event, Draft)> = Vec::new();
-        let mut letters = Vec::new();
-        for (position, event) in batch {
-            let before = percolator.before(graph, event);
-            graph.apply(std::iter::once(event));
-            let (drafts, error) = percolator.after(graph, event, before);
-            if let Some(reason) = error {
-                letters.push(DeadLetter {
-                    projection: "alerts".into(),
-                    position: *position,
-                    event_id: event.id.to_string(),
-                    reason,
-                });
-            }
-            told.extend(drafts.into_iter().map(|d| (*position, event, d)));
-            // A long batch tells as it goes: memory stays bounded, and subscribers
-            // hear sooner. Should the graph's snapshot then fail, the outbox is ahead
-            // of it, as after a crash between the two.
-            if told.len() >= self.tell_every {
-                self.tell(std::mem::take(&mut told), position + 1)?;
-            }
-        }
-        drop(percolator);
-        self.tell(told, checkpoint)?;
-        Ok(letters)
-    }
-
-    /// Commits `told` to the outbox with `checkpoint`, but for what it holds already.
-    fn tell(
-        &mut self,
-        mut told: Vec<(u64, &Event, Draft)>,
-        checkpoint: u64,
-    ) -> Result<(), ProjectionError> {
         // Told already when the outbox is ahead of the graph (see the module docs).
         let done = self.outbox.checkpoint();
-        told.retain(|(position, _, _)| *position >= done);
-        // A batch that tells no one leaves the outbox as it is: its checkpoint only
-        // marks what was told.
-        if told.is_empty() {
-            return Ok(());
-        }
         let mut next = self.outbox.next_id();
-        let notifications = told.into_iter().map(|(position, event, d)| {
-            next += 1;
-            Told {
-                id: next - 1,
-                position,
-                at: event.at,
-                recipient: d.recipient,
-                kind: d.kind,
-                card: d.card,
+        let tell_every = self.tell_every;
+        let outbox = &mut self.outbox;
+        let (letters, written) = std::thread::scope(|s| {
+            let (send, receive) = std::sync::mpsc::sync_channel::<ToWrite>(WRITE_AHEAD);
+            let writer = std::thread::Builder::new()
+                .name("outbox-writer".into())
+                .spawn_scoped(s, move || write(outbox, receive))
+                .expect("a thread for the outbox writer");
+            let mut letters = Vec::new();
+            let mut uncommitted = 0;
+            for (position, event) in batch {
+                let before = percolator.before(graph, event);
+                graph.apply(std::iter::once(event));
+                let (drafts, error) = percolator.after(graph, event, before);
+                if let Some(reason) = error {
+                    letters.push(DeadLetter {
+                        projection: "alerts".into(),
+                        position: *position,
+                        event_id: event.id.to_string(),
+                        reason,
+                    });
+                }
+                if drafts.is_empty() || *position < done {
+                    continue;
+                }
+                let told: Vec<Told> = drafts
+                    .into_iter()
+                    .map(|d| {
+                        next += 1;
+                        Told {
+                            id: next - 1,
+                            position: *position,
+                            at: event.at,
+                            recipient: d.recipient,
+                            kind: d.kind,
+                            card: d.card,
+                        }
+                    })
+                    .collect();
+                uncommitted += told.len();
+                // A send fails only once the writer has failed: it says why below.
+                let _ = send.send(ToWrite::Lines(told));
+                // A long batch tells as it goes, and subscribers hear sooner. Should
+                // the graph's snapshot then fail, the outbox is ahead of it, as after
+                // a crash between the two.
+                if uncommitted >= tell_every {
+                    let _ = send.send(ToWrite::Commit(position + 1));
+                    uncommitted = 0;
+                }
             }
+            // A batch that tells no one leaves the outbox as it is: its checkpoint
+            // only marks what was told.
+            if uncommitted > 0 {
+                let _ = send.send(ToWrite::Commit(checkpoint));
+            }
+            drop(send);
+            let written = writer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (letters, written)
         });
-        if let Err(e) = self.outbox.commit(notifications, checkpoint) {
+        drop(percolator);
+        if let Err(e) = written {
             self.stale = true;
             return Err(failed(e));
         }
-        Ok(())
+        Ok(letters)
     }
 
     /// The state ran ahead of the graph's checkpoint: rebuild it before the next batch.

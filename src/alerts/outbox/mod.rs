@@ -544,6 +544,17 @@ pub struct Outbox {
     buffer: Vec<u8>,
     /// Offsets to move to a rewritten file per commit ([`MOVE_PER_COMMIT`]).
     move_per_commit: u64,
+    /// What was written since the last commit.
+    pending: Pending,
+}
+
+/// Lines written since the last commit: what memory must learn of each once they
+/// are committed, the last id and the bytes written.
+#[derive(Default)]
+struct Pending {
+    shown: Vec<(u64, Arc<Recipient>, Slot)>,
+    last: Option<u64>,
+    written: u64,
 }
 
 /// Seconds since the epoch, now.
@@ -625,6 +636,7 @@ impl Outbox {
             compaction: None,
             buffer: Vec::new(),
             move_per_commit: MOVE_PER_COMMIT,
+            pending: Pending::default(),
         })
     }
 
@@ -644,25 +656,58 @@ impl Outbox {
     }
 
     /// Appends `batch` and its checkpoint, on disk before it returns, then shows the
-    /// batch to readers. On failure the file is cut back to the last commit. When
-    /// retention has dropped more than it keeps, the file is rewritten without them.
+    /// batch to readers: [`Outbox::write`] and [`Outbox::commit_written`] in one.
     pub fn commit(
         &mut self,
         batch: impl IntoIterator<Item = Told>,
         checkpoint: u64,
     ) -> Result<(), OutboxError> {
-        self.finish_compaction();
-        let (shown, last, written) = match self.append(batch, checkpoint) {
-            Ok(done) => done,
-            Err(e) => {
-                // Best effort: open() cuts an uncommitted tail off anyway.
-                let _ = self.file.set_len(self.committed);
-                return Err(e.into());
-            }
+        self.write(batch)?;
+        self.commit_written(checkpoint)
+    }
+
+    /// Appends the lines of `batch` after what was written since the last commit;
+    /// they count once [`Outbox::commit_written`] commits them. Writing and
+    /// committing apart lets the alerts write one event's notifications on one
+    /// thread while they match the next event's on another. On failure the file is
+    /// cut back to the last commit and everything written since is forgotten.
+    pub fn write(&mut self, batch: impl IntoIterator<Item = Told>) -> Result<(), OutboxError> {
+        if self.pending.shown.is_empty() && self.pending.written == 0 {
+            self.finish_compaction();
+        }
+        self.write_lines(batch).map_err(|e| {
+            self.abandon();
+            e.into()
+        })
+    }
+
+    /// Commits what was written since the last commit, with `checkpoint`: on disk
+    /// before it returns, then shown to readers. When retention has dropped more than
+    /// it keeps, the file is rewritten without them (see [`compaction`]).
+    pub fn commit_written(&mut self, checkpoint: u64) -> Result<(), OutboxError> {
+        if self.pending.shown.is_empty() && self.pending.written == 0 {
+            self.finish_compaction();
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let last = pending.last.unwrap_or_else(|| self.reader.last_id());
+        let marker = Checkpoint {
+            checkpoint,
+            last_id: last,
         };
-        self.committed += written;
+        let mut line = serde_json::to_vec(&marker).expect("serializes");
+        line.push(b'\n');
+        if let Err(e) = self
+            .file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+        {
+            self.abandon();
+            return Err(e.into());
+        }
+        self.committed += pending.written + line.len() as u64;
         self.checkpoint = checkpoint;
-        let shown = shown
+        let shown = pending
+            .shown
             .iter()
             .map(|(id, r, slot)| (*id, r.subscriber(), *slot));
         self.reader.publish(shown, (last, checkpoint), now());
@@ -674,50 +719,45 @@ impl Outbox {
         Ok(())
     }
 
-    /// Writes `batch` and its commit line after the last commit, in chunks, and syncs:
-    /// what memory must learn of each line, the last id, and the bytes written.
-    #[allow(clippy::type_complexity)]
-    fn append(
-        &mut self,
-        batch: impl IntoIterator<Item = Told>,
-        checkpoint: u64,
-    ) -> std::io::Result<(Vec<(u64, Arc<Recipient>, Slot)>, u64, u64)> {
-        let mut last = self.reader.last_id();
-        // The chunk buffer is kept from commit to commit: growing a fresh one to
+    /// Forgets what was written since the last commit, cutting it off the file (best
+    /// effort: opening cuts an uncommitted tail off anyway).
+    fn abandon(&mut self) {
+        let _ = self.file.set_len(self.committed);
+        self.pending = Pending::default();
+    }
+
+    /// Writes the lines of `batch` in chunks, noting what memory must learn of each.
+    fn write_lines(&mut self, batch: impl IntoIterator<Item = Told>) -> std::io::Result<()> {
+        // The chunk buffer is kept from write to write: growing a fresh one to
         // megabytes each time cost more than filling it.
         let mut text = std::mem::take(&mut self.buffer);
         text.clear();
-        let mut written = 0u64;
         let mut lines = LineWriter::default();
-        let mut shown = Vec::new();
+        let batch = batch.into_iter();
+        self.pending.shown.reserve(batch.size_hint().0);
         for n in batch {
             let start = text.len();
             lines.write_line(&n, &mut text);
             let slot = Slot {
-                offset: self.committed + written + start as u64,
+                offset: self.committed + self.pending.written + start as u64,
                 len: (text.len() - start - 1) as u32,
                 subscriber: 0,
                 at: n.at.unix_seconds(),
             };
-            last = n.id;
-            shown.push((n.id, n.recipient, slot));
+            self.pending.last = Some(n.id);
+            self.pending.shown.push((n.id, n.recipient, slot));
             if text.len() >= WRITE_CHUNK {
                 self.file.write_all(&text)?;
-                written += text.len() as u64;
+                self.pending.written += text.len() as u64;
                 text.clear();
             }
         }
-        let marker = Checkpoint {
-            checkpoint,
-            last_id: last,
-        };
-        serde_json::to_writer(&mut text, &marker).expect("serializes");
-        text.push(b'\n');
-        self.file.write_all(&text)?;
-        written += text.len() as u64;
+        let result = self.file.write_all(&text);
+        if result.is_ok() {
+            self.pending.written += text.len() as u64;
+        }
         self.buffer = text;
-        self.file.sync_data()?;
-        Ok((shown, last, written))
+        result
     }
 
     /// Finishes the running compaction if its copy is close behind: before a commit
