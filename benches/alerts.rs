@@ -12,7 +12,13 @@
 //!   that reading millions of notifications does not compete with the service.
 //!
 //! STOCKYARD_BENCH_LISTINGS (default 20,000) and STOCKYARD_BENCH_SEARCHES (default
-//! 10,000) set the scale; the is 1,000,000 and 100,000.
+//! 10,000) set the scale; the is 1,000,000 and 100,000. At a million listings
+//! the demo's 200 models make every listing tell hundreds of searches, so a backlog
+//! with the searches saved first would tell hundreds of millions of notifications
+//! before the paced part starts: STOCKYARD_BENCH_SEARCHES_LAST=1 saves the searches
+//! after the backlog's listings (buyers saving searches on an established catalog; the
+//! outbox starts empty), and STOCKYARD_BENCH_MATCHING=N matches only the first N
+//! listing events in the matching part.
 
 /// The allocator of the `stockyard` binary, so that the numbers are the service's.
 #[global_allocator]
@@ -268,20 +274,35 @@ fn main() {
         backlog_machines.len(),
         search_events.len()
     );
-    matching(catalog, backlog_machines, &search_events);
+    let matched = env("STOCKYARD_BENCH_MATCHING", backlog_machines.len());
+    matching(
+        catalog,
+        &backlog_machines[..matched.min(backlog_machines.len())],
+        &search_events,
+    );
 
     let mut backlog = String::new();
     for e in catalog {
         backlog.push_str(&e.to_json());
         backlog.push('\n');
     }
-    for l in &search_lines {
-        backlog.push_str(l);
-        backlog.push('\n');
-    }
+    let searches_last = env("STOCKYARD_BENCH_SEARCHES_LAST", 0) == 1;
+    let mut machines_json = String::new();
     for e in backlog_machines {
-        backlog.push_str(&e.to_json());
-        backlog.push('\n');
+        machines_json.push_str(&e.to_json());
+        machines_json.push('\n');
+    }
+    let mut searches_json = String::new();
+    for l in &search_lines {
+        searches_json.push_str(l);
+        searches_json.push('\n');
+    }
+    if searches_last {
+        backlog.push_str(&machines_json);
+        backlog.push_str(&searches_json);
+    } else {
+        backlog.push_str(&searches_json);
+        backlog.push_str(&machines_json);
     }
     let fresh: Vec<String> = fresh.iter().map(Event::to_json).collect();
     latency(&backlog, &fresh);
