@@ -683,7 +683,7 @@ impl Outbox {
 
     /// Commits what was written since the last commit, with `checkpoint`: on disk
     /// before it returns, then shown to readers. When retention has dropped more than
-    /// it keeps, the file is rewritten without them (see [`compaction`]).
+    /// it keeps, the file is rewritten without them (see `outbox/compaction.rs`).
     pub fn commit_written(&mut self, checkpoint: u64) -> Result<(), OutboxError> {
         if self.pending.shown.is_empty() && self.pending.written == 0 {
             self.finish_compaction();
