@@ -141,6 +141,10 @@ impl Drop for GraphProjection {
     /// A clean stop leaves the snapshot current, so that the next start has nothing
     /// to apply again.
     fn drop(&mut self) {
+        // A generation a rebuild replaced is deleted, not stopped: nothing to keep.
+        if !self.snapshot.parent().is_some_and(Path::exists) {
+            return;
+        }
         if let Err(e) = self.save() {
             tracing::warn!(error = %e, "the graph snapshot could not be written at close");
         }
