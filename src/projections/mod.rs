@@ -8,6 +8,6 @@ pub mod keys;
 mod neo4j;
 mod text;
 
-pub use graph::{GraphHandle, GraphProjection, SAVE_EVERY};
+pub use graph::{GraphHandle, GraphProjection};
 pub use neo4j::Neo4jProjection;
 pub use text::TextProjection;

@@ -323,13 +323,6 @@ impl Entries {
             })
     }
 
-    /// Whether notification `id` is still read from the old file of a rewrite.
-    fn in_old_file(&self, id: u64) -> bool {
-        self.moving
-            .as_ref()
-            .is_some_and(|m| id > m.moved_through && id <= m.last)
-    }
-
     /// Moves the offsets of up to `n` more notifications to the rewritten file, in
     /// id order; closes the old file once all have moved.
     fn move_some(&mut self, n: u64) {
@@ -452,7 +445,7 @@ impl OutboxReader {
         after: u64,
         limit: usize,
     ) -> Result<Vec<Arc<Notification>>, OutboxError> {
-        let (slots, file, old) = {
+        let (slots, file, moving) = {
             let entries = self.read();
             let slots: Vec<(u64, Slot)> = match subscribers {
                 None => entries.kept_after(after).take(limit).collect(),
@@ -474,28 +467,28 @@ impl OutboxReader {
                 }
             };
             // The files and the offsets are taken together: a rewrite replaces both.
-            let old: Vec<bool> = slots
-                .iter()
-                .map(|(id, _)| entries.in_old_file(*id))
-                .collect();
-            let old_file = entries.moving.as_ref().map(|m| m.old.clone());
-            (slots, (entries.file.clone(), old_file), old)
+            let moving = entries
+                .moving
+                .as_ref()
+                .map(|m| (m.old.clone(), m.moved_through, m.last));
+            (slots, entries.file.clone(), moving)
         };
-        let (Some(file), old_file) = file else {
+        let Some(file) = file else {
             return Ok(Vec::new());
         };
-        let mut lines = Vec::with_capacity(slots.len());
-        let mut i = 0;
-        while i < slots.len() {
-            let j = i + old[i..].iter().take_while(|&&o| o == old[i]).count();
-            let from = match (&old_file, old[i]) {
-                (Some(f), true) => f,
-                _ => &file,
-            };
-            let run: Vec<Slot> = slots[i..j].iter().map(|(_, s)| *s).collect();
-            lines.extend(read_lines(from, &run)?);
-            i = j;
-        }
+        let (ids, slots): (Vec<u64>, Vec<Slot>) = slots.into_iter().unzip();
+        // Ids ascend, so those still in the old file of a rewrite are one run.
+        let (old, from, to) = match &moving {
+            Some((old, moved_through, last)) => (
+                old,
+                ids.partition_point(|id| id <= moved_through),
+                ids.partition_point(|id| id <= last),
+            ),
+            None => (&file, 0, 0),
+        };
+        let mut lines = read_lines(&file, &slots[..from])?;
+        lines.extend(read_lines(old, &slots[from..to])?);
+        lines.extend(read_lines(&file, &slots[to..])?);
         lines
             .iter()
             .map(|line| {
@@ -672,9 +665,7 @@ impl Outbox {
     /// thread while they match the next event's on another. On failure the file is
     /// cut back to the last commit and everything written since is forgotten.
     pub fn write(&mut self, batch: impl IntoIterator<Item = Told>) -> Result<(), OutboxError> {
-        if self.pending.shown.is_empty() && self.pending.written == 0 {
-            self.finish_compaction();
-        }
+        self.finish_compaction();
         self.write_lines(batch).map_err(|e| {
             self.abandon();
             e.into()
@@ -685,9 +676,7 @@ impl Outbox {
     /// before it returns, then shown to readers. When retention has dropped more than
     /// it keeps, the file is rewritten without them (see `outbox/compaction.rs`).
     pub fn commit_written(&mut self, checkpoint: u64) -> Result<(), OutboxError> {
-        if self.pending.shown.is_empty() && self.pending.written == 0 {
-            self.finish_compaction();
-        }
+        self.finish_compaction();
         let pending = std::mem::take(&mut self.pending);
         let last = pending.last.unwrap_or_else(|| self.reader.last_id());
         let marker = Checkpoint {
@@ -760,14 +749,17 @@ impl Outbox {
         result
     }
 
-    /// Finishes the running compaction if its copy is close behind: before a commit
-    /// appends, so that little is left to copy. A failure is logged and changes
-    /// nothing: the old file stays whole, and a later commit starts another.
+    /// Finishes the running compaction if its copy is close behind, at the start of
+    /// a commit (before its first line is written), so that little is left to copy.
+    /// A failure is logged and changes nothing: the old file stays whole, and a later
+    /// commit starts another.
     fn finish_compaction(&mut self) {
-        if !self
-            .compaction
-            .as_ref()
-            .is_some_and(|c| c.is_close_behind(self.committed))
+        let starting = self.pending.shown.is_empty() && self.pending.written == 0;
+        if !starting
+            || !self
+                .compaction
+                .as_ref()
+                .is_some_and(|c| c.is_close_behind(self.committed))
         {
             return;
         }
@@ -1028,10 +1020,6 @@ mod tests {
             .count();
         assert_eq!(notifications, 4, "the four kept lines: {text}");
         // THEN readers read the kept notifications whole, from the new file…
-        let everyone = |r: &OutboxReader| -> Vec<Notification> {
-            let read = r.after(None, 0, 10).unwrap();
-            read.iter().map(|n| (**n).clone()).collect()
-        };
         let mut expected = vec![to_b.clone()];
         expected.extend(newest.iter().cloned());
         expected.push(again.clone());
@@ -1082,10 +1070,6 @@ mod tests {
             })
             .collect();
         commit(&mut outbox, batch, 1);
-        let everyone = |r: &OutboxReader| -> Vec<Notification> {
-            let read = r.after(None, 0, 100).unwrap();
-            read.iter().map(|n| (**n).clone()).collect()
-        };
         let before = everyone(&reader);
         assert_eq!(before.len(), 6, "the newest three of a and of b");
         assert!(outbox.compaction.is_some(), "a rewrite started");
@@ -1112,7 +1096,8 @@ mod tests {
         // from both while some have moved (2395 and 2396 of the kept 2395..=2402),
         let first = reader.read().first;
         reader.write().move_some(2_396 - first + 1);
-        assert!(reader.read().in_old_file(2_397) && !reader.read().in_old_file(2_396));
+        let moved_through = reader.read().moving.as_ref().map(|m| m.moved_through);
+        assert_eq!(moved_through, Some(2_396));
         assert_eq!(everyone(&reader), expected);
         let c = [SubscriberId::new("c").unwrap()];
         assert_eq!(*reader.after(Some(&c), 0, 10).unwrap()[0], tail);
@@ -1122,6 +1107,12 @@ mod tests {
         assert_eq!(everyone(&reader), expected);
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().filter(|l| l.starts_with("{\"id\"")).count(), 8);
+    }
+
+    /// Every kept notification, as readers read it.
+    fn everyone(reader: &OutboxReader) -> Vec<Notification> {
+        let read = reader.after(None, 0, 100).unwrap();
+        read.iter().map(|n| (**n).clone()).collect()
     }
 
     /// A notification for "c", like the first of `seen`.
