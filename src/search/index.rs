@@ -19,9 +19,7 @@ use std::sync::Arc;
 use stockyard_schema::Lang;
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{
-    AllQuery, Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Query, TermQuery, Weight,
-};
+use tantivy::query::{AllQuery, Bm25Weight, BooleanQuery, EnableScoring, Query, TermQuery, Weight};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -270,7 +268,7 @@ impl TextIndex {
             self.match_entities(&searcher, vec![members.into_query()], into, &mut seen)?;
         }
         if let Some(n) = c.ngram {
-            self.match_entities(&searcher, vec![n.query], &mut out.ngram, &mut seen)?;
+            self.match_entities(&searcher, vec![n.query()], &mut out.ngram, &mut seen)?;
         }
         Ok(out)
     }
@@ -386,8 +384,8 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
         .iter()
         .map(|(score, q)| Ok((*score, q.weight(unscored)?)))
         .collect::<tantivy::Result<Vec<_>>>()?;
-    let (ngram, ngram_max, ngram_terms) = match &query.ngram {
-        None => (None, 0.0, Vec::new()),
+    let (ngram, ngram_max) = match &query.ngram {
+        None => (None, 0.0),
         Some(n) => {
             // Each term's BM25 is at most its weight's maximum; the sum, scaled, bounds
             // the match's score. A hair of slack keeps the bound above any rounding.
@@ -395,9 +393,8 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
             for t in &n.terms {
                 max += Bm25Weight::for_terms(searcher, std::slice::from_ref(t))?.max_score();
             }
-            // A share of the n-grams is counted term by term (tantivy's disjunction
-            // with a minimum keeps a heap per document); all of them is an
-            // intersection.
+            // A share of the n-grams is counted term by term; all of them is tantivy's
+            // intersection, which skips through the rarest list block by block.
             let marking = if n.need < n.terms.len() {
                 NgramMarking::Count {
                     terms: n
@@ -410,29 +407,25 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
                     need: n.need as u8,
                 }
             } else {
-                NgramMarking::Match(n.query.weight(unscored)?)
+                let all: Vec<Box<dyn Query>> = n
+                    .terms
+                    .iter()
+                    .map(|t| {
+                        Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic))
+                            as Box<dyn Query>
+                    })
+                    .collect();
+                NgramMarking::Match(BooleanQuery::intersection(all).weight(unscored)?)
             };
             let scoring = EnableScoring::enabled_from_searcher(searcher);
-            let scored = n.query.weight(scoring)?;
-            let terms = n
-                .terms
-                .iter()
-                .map(|t| {
-                    BoostQuery::new(
-                        Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)),
-                        n.scale,
-                    )
-                    .weight(scoring)
-                })
-                .collect::<tantivy::Result<Vec<_>>>()?;
-            (Some((marking, scored)), max * n.scale * 1.001, terms)
+            let scored = n.query.min_match_weight(scoring)?;
+            (Some((marking, scored)), max * n.scale * 1.001)
         }
     };
     Ok(TieredQuery {
         classes,
         ngram,
         ngram_max,
-        ngram_terms,
     })
 }
 
@@ -460,7 +453,7 @@ impl PreparedSearch<'_> {
                 .classes
                 .iter()
                 .map(|(_, w)| w.as_ref())
-                .chain(t.ngram.iter().map(|(_, w)| w.as_ref()))
+                .chain(t.ngram.iter().map(|(_, w)| w as &dyn Weight))
                 .collect(),
         };
         let mut n = 0u64;

@@ -27,6 +27,7 @@ mod index;
 pub mod keyset;
 pub mod language;
 mod lazy;
+pub mod min_match;
 pub mod query;
 mod tiers;
 mod writer;

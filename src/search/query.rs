@@ -31,10 +31,10 @@
 use super::analysis::{code_form, is_cjk, ngram_terms, normalize, segments};
 use super::fields::{Fields, Group};
 use super::lazy::{Costly, EitherQuery};
+use super::min_match::MinMatchQuery;
 use stockyard_schema::Lang;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
-    TermQuery,
+    BooleanQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
@@ -267,12 +267,17 @@ pub struct Classes {
 
 /// The n-gram match of a text.
 pub struct Ngrams {
-    /// The match, BM25-scored (before scaling).
-    pub query: Box<dyn Query>,
     /// The n-grams, rarest first.
     pub terms: Vec<Term>,
     /// How many of them a document must hold.
     pub need: usize,
+}
+
+impl Ngrams {
+    /// The match, BM25-scored (unscaled).
+    pub fn query(&self) -> Box<dyn Query> {
+        Box::new(MinMatchQuery::new(self.terms.clone(), self.need, 1.0))
+    }
 }
 
 /// The match classes of non-blank `text`. `analyzers` are the text fields' analysers
@@ -325,31 +330,14 @@ pub fn classes(
     grams.truncate(tuning.ngram_max_terms);
     let ngram = (!grams.is_empty()).then(|| {
         let n = grams.len();
-        let gram_queries: Vec<Box<dyn Query>> = grams
-            .iter()
-            .map(|t| {
-                Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)) as Box<dyn Query>
-            })
-            .collect();
-        // One word: all its chosen n-grams, an intersection that reads little more
-        // than the rarest list. Several words: a share of them, in any word.
-        let (query, need): (Box<dyn Query>, usize) = if single_word {
-            (Box::new(BooleanQuery::intersection(gram_queries)), n)
+        // One word: all its chosen n-grams, which reads little more than the rarest
+        // list. Several words: a share of them, in any word.
+        let need = if single_word {
+            n
         } else {
-            let need = ((n as f32 * tuning.ngram_min_share).ceil() as usize).clamp(1, n);
-            (
-                Box::new(BooleanQuery::union_with_minimum_required_clauses(
-                    gram_queries,
-                    need,
-                )),
-                need,
-            )
+            ((n as f32 * tuning.ngram_min_share).ceil() as usize).clamp(1, n)
         };
-        Ngrams {
-            query,
-            terms: grams,
-            need,
-        }
+        Ngrams { terms: grams, need }
     });
     Classes {
         phrase,
@@ -385,7 +373,7 @@ pub struct ListingQuery {
 /// The n-gram match with its BM25 scaled by the share of one n-gram.
 pub struct ScaledNgrams {
     /// The scaled match.
-    pub query: Box<dyn Query>,
+    pub query: MinMatchQuery,
     /// The scale.
     pub scale: f32,
     /// The n-grams.
@@ -408,7 +396,7 @@ impl ListingQuery {
             })
             .collect();
         if let Some(n) = &self.ngram {
-            clauses.push((Occur::Should, n.query.box_clone()));
+            clauses.push((Occur::Should, Box::new(n.query.clone())));
         }
         Box::new(BooleanQuery::new(clauses))
     }
@@ -430,7 +418,7 @@ pub fn listing_query(own: Classes, entities: Expansions, tuning: &Tuning) -> Lis
     let ngram = own.ngram.map(|n| {
         let scale = tuning.ngram / n.terms.len() as f32;
         ScaledNgrams {
-            query: Box::new(BoostQuery::new(n.query, scale)),
+            query: MinMatchQuery::new(n.terms.clone(), n.need, scale),
             scale,
             terms: n.terms,
             need: n.need,

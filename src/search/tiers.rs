@@ -14,16 +14,18 @@
 //!    skipped once its bound cannot.
 //!
 //! For `油圧ショベル` at a million listings, 470,000 hits cost a byte write and a few
-//! bit tests each; only the top tier's listings are scored. Scores are added in the
-//! order tantivy's boolean union adds them, so they equal its scores to the bit
-//! (`tests/one_pass.rs` checks them against the boolean query).
+//! bit tests each; only the top tier's listings are scored. The classes' constants are
+//! added in the order tantivy's boolean union adds them, and the n-gram score is the
+//! n-gram query's own sum ([`score_at`]), so scores equal the boolean query's to the
+//! bit (`tests/one_pass.rs` checks them).
 
 use super::collect::{Collected, Rank, Ranked, Top};
 use super::columns::SegmentColumns;
 use super::keyset::KeySet;
+use super::min_match::{score_at, MinMatchWeight};
 use std::sync::Arc;
 use tantivy::query::{Scorer, Weight};
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher};
+use tantivy::{DocAddress, DocId, Score, Searcher};
 
 /// Bit of the n-gram match in a document's mark.
 const NGRAM: u8 = 1 << 3;
@@ -35,11 +37,9 @@ pub struct TieredQuery {
     /// Constant-score classes (at most three): score and unscored matching.
     pub classes: Vec<(Score, Box<dyn Weight>)>,
     /// The n-gram match: how to mark it, and scored (for exact scores).
-    pub ngram: Option<(NgramMarking, Box<dyn Weight>)>,
+    pub ngram: Option<(NgramMarking, MinMatchWeight)>,
     /// The largest score the n-gram match can give any document.
     pub ngram_max: Score,
-    /// Each n-gram alone, scored and scaled as in the match: for estimates.
-    pub ngram_terms: Vec<Box<dyn Weight>>,
 }
 
 /// How the n-gram match marks its documents.
@@ -201,49 +201,20 @@ impl TieredQuery {
             let entries = &scratch.tiers[t];
             match &self.ngram {
                 Some((_, scored)) if t & usize::from(NGRAM) != 0 => {
-                    // Each listing's n-gram score is first estimated term by term (each
-                    // term's BM25, added in any order): only a listing whose estimate,
-                    // with a margin far above any rounding, can still enter the page
-                    // is scored exactly, by the same scorer the boolean query uses.
+                    // A listing of this tier holds the n-grams the match needs, so its
+                    // exact score is the scaled sum of its terms' BM25, each term's
+                    // postings seeking forward by their skip lists.
                     let mut segment_ord = u32::MAX;
-                    let mut scorer: Option<Box<dyn Scorer>> = None;
                     let mut terms: Vec<Box<dyn Scorer>> = Vec::new();
                     for &(seg, doc, key) in entries {
-                        let floor = top.floor();
-                        if top.is_full() && f64::from(best) < floor {
+                        if top.is_full() && f64::from(best) < top.floor() {
                             break;
                         }
                         if seg != segment_ord {
                             segment_ord = seg;
-                            let reader = searcher.segment_reader(seg);
-                            scorer = Some(scored.scorer(reader, 1.0)?);
-                            terms = self
-                                .ngram_terms
-                                .iter()
-                                .map(|w| w.scorer(reader, 1.0))
-                                .collect::<tantivy::Result<_>>()?;
+                            terms = scored.term_scorers(searcher.segment_reader(seg), 1.0)?;
                         }
-                        if top.is_full() {
-                            let mut estimate: Score = 0.0;
-                            for t in &mut terms {
-                                if t.doc() < doc {
-                                    t.seek(doc);
-                                }
-                                if t.doc() == doc {
-                                    estimate += t.score();
-                                }
-                            }
-                            let bound = (base + estimate * 1.001 + 1e-4) * boost;
-                            if f64::from(bound) < floor {
-                                continue;
-                            }
-                        }
-                        let s = scorer.as_mut().expect("a scorer for the segment");
-                        if s.doc() < doc {
-                            s.seek(doc);
-                        }
-                        let n = if s.doc() == doc { s.score() } else { 0.0 };
-                        let score = (base + n) * boost;
+                        let score = (base + score_at(&mut terms, doc)) * boost;
                         top.offer(ranked(score, key, seg, doc));
                     }
                 }
