@@ -131,6 +131,19 @@ impl ApiError {
         }
     }
 
+    /// The same error told of parameter `to` where it named `from`: for an endpoint
+    /// that takes another endpoint's parameter under another name.
+    pub fn renamed(mut self, from: &str, to: &str) -> ApiError {
+        if self.detail.field.as_deref() == Some(from) {
+            self.detail.field = Some(to.to_owned());
+            self.detail.message = self
+                .detail
+                .message
+                .replace(&format!("`{from}`"), &format!("`{to}`"));
+        }
+        self
+    }
+
     /// An error about one parameter or field.
     pub fn bad(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::new(code, message).field(field)

@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod lang;
+pub mod lookup;
 pub mod metrics;
 pub mod search;
 
@@ -232,7 +233,7 @@ pub async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Stockyard", description = "Search and faceted catalog of used machinery."),
-    paths(search_get, search_post, browse::machine, browse::model, browse::makers,
+    paths(search_get, search_post, lookup::suggest, lookup::facet_values, browse::machine, browse::model, browse::makers,
         browse::maker_models, browse::categories, browse::spec_categories, events::ingest, events::status,
         events::dead_letters, events::retry, events::rebuild, alerts::save_search,
         alerts::saved_searches, alerts::delete_search, alerts::watch, alerts::watches,
@@ -340,6 +341,8 @@ pub fn router(state: AppState) -> Router {
     let with = |scope| middleware::from_fn_with_state(Gate::new(&state, scope), gate);
     let reads = Router::new()
         .route("/search", get(search_get).post(search_post))
+        .route("/suggest", get(lookup::suggest))
+        .route("/facets/{group}/values", get(lookup::facet_values))
         .route("/machines/{id}", get(browse::machine))
         .route("/models/{id}", get(browse::model))
         .route("/makers", get(browse::makers))

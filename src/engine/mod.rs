@@ -13,12 +13,14 @@
 mod browse;
 mod generation;
 pub mod ingest;
+pub mod lookup;
 mod pool;
 pub mod search;
 
 pub use browse::{GraphSource, LiveListing};
 pub use generation::{projection_version, Generation, GenerationError};
 pub use ingest::{Format, IngestError, Ingested, LineError};
+pub use lookup::{FacetValueMatch, Suggestion};
 pub use pool::{Lane, SearchPool};
 pub use search::{FacetWants, SearchFailure, SearchKind, SearchOutcome, SearchPlan};
 

@@ -28,6 +28,7 @@ pub mod keyset;
 pub mod language;
 mod lazy;
 pub mod min_match;
+pub mod names;
 pub mod query;
 mod tiers;
 mod writer;

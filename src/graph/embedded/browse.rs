@@ -10,7 +10,7 @@ use stockyard_schema::Lang;
 
 impl EmbeddedGraph {
     /// Live machines per category, rolled up the tree.
-    fn rolled_counts(&self) -> Vec<u64> {
+    pub(super) fn rolled_counts(&self) -> Vec<u64> {
         let mut rolled = vec![0u64; self.categories.len()];
         for (c, direct) in self.by_category.iter().enumerate() {
             let n = direct.len();

@@ -3,10 +3,12 @@
 mod browse;
 mod facets;
 mod machine;
+mod names;
 mod ranges;
 mod snapshot;
 
 pub use machine::MachineFacts;
+pub use names::{EntityKind, NamedEntity};
 pub use snapshot::SnapshotError;
 
 use crate::currency::Rates;
