@@ -83,6 +83,23 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// HTTPS: with a certificate and key the listener speaks TLS only.
     pub tls: TlsConfig,
+    /// Search analytics for operators (`[analytics]`).
+    pub analytics: AnalyticsConfig,
+}
+
+/// Search analytics (`[analytics]`): on by default; off, nothing is recorded and
+/// `/analytics/queries` answers 404.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalyticsConfig {
+    /// Whether searches are counted.
+    pub enabled: bool,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        AnalyticsConfig { enabled: true }
+    }
 }
 
 /// The listener's certificate and key (`[tls]`): both or neither. With both, the
@@ -268,6 +285,7 @@ impl Default for Config {
             source: SourceConfig::None,
             alerts: AlertsConfig::default(),
             tls: TlsConfig::default(),
+            analytics: AnalyticsConfig::default(),
         }
     }
 }
@@ -384,6 +402,9 @@ impl Config {
         }
         if let Some(v) = var("STOCKYARD_LOG_JSON") {
             self.log_json = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = var("STOCKYARD_ANALYTICS") {
+            self.analytics.enabled = !matches!(v.as_str(), "0" | "false" | "no" | "off");
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod alerts;
+pub mod analytics;
 pub mod api;
 pub mod config;
 pub mod currency;

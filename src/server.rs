@@ -35,6 +35,9 @@ pub enum ServeError {
     /// The TLS certificate or key is not usable.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+    /// The search analytics could not be loaded.
+    #[error("search analytics: {0}")]
+    Analytics(#[from] crate::analytics::AnalyticsError),
 }
 
 /// A started service: its address, and a handle on its engine.
@@ -93,6 +96,12 @@ pub async fn serve(
         let file = config.data_dir.join(crate::alerts::token::SECRET_FILE);
         ServeError::Io(file.display().to_string(), e)
     })?;
+    let analytics = match config.analytics.enabled {
+        true => Some(Arc::new(crate::analytics::Analytics::open(
+            &config.data_dir,
+        )?)),
+        false => None,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| ServeError::Io(config.listen.to_string(), e))?;
@@ -119,7 +128,11 @@ pub async fn serve(
         pool: crate::engine::SearchPool::default(),
         tokens: Arc::new(tokens),
         closing: closing.clone(),
+        analytics: analytics.clone(),
     };
+    let saver = analytics
+        .clone()
+        .map(|a| tokio::spawn(save_now_and_then(a)));
     started(&Running {
         addr,
         tls: tls.is_some(),
@@ -136,9 +149,31 @@ pub async fn serve(
     }
     .map_err(|e| ServeError::Io(addr.to_string(), e));
     sources.stop();
+    if let Some(saver) = saver {
+        saver.abort();
+    }
+    if let Some(a) = analytics {
+        let saved = tokio::task::spawn_blocking(move || a.save(true)).await;
+        if let Ok(Err(e)) = saved {
+            tracing::warn!("search analytics not saved: {e}");
+        }
+    }
     let e = engine.clone();
     let _ = tokio::task::spawn_blocking(move || e.shutdown()).await;
     result
+}
+
+/// Writes the search analytics whenever they changed and their interval passed,
+/// off the request path, until aborted.
+async fn save_now_and_then(analytics: Arc<crate::analytics::Analytics>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let a = analytics.clone();
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || a.save(false)).await {
+            tracing::warn!("search analytics not saved: {e}");
+        }
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -47,6 +47,7 @@ macro_rules! error_codes {
 
 error_codes! {
     BadBody = "bad_body", BAD_REQUEST, "The body is not what the endpoint reads (JSON, UTF-8 NDJSON, a JSON array).";
+    BadDate = "bad_date", BAD_REQUEST, "A date is not written `YYYY-MM-DD` or does not exist.";
     BadId = "bad_id", BAD_REQUEST, "An id is malformed (1-128 bytes, no whitespace or control characters).";
     BadLanguage = "bad_language", BAD_REQUEST, "A language is not an ISO 639-1 code Stockyard knows.";
     BadNumber = "bad_number", BAD_REQUEST, "A parameter that must be a number is not one.";

@@ -9,6 +9,7 @@
 //! over 1 KB are compressed as `Accept-Encoding` asks (gzip, br, zstd).
 
 pub mod alerts;
+pub mod analytics;
 pub mod auth;
 pub mod browse;
 pub mod error;
@@ -84,6 +85,8 @@ pub struct AppState {
     pub pool: crate::engine::SearchPool,
     /// Signs and checks subscriber tokens, which open one subscriber's endpoints.
     pub tokens: Arc<crate::alerts::TokenKey>,
+    /// Search analytics, when switched on.
+    pub analytics: Option<Arc<crate::analytics::Analytics>>,
     /// Cancelled when the server starts to shut down: notification streams, which
     /// never end by themselves, end then, so that the shutdown does not wait for
     /// their clients to leave.
@@ -235,7 +238,7 @@ pub async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
     info(title = "Stockyard", description = "Search and faceted catalog of used machinery."),
     paths(search_get, search_post, lookup::suggest, lookup::facet_values, browse::machine, browse::model, browse::makers,
         browse::maker_models, browse::categories, browse::spec_categories, events::ingest, events::status,
-        events::dead_letters, events::retry, events::rebuild, alerts::save_search,
+        events::dead_letters, events::retry, events::rebuild, analytics::queries, alerts::save_search,
         alerts::saved_searches, alerts::delete_search, alerts::watch, alerts::watches,
         alerts::unwatch, alerts::subscriber_notifications, alerts::notifications, alerts::issue_token,
         health, ready,
@@ -363,6 +366,7 @@ pub fn router(state: AppState) -> Router {
         .route("/events/dead-letters", get(events::dead_letters))
         .route("/events/dead-letters/retry", post(events::retry))
         .route("/admin/rebuild", post(events::rebuild))
+        .route("/analytics/queries", get(analytics::queries))
         .route_layer(with(Scope::Admin));
     // A subscriber's own endpoints: the `alerts` key, or that subscriber's token.
     let subscriber = Router::new()

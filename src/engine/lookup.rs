@@ -90,8 +90,9 @@ impl Engine {
         }
         // Exact beginnings before typo matches, then the most listings.
         out.sort_by(|a, b| {
-            (a.matched == NameMatch::Typo)
-                .cmp(&(b.matched == NameMatch::Typo))
+            b.matched
+                .is_exact()
+                .cmp(&a.matched.is_exact())
                 .then(b.count.cmp(&a.count))
                 .then_with(|| a.text.cmp(&b.text))
         });

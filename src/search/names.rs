@@ -24,6 +24,13 @@ pub enum NameMatch {
     Typo,
 }
 
+impl NameMatch {
+    /// Whether the name holds what was typed as typed (no typo forgiven).
+    pub fn is_exact(self) -> bool {
+        self != NameMatch::Typo
+    }
+}
+
 /// A name folded for matching, each character knowing its byte range in the name.
 #[derive(Debug, Default)]
 pub struct Folded {

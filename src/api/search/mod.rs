@@ -35,8 +35,13 @@ pub async fn run(
     let Validated { plan, usd_per_unit } =
         validate(&body, &state.engine.catalog(), accept_language)?;
     let (browse, names, wanted) = (!plan.has_words(), plan.names, plan.facets.clone());
+    let words = state.analytics.as_ref().map(|_| plan.words.clone());
     let (offset, limit) = (plan.offset, plan.limit);
     let outcome = state.engine.search(&state.pool, plan, &state.graph).await?;
+    if let (Some(a), Some(words)) = (&state.analytics, words) {
+        let today = time::OffsetDateTime::now_utc().date();
+        a.record(&words, names.as_str(), outcome.total, today);
+    }
     let facets = outcome.facets;
     let mut out_facets = BTreeMap::new();
     if wanted.category {
