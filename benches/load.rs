@@ -180,6 +180,17 @@ fn main() {
             typesense: q.get("typesense").cloned(),
         })
         .collect();
+    let suggestions: Vec<Query> = mix["suggest"]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|p| Query {
+            class: "suggest".to_owned(),
+            stockyard: p.as_str().expect("a /suggest path").to_owned(),
+            typesense: None,
+        })
+        .collect();
     let models: Vec<Query> = queries
         .iter()
         .filter(|q| q.class == "model")
@@ -228,6 +239,20 @@ fn main() {
                 percentile(&ta, 0.5).as_secs_f64() / percentile(&sa, 0.5).as_secs_f64(),
                 percentile(&ta, 0.99).as_secs_f64() / percentile(&sa, 0.99).as_secs_f64(),
             ));
+        }
+    }
+    // Suggestions, as a buyer types: Stockyard alone (the peer has no such endpoint).
+    if !suggestions.is_empty() {
+        for connections in [1, 16] {
+            let run = runtime.block_on(drive(
+                Engine::Stockyard,
+                &[&suggestions],
+                connections,
+                secs,
+                &stockyard,
+                &ts_key,
+            ));
+            report(&format!("stockyard, suggestions, {connections} conn"), &run);
         }
     }
     if !ratios.is_empty() {

@@ -23,6 +23,7 @@ mod collect;
 mod columns;
 mod document;
 pub mod fields;
+pub mod highlight;
 mod index;
 pub mod keyset;
 pub mod language;

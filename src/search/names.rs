@@ -34,7 +34,7 @@ impl NameMatch {
 /// A name folded for matching, each character knowing its byte range in the name.
 #[derive(Debug, Default)]
 pub struct Folded {
-    chars: Vec<char>,
+    pub(super) chars: Vec<char>,
     from: Vec<Range<usize>>,
 }
 
@@ -79,7 +79,7 @@ impl Folded {
     }
 
     /// The byte range in the original text of folded characters `r`.
-    fn bytes(&self, r: Range<usize>) -> Range<usize> {
+    pub(super) fn bytes(&self, r: Range<usize>) -> Range<usize> {
         if r.is_empty() {
             return 0..0;
         }
@@ -197,7 +197,7 @@ impl NameQuery {
 
 /// Edits (insert, delete, substitute, swap two neighbours) from `a` to `b`: the
 /// Damerau–Levenshtein distance in its common restricted form, on short words.
-fn edits(a: &[char], b: &[char]) -> usize {
+pub(super) fn edits(a: &[char], b: &[char]) -> usize {
     let w = b.len() + 1;
     let mut d = vec![0usize; (a.len() + 1) * w];
     for i in 0..=a.len() {

@@ -15,15 +15,16 @@ mod view;
 pub use body::{IdString, SearchBody, SpecCondition, MAX_PARAMS};
 pub use validate::{validate, Validated};
 pub use view::{
-    hit_view, Bucket, Facet, FacetValue, Histogram, HitView, LocationView, Named, PriceView,
-    SearchResponse,
+    hit_view, Bucket, Facet, FacetValue, HighlightView, Histogram, HitView, LocationView, Named,
+    PriceView, SearchResponse,
 };
 
 use super::error::ApiError;
+use crate::search::highlight::Highlighter;
 use crate::search::Hit;
 use std::collections::BTreeMap;
 use std::time::Instant;
-use view::{histogram, values};
+use view::{highlighted, histogram, values};
 
 /// Runs a search on the serving generation and renders the answer.
 pub async fn run(
@@ -36,6 +37,7 @@ pub async fn run(
         validate(&body, &state.engine.catalog(), accept_language)?;
     let (browse, names, wanted) = (!plan.has_words(), plan.names, plan.facets.clone());
     let words = state.analytics.as_ref().map(|_| plan.words.clone());
+    let words_typed = plan.words.clone();
     let (offset, limit) = (plan.offset, plan.limit);
     let outcome = state.engine.search(&state.pool, plan, &state.graph).await?;
     if let (Some(a), Some(words)) = (&state.analytics, words) {
@@ -66,16 +68,21 @@ pub async fn run(
             out_facets.insert(name.to_owned(), histogram(f, scale));
         }
     }
+    let highlighter = (!browse).then(|| Highlighter::new(&words_typed)).flatten();
     let hits = outcome
         .hits
         .iter()
         .map(|h: &Hit| {
-            hit_view(
+            let view = hit_view(
                 &outcome.graph,
                 &h.listing.machine,
                 if browse { 0.0 } else { h.score },
                 names,
-            )
+            );
+            match &highlighter {
+                Some(w) => highlighted(view, &h.listing.machine, w, names),
+                None => view,
+            }
         })
         .collect();
     Ok(SearchResponse {

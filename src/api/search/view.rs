@@ -64,6 +64,40 @@ pub struct HitView {
     pub price: Option<PriceView>,
     /// Where it stands.
     pub location: Option<LocationView>,
+    /// What the words matched, as HTML (searches with words only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<HighlightView>,
+}
+
+/// The title and a description snippet as HTML: escaped, with what the buyer's words
+/// matched in `<mark>…</mark>`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HighlightView {
+    /// The title shown (`title`), marked.
+    pub title: String,
+    /// At most 160 characters of the description in the title's language (else the
+    /// buyer's), around its most marked stretch, `…` where cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Adds the highlights of `words` to a hit card of `machine`.
+pub fn highlighted(
+    mut view: HitView,
+    machine: &stockyard_schema::domain::Machine,
+    words: &crate::search::highlight::Highlighter,
+    lang: Lang,
+) -> HitView {
+    let shown: Option<Lang> = view.lang.as_deref().and_then(|l| l.parse().ok());
+    let description = machine.description.as_ref().map(|d| {
+        let text = shown.and_then(|l| d.get(l)).unwrap_or_else(|| d.best(lang));
+        words.snippet(text)
+    });
+    view.highlight = Some(HighlightView {
+        title: words.mark(&view.title),
+        description,
+    });
+    view
 }
 
 /// A facet value with its count.
@@ -167,6 +201,7 @@ pub fn hit_view(
             country: l.country.as_str().to_owned(),
             region: l.region.clone(),
         }),
+        highlight: None,
     }
 }
 
