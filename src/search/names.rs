@@ -43,14 +43,21 @@ impl Folded {
     pub fn new(text: &str) -> Folded {
         let mut out = Folded::default();
         let mut buf = [0u8; 4];
+        let mut odd;
         for (at, c) in text.char_indices() {
             let span = at..at + c.len_utf8();
-            let folded = if c.is_ascii() {
-                c.to_ascii_lowercase().to_string()
+            // Most characters are their own NFKC form: lower case is all they need,
+            // without a string per character.
+            let own = c.is_ascii()
+                || unicode_normalization::is_nfkc_quick(std::iter::once(c))
+                    == unicode_normalization::IsNormalized::Yes;
+            let folded: &mut dyn Iterator<Item = char> = if own {
+                &mut c.to_lowercase()
             } else {
-                normalize(c.encode_utf8(&mut buf))
+                odd = normalize(c.encode_utf8(&mut buf));
+                &mut odd.chars()
             };
-            for f in folded.chars() {
+            for f in folded {
                 if f == '\u{30FC}' {
                     continue;
                 }
