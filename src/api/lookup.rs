@@ -5,10 +5,8 @@ use super::error::{ApiError, ErrorCode};
 use super::extract::{P, Q};
 use super::search::{validate, SearchBody};
 use super::{accept_language, AppState, LangQuery};
-use crate::analytics::normalized;
 use crate::engine::lookup::{DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS};
 use crate::graph::EntityKind;
-use crate::search::names::{marked_html, Folded, NameQuery};
 use crate::search::query::MAX_QUERY_CHARS;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -92,46 +90,18 @@ pub async fn suggest(
         ));
     }
     let lang = LangQuery { lang: query.lang }.resolve(&headers)?;
-    let entities = state.engine.suggest(&query.q, lang, limit);
-    let typed = NameQuery::new(&query.q);
-    let mut queries: Vec<(String, u64)> = match (&state.analytics, &typed) {
-        (Some(a), Some(q)) => a.completions(q, limit),
-        _ => Vec::new(),
-    };
-    // A text that names a suggested entity adds nothing.
-    queries.retain(|(text, _)| {
-        !entities
-            .iter()
-            .any(|e| normalized(&e.text).as_deref() == Some(text))
-    });
-    // Entities first; searches run by buyers get up to half the list, or more when
-    // few entities match.
-    let entities_kept = entities.len().min(limit - queries.len().min(limit / 2));
-    let queries_kept = queries.len().min(limit - entities_kept);
-    let mut suggestions: Vec<SuggestionView> = entities
+    let suggestions = state
+        .engine
+        .suggest(&query.q, lang, limit, state.analytics.as_deref())
         .into_iter()
-        .take(entities_kept)
         .map(|s| SuggestionView {
             kind: s.kind.as_str(),
-            id: Some(s.id),
+            id: s.id,
             text: s.text,
             highlight: s.highlight,
             count: s.count,
         })
         .collect();
-    for (text, total) in queries.into_iter().take(queries_kept) {
-        let marked = typed
-            .as_ref()
-            .and_then(|q| q.complete(&Folded::new(&text)))
-            .map(|(_, r)| r);
-        suggestions.push(SuggestionView {
-            kind: "query",
-            id: None,
-            highlight: marked_html(&text, marked),
-            text,
-            count: total,
-        });
-    }
     Ok(Json(Suggestions { suggestions }))
 }
 

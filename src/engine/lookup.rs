@@ -4,6 +4,7 @@
 
 use super::search::{FacetWants, SearchFailure, SearchPlan};
 use super::{Engine, GraphSource, SearchPool};
+use crate::analytics::{normalized, Analytics};
 use crate::graph::{EntityKind, FacetCount, NamedEntity};
 use crate::search::names::{marked_html, Folded, NameMatch, NameQuery};
 use std::collections::HashMap;
@@ -16,21 +17,39 @@ pub const MAX_SUGGESTIONS: usize = 20;
 /// Suggestions when a request does not say.
 pub const DEFAULT_SUGGESTIONS: usize = 8;
 
-/// An entity whose name begins like what the buyer is typing.
+/// What a suggestion stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suggested {
+    /// A maker, model or category: select it.
+    Entity(EntityKind),
+    /// A search buyers ran that found something: search its text.
+    Query,
+}
+
+impl Suggested {
+    /// The name of the kind in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Suggested::Entity(kind) => kind.as_str(),
+            Suggested::Query => "query",
+        }
+    }
+}
+
+/// Something that begins like what the buyer is typing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
     /// What it is.
-    pub kind: EntityKind,
-    /// Its id.
-    pub id: String,
-    /// Its name in the buyer's language.
+    pub kind: Suggested,
+    /// The entity's id (not for a query).
+    pub id: Option<String>,
+    /// Its name in the buyer's language, or the query's text.
     pub text: String,
     /// `text` as HTML, the part typed in `<mark>` when that name is the one matched.
     pub highlight: String,
-    /// Live listings: what a search selecting it alone totals.
+    /// Live listings (what a search selecting it alone totals), or the hits of the
+    /// query's latest search.
     pub count: u64,
-    /// How it matched.
-    pub matched: NameMatch,
 }
 
 /// A facet value whose name matches, with its count for the search.
@@ -63,40 +82,70 @@ fn completion(
 impl Engine {
     /// Catalog entities (makers, models, categories) named like the beginning of
     /// `typed` in any language or script, with live listings, best match first and
-    /// then most listings first. Reads only the in-memory graph: cheap enough to
+    /// then most listings first; then, from `searched`, searches buyers ran that
+    /// found something and begin so. Entities come first; searches get up to half
+    /// the list, more when few entities match. Reads only memory: cheap enough to
     /// run on the caller's thread.
-    pub fn suggest(&self, typed: &str, lang: Lang, limit: usize) -> Vec<Suggestion> {
+    pub fn suggest(
+        &self,
+        typed: &str,
+        lang: Lang,
+        limit: usize,
+        searched: Option<&Analytics>,
+    ) -> Vec<Suggestion> {
         let Some(q) = NameQuery::new(typed) else {
             return Vec::new();
         };
         let graph = self.catalog();
-        let mut out: Vec<Suggestion> = Vec::new();
+        let mut entities: Vec<(NameMatch, Suggestion)> = Vec::new();
         for kind in [EntityKind::Maker, EntityKind::Model, EntityKind::Category] {
             for e in graph.named(kind, lang) {
                 if e.count == 0 {
                     continue;
                 }
                 if let Some((matched, marked)) = completion(&q, &e) {
-                    out.push(Suggestion {
-                        kind,
-                        id: e.id.to_owned(),
+                    let s = Suggestion {
+                        kind: Suggested::Entity(kind),
+                        id: Some(e.id.to_owned()),
                         text: e.shown.to_owned(),
                         highlight: marked_html(e.shown, marked),
                         count: e.count,
-                        matched,
-                    });
+                    };
+                    entities.push((matched, s));
                 }
             }
         }
         // Exact beginnings before typo matches, then the most listings.
-        out.sort_by(|a, b| {
-            b.matched
-                .is_exact()
-                .cmp(&a.matched.is_exact())
+        entities.sort_by(|(am, a), (bm, b)| {
+            bm.is_exact()
+                .cmp(&am.is_exact())
                 .then(b.count.cmp(&a.count))
                 .then_with(|| a.text.cmp(&b.text))
         });
-        out.truncate(limit);
+        let mut queries = searched.map_or_else(Vec::new, |a| a.completions(&q, limit));
+        // A text that names a suggested entity adds nothing.
+        queries.retain(|(text, _)| {
+            !entities
+                .iter()
+                .any(|(_, e)| normalized(&e.text).as_deref() == Some(text))
+        });
+        let entities_kept = entities.len().min(limit - queries.len().min(limit / 2));
+        let queries_kept = queries.len().min(limit - entities_kept);
+        let mut out: Vec<Suggestion> = entities
+            .into_iter()
+            .take(entities_kept)
+            .map(|(_, s)| s)
+            .collect();
+        out.extend(queries.into_iter().take(queries_kept).map(|(text, total)| {
+            let marked = q.complete(&Folded::new(&text)).map(|(_, r)| r);
+            Suggestion {
+                kind: Suggested::Query,
+                id: None,
+                highlight: marked_html(&text, marked),
+                text,
+                count: total,
+            }
+        }));
         out
     }
 

@@ -20,7 +20,7 @@ pub mod search;
 pub use browse::{GraphSource, LiveListing};
 pub use generation::{projection_version, Generation, GenerationError};
 pub use ingest::{Format, IngestError, Ingested, LineError};
-pub use lookup::{FacetValueMatch, Suggestion};
+pub use lookup::{FacetValueMatch, Suggested, Suggestion};
 pub use pool::{Lane, SearchPool};
 pub use search::{FacetWants, SearchFailure, SearchKind, SearchOutcome, SearchPlan};
 

@@ -36,11 +36,10 @@ pub async fn run(
     let Validated { plan, usd_per_unit } =
         validate(&body, &state.engine.catalog(), accept_language)?;
     let (browse, names, wanted) = (!plan.has_words(), plan.names, plan.facets.clone());
-    let words = state.analytics.as_ref().map(|_| plan.words.clone());
-    let words_typed = plan.words.clone();
+    let words = plan.words.clone();
     let (offset, limit) = (plan.offset, plan.limit);
     let outcome = state.engine.search(&state.pool, plan, &state.graph).await?;
-    if let (Some(a), Some(words)) = (&state.analytics, words) {
+    if let Some(a) = &state.analytics {
         let today = time::OffsetDateTime::now_utc().date();
         a.record(&words, names.as_str(), outcome.total, today);
     }
@@ -68,7 +67,7 @@ pub async fn run(
             out_facets.insert(name.to_owned(), histogram(f, scale));
         }
     }
-    let highlighter = (!browse).then(|| Highlighter::new(&words_typed)).flatten();
+    let highlighter = (!browse).then(|| Highlighter::new(&words)).flatten();
     let hits = outcome
         .hits
         .iter()

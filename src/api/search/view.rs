@@ -88,7 +88,7 @@ pub fn highlighted(
     words: &crate::search::highlight::Highlighter,
     lang: Lang,
 ) -> HitView {
-    let shown: Option<Lang> = view.lang.as_deref().and_then(|l| l.parse().ok());
+    let (shown, _) = machine.title.best_with_lang(lang);
     let description = machine.description.as_ref().map(|d| {
         let text = shown.and_then(|l| d.get(l)).unwrap_or_else(|| d.best(lang));
         words.snippet(text)
