@@ -706,3 +706,90 @@ fn concurrent_ingests_over_http_and_the_engine_keep_every_spec_kind() {
         }
     }
 }
+
+#[test]
+fn a_listing_shows_its_first_photo_on_hit_cards_and_all_on_its_page() {
+    let s = TestServer::start(true, |_| {});
+    let event = |n: u32, kind: &str, data: &str| {
+        format!(r#"{{"id":"ph-{n}","type":"{kind}","at":"2026-11-01T00:00:00Z","data":{data}}}"#)
+    };
+    // GIVEN a listing with two photos
+    let listed = event(
+        1,
+        "MachineListed",
+        r#"{"machine_id":"P1","model_id":"komatsu-pc200-10","title":{"en":"Photographed quokka excavator"},"images":["https://cdn.example.com/p1/front.jpg","https://cdn.example.com/p1/cab.jpg?w=640"]}"#,
+    );
+    let (status, body) = post_events(&s, "?wait=true", Some(KEY), "application/x-ndjson", listed);
+    assert_eq!(status, 202, "{body}");
+    // WHEN it is found THEN the hit card carries the first photo, the page every one
+    let found = s.json("/search?q=quokka", 200);
+    assert_eq!(
+        hits(&found)[0]["image"],
+        "https://cdn.example.com/p1/front.jpg"
+    );
+    let page = s.json("/machines/P1", 200);
+    assert_eq!(
+        page["images"],
+        json!([
+            "https://cdn.example.com/p1/front.jpg",
+            "https://cdn.example.com/p1/cab.jpg?w=640"
+        ])
+    );
+    assert_eq!(page["image"], "https://cdn.example.com/p1/front.jpg");
+
+    // WHEN a batch holds a photo that is not https THEN nothing of it is taken, the
+    // error names the line and field, and the listing keeps its photos
+    let bad = format!(
+        "{}\n{}\n",
+        event(
+            2,
+            "MachineUpdated",
+            r#"{"machine_id":"P1","title":{"en":"Renamed quokka"}}"#
+        ),
+        event(
+            3,
+            "MachineUpdated",
+            r#"{"machine_id":"P1","images":["http://cdn.example.com/p1/x.jpg"]}"#
+        ),
+    );
+    let (status, body) = post_events(&s, "", Some(KEY), "application/x-ndjson", bad);
+    assert_eq!(
+        (status, error_code(&body).0),
+        (422, "invalid_events"),
+        "{body}"
+    );
+    let line = &body["error"]["lines"][0];
+    assert_eq!(
+        (line["line"].as_u64(), line["field"].as_str()),
+        (Some(2), Some("data.images[0]")),
+        "{body}"
+    );
+    assert!(
+        line["message"].as_str().unwrap().contains("https"),
+        "{body}"
+    );
+    let page = s.json("/machines/P1", 200);
+    assert_eq!(page["images"].as_array().unwrap().len(), 2);
+    assert_eq!(page["title"], "Photographed quokka excavator");
+
+    // WHEN the seller removes the photos THEN hits carry none
+    let removed = event(4, "MachineUpdated", r#"{"machine_id":"P1","images":[]}"#);
+    let (status, _) = post_events(&s, "?wait=true", Some(KEY), "application/x-ndjson", removed);
+    assert_eq!(status, 202);
+    assert!(hits(&s.json("/search?q=quokka", 200))[0]
+        .get("image")
+        .is_none());
+    assert_eq!(s.json("/machines/P1", 200)["images"], json!([]));
+
+    // The demo catalog shows photos on some hits, never on all of them.
+    let browse = s.json("/search?limit=50", 200);
+    let with = hits(&browse)
+        .iter()
+        .filter(|h| {
+            h["image"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://"))
+        })
+        .count();
+    assert!(with > 0 && with < 50, "{with} of 50 hits have a photo");
+}

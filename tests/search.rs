@@ -117,6 +117,7 @@ fn catalog() -> Catalog {
                     currency: stockyard_schema::domain::Currency::new(c).unwrap(),
                 }),
                 location: None,
+                images: Default::default(),
             }
         };
     let machines = vec![

@@ -5,6 +5,7 @@
 //! within the contract.
 
 use crate::ids::{CategoryId, MachineId, MakerId, ModelId, SpecCategoryId};
+use crate::images::Images;
 use crate::text::Text;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -367,6 +368,9 @@ pub struct Machine {
     /// Where it stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// Photos, the first shown on hit cards; links only, never fetched.
+    #[serde(default, skip_serializing_if = "Images::is_empty")]
+    pub images: Images,
 }
 
 /// A change to one optional field: keep it, clear it (`null`), or set it.
@@ -462,6 +466,9 @@ pub struct MachineChanges {
     /// A new location, or `null` to remove it.
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub location: Patch<Location>,
+    /// New photos (replacing all of them), or `null` or `[]` to remove them.
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
+    pub images: Patch<Images>,
 }
 
 /// A field that may be left out but, when given, must not be `null`.
@@ -480,6 +487,7 @@ impl MachineChanges {
             && self.hours.is_keep()
             && self.price.is_keep()
             && self.location.is_keep()
+            && self.images.is_keep()
     }
 
     /// Applies the changes to a listing.
@@ -496,5 +504,10 @@ impl MachineChanges {
         self.hours.apply_to(&mut m.hours);
         self.price.apply_to(&mut m.price);
         self.location.apply_to(&mut m.location);
+        match self.images {
+            Patch::Keep => {}
+            Patch::Clear => m.images = Images::default(),
+            Patch::Set(images) => m.images = images,
+        }
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! * [`domain`]: makers, models, categories, spec categories, specs and machines, with
 //!   the validation rules of the event contract built into their decoding;
+//! * [`images`]: a listing's photo links, checked so a page can show them as given;
 //! * [`event`]: the event contract itself, with a [`Decoder`] that
 //!   names the line and field of every mistake;
 //! * [`graph`]: the graph model as typed labels and relationship types for the
@@ -22,6 +23,7 @@ pub mod domain;
 pub mod event;
 pub mod graph;
 pub mod ids;
+pub mod images;
 pub mod lang;
 pub mod text;
 

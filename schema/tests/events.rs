@@ -80,6 +80,48 @@ fn update_distinguishes_absent_from_null() {
     assert_eq!(e, again, "null survives the round trip");
 }
 
+#[test]
+fn photos_replace_the_list_and_empty_or_null_removes_them() {
+    use stockyard_schema::domain::Patch;
+    let listed = r#"{"id":"e-7","type":"MachineListed","at":"2026-11-22T10:00:00Z","data":{"machine_id":"M-1","model_id":"m","title":"T","images":["https://cdn.example.com/1.jpg","https://cdn.example.com/2.jpg"]}}"#;
+    let Payload::MachineListed(mut m) = Decoder::new().decode(listed).unwrap().payload else {
+        panic!("wrong payload")
+    };
+    let urls = |m: &stockyard_schema::domain::Machine| {
+        m.images
+            .iter()
+            .map(|u| u.as_str().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        urls(&m),
+        [
+            "https://cdn.example.com/1.jpg",
+            "https://cdn.example.com/2.jpg"
+        ]
+    );
+    let update = |images: &str| {
+        let line = format!(
+            r#"{{"id":"e-8","type":"MachineUpdated","at":"2026-11-22T10:00:00Z","data":{{"machine_id":"M-1","images":{images}}}}}"#
+        );
+        let Payload::MachineUpdated(c) = Decoder::new().decode(&line).unwrap().payload else {
+            panic!("wrong payload")
+        };
+        c
+    };
+    update(r#"["https://cdn.example.com/3.jpg"]"#).apply_to(&mut m);
+    assert_eq!(urls(&m), ["https://cdn.example.com/3.jpg"]);
+    let empty = update("[]");
+    assert!(matches!(empty.images, Patch::Set(_)), "[] is a change");
+    empty.apply_to(&mut m);
+    assert!(m.images.is_empty());
+    update(r#"["https://cdn.example.com/4.jpg"]"#).apply_to(&mut m);
+    let cleared = update("null");
+    assert_eq!(cleared.images, Patch::Clear);
+    cleared.apply_to(&mut m);
+    assert!(m.images.is_empty());
+}
+
 /// A bad line, the field the error must name and a fragment of its message.
 struct Bad {
     line: &'static str,
@@ -265,6 +307,21 @@ const BAD: &[Bad] = &[
         r#"{"id":"e-1","type":"MachineListed","at":"2026-11-22T10:00:00Z","data":{"machine_id":"M-1","model_id":"m","title":"T","location":{"country":"Japan"}}}"#,
         "data.location.country",
         "country code",
+    ),
+    bad(
+        r#"{"id":"e-1","type":"MachineListed","at":"2026-11-22T10:00:00Z","data":{"machine_id":"M-1","model_id":"m","title":"T","images":["https://cdn.example.com/1.jpg","http://cdn.example.com/2.jpg"]}}"#,
+        "data.images[1]",
+        "must use https",
+    ),
+    bad(
+        r#"{"id":"e-1","type":"MachineUpdated","at":"2026-11-22T10:00:00Z","data":{"machine_id":"M-1","images":["https://cdn.example.com/a b.jpg"]}}"#,
+        "data.images[0]",
+        "no spaces",
+    ),
+    bad(
+        r#"{"id":"e-1","type":"MachineListed","at":"2026-11-22T10:00:00Z","data":{"machine_id":"M-1","model_id":"m","title":"T","images":"https://cdn.example.com/1.jpg"}}"#,
+        "data.images",
+        "expected a sequence",
     ),
     bad(
         r#"{"id":"e-1","type":"MachineListed","at":"2026-11-22T10:00:00Z","data":{"machine_id":"M-1","model_id":"m"}}"#,

@@ -23,6 +23,8 @@ pub struct MachineView {
     pub listing: HitView,
     /// The description in the buyer's language, if any.
     pub description: Option<String>,
+    /// Every photo, in the seller's order (`image` is the first).
+    pub images: Vec<String>,
     /// Other live machines of the same model, newest first.
     pub same_model: Vec<String>,
 }
@@ -141,6 +143,7 @@ pub async fn machine(
         Ok(MachineView {
             listing: hit_view(&live.graph, m, 0.0, lang),
             description: m.description.as_ref().map(|d| d.best(lang).to_owned()),
+            images: m.images.iter().map(|u| u.as_str().to_owned()).collect(),
             same_model: Vec::new(),
         })
     })

@@ -23,6 +23,7 @@ use crate::domain::{
 };
 use crate::event::{CurrencyRates, Event, MachineRef, ModelSpecs, Payload, Timestamp};
 use crate::ids::{CategoryId, EventId, MachineId, MakerId, ModelId, SpecCategoryId};
+use crate::images::{ImageUrl, Images};
 use crate::text::Text;
 use crate::Lang;
 use catalog::{CategoryDef, Names, CATEGORIES, DOOSAN_RENAMED, MAKERS, MODELS, SPEC_CATEGORIES};
@@ -218,6 +219,23 @@ pub fn write_ndjson(seed: u64, listings: usize, out: impl Write) -> io::Result<u
     }
     out.flush()?;
     Ok(count)
+}
+
+/// Photo links of listing `n`: none for one listing in five, else one to four, under a
+/// reserved `.example` host (nothing is fetched). Drawn from `n`, not the random
+/// stream, so every other field of a seed's catalog stays what it was before photos.
+fn photos(n: usize) -> Images {
+    let count = (n * 7 + 3) % 5;
+    let urls = (1..=count)
+        .map(|i| {
+            ImageUrl::new(format!(
+                "https://photos.stockyard.example/M-{:07}/{i}.jpg",
+                n + 1
+            ))
+            .expect("a valid photo URL")
+        })
+        .collect();
+    Images::new(urls).expect("at most four photos")
 }
 
 fn text(names: Names) -> Text {
@@ -473,6 +491,7 @@ impl Generator {
                 country: Country::new(country).expect("valid country"),
                 region: Some(region),
             }),
+            images: photos(n),
         };
         self.listed.push(Listed {
             country: country_idx as u8,
@@ -513,6 +532,7 @@ impl Generator {
                 hours: Patch::Keep,
                 price: Patch::Keep,
                 location: Patch::Keep,
+                images: Patch::Keep,
             };
             if let Some(p) = l.price {
                 let market = &MARKETS[usize::from(l.country)];

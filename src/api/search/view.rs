@@ -64,6 +64,9 @@ pub struct HitView {
     pub price: Option<PriceView>,
     /// Where it stands.
     pub location: Option<LocationView>,
+    /// The listing's first photo (an https URL the marketplace hosts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     /// What the words matched, as HTML (searches with words only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlight: Option<HighlightView>,
@@ -201,6 +204,7 @@ pub fn hit_view(
             country: l.country.as_str().to_owned(),
             region: l.region.clone(),
         }),
+        image: machine.images.first().map(|u| u.as_str().to_owned()),
         highlight: None,
     }
 }
