@@ -1,7 +1,9 @@
 //! The search page in headless Chromium (driven by scripts in tests/browser with
 //! playwright-core):
-//! - a buyer types a query and ticks a maker; the hits and counts the page shows must
-//!   be what the API answers for the same requests;
+//! - a buyer types a query, ticks a maker and picks a currency; the hits, counts,
+//!   highlights, photos and prices the page shows must be what the API answers for the
+//!   same requests; the search's link opened elsewhere shows the same, Back undoes
+//!   each step, and typing a name's start offers the API's suggestions;
 //! - a signed-in buyer saves the search and sees its notifications arrive live over
 //!   the browser's own `EventSource`, and after a reload only what is new.
 
@@ -76,14 +78,27 @@ fn counts(list: &Value) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// The page's HTML of a highlight, as the server wrote it: the browser writes quotes
+/// in text unescaped.
+fn as_served(html: &str) -> String {
+    html.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+}
+
+fn strings(v: &Value, f: impl Fn(&Value) -> Value) -> Vec<Value> {
+    v.as_array().unwrap().iter().map(f).collect()
+}
+
 #[test]
 fn typing_a_query_and_ticking_a_maker_shows_what_the_api_answers() {
     let Some(dir) = tools() else { return };
     let s = server::TestServer::start(true, |_| {});
-    let page = drive(&dir, "search_page.cjs", &[&s.base, "excavator"]);
+    let page = drive(&dir, "search_page.cjs", &[&s.base, "excavator", "koma"]);
     let lang = page["searched"]["lang"].as_str().unwrap().to_owned();
 
-    // Typed query: the page shows the API's total, first page and maker counts.
+    // Typed query: the page shows the API's total, first page, maker counts, marked
+    // titles and photos.
     let api = s.json(&format!("/search?q=excavator&lang={lang}&limit=20"), 200);
     let searched = &page["searched"];
     assert_eq!(searched["total"], api["total"]);
@@ -93,11 +108,28 @@ fn typing_a_query_and_ticking_a_maker_shows_what_the_api_answers() {
         page["start"]["total"], searched["total"],
         "the query changed the hits"
     );
+    let titles = strings(&searched["titles"], |t| {
+        json!(as_served(t.as_str().unwrap()))
+    });
+    let marked = strings(&api["hits"], |h| h["highlight"]["title"].clone());
+    assert_eq!(titles, marked);
+    assert!(marked
+        .iter()
+        .any(|t| t.as_str().unwrap().contains("<mark>")));
+    let images = strings(&api["hits"], |h| {
+        h.get("image").cloned().unwrap_or(Value::Null)
+    });
+    assert_eq!(searched["images"], json!(images));
+    assert!(
+        images.iter().any(|i| i.is_string()),
+        "some hits have a photo"
+    );
 
-    // Ticked maker: fewer hits, all of that maker, as the API says.
+    // Ticked maker and prices in euros: fewer hits, all of that maker, each price also
+    // in euros where the API converts it.
     let maker = page["maker"].as_str().unwrap();
     let filtered_api = s.json(
-        &format!("/search?q=excavator&lang={lang}&maker={maker}&limit=20"),
+        &format!("/search?q=excavator&lang={lang}&maker={maker}&currency=EUR&limit=20"),
         200,
     );
     let filtered = &page["filtered"];
@@ -114,6 +146,58 @@ fn typing_a_query_and_ticking_a_maker_shows_what_the_api_answers() {
     for h in filtered_api["hits"].as_array().unwrap() {
         assert_eq!(h["maker"]["id"], maker);
     }
+    let converted = strings(&filtered_api["hits"], |h| {
+        json!(h["price"]["converted"]["currency"] == "EUR")
+    });
+    assert_eq!(filtered["converted"], json!(converted));
+    assert!(
+        converted.iter().any(|c| c == true),
+        "some prices are converted"
+    );
+
+    // The search's link, opened in another tab, shows the same answer.
+    let opened = &page["opened"];
+    for key in [
+        "url", "q", "lang", "currency", "total", "hits", "makers", "titles",
+    ] {
+        assert_eq!(opened[key], filtered[key], "{key} of the shared link");
+    }
+    // Back twice undoes the currency and the maker.
+    let back = &page["back"];
+    for key in ["url", "q", "currency", "total", "hits", "makers"] {
+        assert_eq!(back[key], searched[key], "{key} after Back");
+    }
+
+    // Typing the start of a name: the suggestions are the API's, with their counts.
+    let typed = s.json(&format!("/suggest?q=koma&lang={lang}&limit=8"), 200);
+    let expected = strings(&typed["suggestions"], |s| {
+        json!({"kind": s["kind"], "id": s.get("id").cloned().unwrap_or(Value::Null),
+            "highlight": s["highlight"], "count": s["count"]})
+    });
+    let suggested = strings(&page["suggestions"], |s| {
+        let mut s = s.clone();
+        s["highlight"] = json!(as_served(s["highlight"].as_str().unwrap()));
+        s
+    });
+    assert_eq!(suggested, expected);
+    // Picking the first (a maker) ticks it in place of the words.
+    let first = &expected[0];
+    assert_eq!(first["kind"], "maker", "{first}");
+    let picked = &page["picked"];
+    assert_eq!(picked["q"], "");
+    let by_maker = s.json(
+        &format!(
+            "/search?lang={lang}&maker={}&limit=20",
+            first["id"].as_str().unwrap()
+        ),
+        200,
+    );
+    assert_eq!(picked["total"], by_maker["total"]);
+    assert_eq!(
+        picked["total"], first["count"],
+        "the suggestion's count is the search's"
+    );
+    assert_eq!(shown_ids(picked), ids(&by_maker));
 }
 
 /// One event line, as `POST /events` takes it.

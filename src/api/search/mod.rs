@@ -33,8 +33,11 @@ pub async fn run(
     accept_language: Option<&str>,
 ) -> Result<SearchResponse, ApiError> {
     let started = Instant::now();
-    let Validated { plan, usd_per_unit } =
-        validate(&body, &state.engine.catalog(), accept_language)?;
+    let Validated {
+        plan,
+        usd_per_unit,
+        currency,
+    } = validate(&body, &state.engine.catalog(), accept_language)?;
     let (browse, names, wanted) = (!plan.has_words(), plan.names, plan.facets.clone());
     let words = plan.words.clone();
     let (offset, limit) = (plan.offset, plan.limit);
@@ -72,12 +75,15 @@ pub async fn run(
         .hits
         .iter()
         .map(|h: &Hit| {
-            let view = hit_view(
+            let mut view = hit_view(
                 &outcome.graph,
                 &h.listing.machine,
                 if browse { 0.0 } else { h.score },
                 names,
             );
+            if let (Some(c), Some(p)) = (&currency, &mut view.price) {
+                p.convert_for(c, usd_per_unit);
+            }
             match &highlighter {
                 Some(w) => highlighted(view, &h.listing.machine, w, names),
                 None => view,

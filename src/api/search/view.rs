@@ -26,6 +26,35 @@ pub struct PriceView {
     /// when the currency has no rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usd: Option<f64>,
+    /// The amount in the currency the search named (`currency`), at the same rates, so
+    /// a page can show it beside the seller's; absent when the search named none, named
+    /// the seller's own, or the seller's currency has no rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converted: Option<Money>,
+}
+
+/// An amount of money in a currency.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Money {
+    /// The amount, to the cent.
+    pub amount: f64,
+    /// ISO 4217 code.
+    pub currency: String,
+}
+
+impl PriceView {
+    /// Adds the amount in the buyer's `currency`, worth `usd_per_unit` dollars a unit.
+    pub fn convert_for(&mut self, currency: &str, usd_per_unit: f64) {
+        if self.currency == currency {
+            return;
+        }
+        if let Some(usd) = self.usd {
+            self.converted = Some(Money {
+                amount: (usd / usd_per_unit * 100.0).round() / 100.0,
+                currency: currency.to_owned(),
+            });
+        }
+    }
 }
 
 /// Where a machine stands.
@@ -199,6 +228,7 @@ pub fn hit_view(
             amount: p.amount,
             currency: p.currency.as_str().to_owned(),
             usd: graph.rates().to_usd(p),
+            converted: None,
         }),
         location: machine.location.as_ref().map(|l| LocationView {
             country: l.country.as_str().to_owned(),
