@@ -311,3 +311,252 @@ fn a_signed_in_buyer_saves_a_search_and_sees_its_alerts_live() {
     // and after the reload, only what was told since.
     assert_eq!(page["afterReload"], json!([told[2]]));
 }
+
+/// The InstantSearch adapter's package with its npm dependencies, or `None` (skipping
+/// outside CI).
+fn instantsearch_client() -> Option<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/instantsearch");
+    if dir.join("node_modules/instantsearch.js").is_dir() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("CI must run `npm ci` in clients/instantsearch");
+    }
+    eprintln!("SKIPPED: clients/instantsearch/node_modules is missing");
+    None
+}
+
+/// `(name, count)` of the first `n` values of a facet as the API lists them, sorted
+/// (the widget orders equal counts by name).
+fn top(list: &Value, n: usize) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = list.as_array().unwrap()
+        [..n.min(list.as_array().unwrap().len())]
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_owned(),
+                f["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `(label, count)` of a refinement list as the widget shows it, sorted.
+fn listed(items: &Value) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["label"].as_str().unwrap().to_owned(),
+                i["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The id of the value named `name` in a facet list of the API.
+fn id_named(list: &Value, name: &str) -> String {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A widget step's hits against the API's: same machines in the same order, the
+/// title shown with the same words marked.
+fn same_hits(widgets: &Value, api: &Value) {
+    let shown = widgets["hits"].as_array().unwrap();
+    let answered = api["hits"].as_array().unwrap();
+    assert_eq!(shown.len(), answered.len());
+    for (w, a) in shown.iter().zip(answered) {
+        assert_eq!(w["id"], a["machine_id"]);
+        assert_eq!(w["title"], a["title"]);
+        let marked: Vec<String> = a["highlight"]["title"]
+            .as_str()
+            .unwrap_or("")
+            .split("<mark>")
+            .skip(1)
+            .map(|m| as_served(m.split("</mark>").next().unwrap()).replace("&amp;", "&"))
+            .collect();
+        assert_eq!(w["marked"], json!(marked), "{}", a["machine_id"]);
+    }
+}
+
+/// A histogram bound as a range input shows it (a whole year).
+fn bound(v: &Value) -> String {
+    (v.as_f64().unwrap() as i64).to_string()
+}
+
+#[test]
+fn instantsearch_widgets_show_what_the_api_answers() {
+    let Some(browser) = tools() else { return };
+    let Some(client) = instantsearch_client() else {
+        return;
+    };
+    // The example page's origin must be allowed by Stockyard's CORS settings.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let s = server::TestServer::start(true, |c| {
+        c.cors.allowed_origins = vec![format!("http://127.0.0.1:{port}")];
+    });
+    let page = drive(
+        &browser,
+        "instantsearch.cjs",
+        &[&s.base, &port.to_string(), client.to_str().unwrap()],
+    );
+    assert_eq!(page["errors"], json!([]), "no error on the page");
+    let search = |query: &str| {
+        s.json(
+            &format!(
+                "/search?q=excavator&lang=en&limit=12&facets=category,maker,model,year{query}"
+            ),
+            200,
+        )
+    };
+
+    // GIVEN the words: the hits, total and counts are the API's, from one search.
+    let typed = &page["typed"];
+    let api = search("");
+    assert_eq!(typed["total"], api["total"]);
+    same_hits(typed, &api);
+    assert!(typed["hits"][0]["marked"]
+        .as_array()
+        .is_some_and(|m| !m.is_empty()));
+    assert_eq!(listed(&typed["makers"]), top(&api["facets"]["maker"], 10));
+    assert_eq!(
+        typed["yearBounds"],
+        json!([
+            bound(&api["facets"]["year"]["min"]),
+            bound(&api["facets"]["year"]["max"])
+        ])
+    );
+    assert_eq!(typed["searches"], 1);
+
+    // WHEN a maker is ticked: its hits; the maker counts stay disjunctive.
+    let maker = id_named(&api["facets"]["maker"], page["maker"].as_str().unwrap());
+    let ticked = &page["ticked"];
+    let api = search(&format!("&maker={maker}"));
+    assert_eq!(ticked["total"], api["total"]);
+    assert!(ticked["total"].as_u64() < typed["total"].as_u64());
+    same_hits(ticked, &api);
+    assert_eq!(listed(&ticked["makers"]), top(&api["facets"]["maker"], 10));
+    assert!(ticked["makers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["label"] == page["maker"] && m["checked"] == true));
+    assert_eq!(
+        ticked["searches"], 1,
+        "the disjunctive maker request rides on the main search"
+    );
+
+    // WHEN the year is narrowed
+    let ranged = &page["ranged"];
+    let api = search(&format!("&maker={maker}&year=2015.."));
+    assert_eq!(ranged["total"], api["total"]);
+    same_hits(ranged, &api);
+    assert_eq!(listed(&ranged["makers"]), top(&api["facets"]["maker"], 10));
+    assert_eq!(ranged["searches"], 1);
+
+    // WHEN a category is opened: its hits, the top level and its children with counts.
+    let category = id_named(
+        &api["facets"]["category"],
+        page["category"].as_str().unwrap(),
+    );
+    let opened = &page["opened"];
+    let api = search(&format!("&maker={maker}&year=2015..&category={category}"));
+    assert_eq!(opened["total"], api["total"]);
+    same_hits(opened, &api);
+    let levels = |depth: u64| -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = opened["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["depth"] == depth)
+            .map(|c| {
+                (
+                    c["label"].as_str().unwrap().to_owned(),
+                    c["count"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let of = |parent: Option<&str>| -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = api["facets"]["category"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["parent"].as_str() == parent)
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_owned(),
+                    c["count"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(levels(0), of(None));
+    assert_eq!(levels(1), of(Some(&category)));
+    assert!(
+        !levels(1).is_empty(),
+        "the opened category shows its children"
+    );
+    assert_eq!(opened["searches"], 1);
+
+    // WHEN searching within the models: the values Stockyard's facet search finds, with
+    // the counts of the current selections.
+    let found = s.json(
+        &format!("/facets/model/values?q=pc&words=excavator&lang=en&maker={maker}&year=2015..&category={category}"),
+        200,
+    );
+    let mut expected: Vec<(String, u64)> = found["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(10)
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap().to_owned(),
+                v["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(listed(&page["modelsFound"]), expected);
+
+    // WHEN paging: the next twelve.
+    let paged = &page["paged"];
+    let api = search(&format!(
+        "&maker={maker}&year=2015..&category={category}&offset=12"
+    ));
+    assert_eq!(paged["total"], api["total"]);
+    same_hits(paged, &api);
+    assert_eq!(paged["searches"], 1);
+
+    // WHEN sorted by price: the cheapest first, from the first page.
+    let sorted = &page["sorted"];
+    let api = search(&format!(
+        "&maker={maker}&year=2015..&category={category}&sort=price&order=asc"
+    ));
+    assert_eq!(sorted["total"], api["total"]);
+    same_hits(sorted, &api);
+    assert_eq!(sorted["searches"], 1);
+}
