@@ -1,7 +1,7 @@
 //! Highlights over HTTP: GIVEN the demo catalog and a listing whose title holds HTML,
-//! WHEN buyers search in Japanese, Chinese, Korean, English and German, THEN each hit
-//! carries its title (and description snippet) as escaped HTML with what matched in
-//! `<mark>`.
+//! WHEN buyers search in Japanese, Chinese, Korean, English and German (and with a
+//! typo), THEN each hit carries its title (and description snippet) as escaped HTML
+//! with what matched in `<mark>`.
 
 #[path = "common/server.rs"]
 mod server;
@@ -86,6 +86,22 @@ fn hits_carry_marked_titles_and_snippets() {
     );
     let d = hit["highlight"]["description"].as_str().unwrap();
     assert!(d.contains("&lt;script&gt;"), "{d}");
+    // A typo in a word: the word the listing spells is marked, whole.
+    let v = s.json("/search?q=komatsu%20excavater&lang=en&limit=100", 200);
+    let typo = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["highlight"]["title"].as_str())
+        .filter(|t| t.to_lowercase().contains("excavator"))
+        .collect::<Vec<_>>();
+    assert!(!typo.is_empty(), "some Komatsu excavators are found");
+    for t in typo {
+        assert!(
+            t.to_lowercase().contains("<mark>excavator</mark>"),
+            "typo marked whole: {t}"
+        );
+    }
     // Browsing has nothing to mark.
     let v = s.json("/search?category=excavators&limit=3", 200);
     assert!(v["hits"][0].get("highlight").is_none());

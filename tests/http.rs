@@ -793,3 +793,44 @@ fn a_listing_shows_its_first_photo_on_hit_cards_and_all_on_its_page() {
         .count();
     assert!(with > 0 && with < 50, "{with} of 50 hits have a photo");
 }
+
+#[test]
+fn prices_are_also_shown_in_the_currency_the_search_names() {
+    let s = demo();
+    // GIVEN the same search in dollars and in euros
+    let usd = s.json("/search?q=excavator&facets=price&limit=100", 200);
+    let eur = s.json(
+        "/search?q=excavator&facets=price&currency=EUR&limit=100",
+        200,
+    );
+    // The euro's worth in dollars, from the price facet (which is in the named currency).
+    let usd_per_eur = usd["facets"]["price"]["max"].as_f64().unwrap()
+        / eur["facets"]["price"]["max"].as_f64().unwrap();
+    let (mut converted, mut own) = (0, 0);
+    for h in hits(&eur) {
+        let p = &h["price"];
+        if p.is_null() {
+            continue;
+        }
+        if p["currency"] == "EUR" {
+            assert!(
+                p.get("converted").is_none(),
+                "a price in euros stays as it is"
+            );
+            own += 1;
+        } else if let Some(dollars) = p["usd"].as_f64() {
+            assert_eq!(p["converted"]["currency"], "EUR");
+            let amount = p["converted"]["amount"].as_f64().unwrap();
+            assert!((amount - dollars / usd_per_eur).abs() < 0.01, "{p}");
+            converted += 1;
+        }
+    }
+    assert!(
+        converted > 0 && own > 0,
+        "{converted} converted, {own} in euros"
+    );
+    // Without a named currency nothing is converted.
+    assert!(hits(&usd)
+        .iter()
+        .all(|h| h["price"].get("converted").is_none()));
+}

@@ -94,11 +94,14 @@ impl Highlighter {
                     5..=8 => 1,
                     _ => 2,
                 };
+                // The beginning of `w` closest to `q`: fewest edits, then the whole
+                // word, then the longest.
                 (q.len().saturating_sub(typos)..=q.len() + typos)
-                    .filter(|&len| len > 0 && len <= w.len())
-                    .find(|&len| edits(q, &w[..len]) <= typos)
-                    .filter(|_| typos > 0)
-                    .map(|len| 0..len)
+                    .filter(|&len| typos > 0 && len > 0 && len <= w.len())
+                    .map(|len| (edits(q, &w[..len]), len != w.len(), std::cmp::Reverse(len)))
+                    .filter(|&(e, ..)| e <= typos)
+                    .min()
+                    .map(|(.., std::cmp::Reverse(len))| 0..len)
             };
             if n.as_ref().map_or(0, |r| r.len()) > best.as_ref().map_or(0, |r| r.len()) {
                 best = n;
@@ -240,6 +243,11 @@ mod tests {
             "Komatsu <mark>PC200</mark>-8"
         );
         assert_eq!(mark("pc300", "Komatsu PC200-8"), "Komatsu PC200-8");
+        assert_eq!(
+            mark("excavater", "Komatsu excavator, 2015"),
+            "Komatsu <mark>excavator</mark>, 2015"
+        );
+        assert_eq!(mark("loadr", "wheel loaders"), "wheel <mark>loader</mark>s");
         assert_eq!(mark("ＰＣ２００", "pc200"), "<mark>pc200</mark>");
         assert_eq!(
             mark("Bagger", "JCB Kettenbagger"),
