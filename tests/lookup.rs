@@ -108,6 +108,45 @@ fn suggestions_forgive_one_typo_from_four_characters() {
 }
 
 #[test]
+fn suggestions_follow_the_catalog_as_it_changes() {
+    let s = TestServer::start(true, |_| {});
+    let typed = |q: &str| {
+        let v = s.json(&format!("/suggest?q={q}&lang=en"), 200);
+        suggestions(&v)
+            .into_iter()
+            .map(|x| (x.1, x.2))
+            .collect::<Vec<_>>()
+    };
+    // GIVEN suggestions were asked (the catalog's names are folded once per snapshot)
+    assert!(typed("Kob").iter().any(|x| x.0 == "kobelco"));
+    assert!(typed("Zephyr").is_empty());
+    // WHEN the maker is renamed
+    let event = r#"{"id":"ren-1","type":"MakerRenamed","at":"2026-11-01T00:00:00Z","data":{"maker_id":"kobelco","names":{"en":"Zephyrco","ja":"ゼファー"}}}"#;
+    let r = s
+        .client()
+        .post(format!("{}/events?wait=true", s.base))
+        .bearer_auth(server::KEY)
+        .header("Content-Type", "application/x-ndjson")
+        .body(event)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202, "{:?}", r.text());
+    // THEN the next suggestions know only the new names
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !typed("Zephyr").contains(&("kobelco".into(), "Zephyrco".into())) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new name is suggested"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!typed("Kob").iter().any(|x| x.0 == "kobelco"));
+    assert!(typed("%E3%82%BC%E3%83%95%E3%82%A1")
+        .iter()
+        .any(|x| x.0 == "kobelco"));
+}
+
+#[test]
 fn suggestion_requests_are_checked() {
     let s = demo();
     for (path, code, field) in [

@@ -5,10 +5,11 @@
 use super::search::{FacetWants, SearchFailure, SearchPlan};
 use super::{Engine, GraphSource, SearchPool};
 use crate::analytics::{normalized, Analytics};
+use crate::graph::EmbeddedGraph;
 use crate::graph::{EntityKind, FacetCount, NamedEntity};
 use crate::search::names::{marked_html, Folded, NameMatch, NameQuery};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use stockyard_schema::Lang;
 
 /// Most suggestions one request may ask for.
@@ -61,18 +62,80 @@ pub struct FacetValueMatch {
     pub highlight: String,
 }
 
-/// How well `entity`'s names complete `q`: the best match over its names, and the
-/// byte range to mark in the shown name when the shown name itself matched.
+/// Every name of one graph snapshot's makers, models and categories, folded once.
+///
+/// Folding (NFKC, case, kana) costs more than matching, and suggestions match every
+/// name on every keystroke; the names change only with catalog events, so they are
+/// folded once per snapshot, not per request.
+struct FoldedCatalog {
+    /// The snapshot the names are of (held weakly: its allocation, and so its
+    /// address, stays unique while this lives).
+    graph: Weak<EmbeddedGraph>,
+    /// Per kind (maker, model, category), per entity in [`EmbeddedGraph::named`]'s
+    /// order, its names folded in the same order.
+    names: [Vec<Vec<Folded>>; 3],
+}
+
+const KINDS: [EntityKind; 3] = [EntityKind::Maker, EntityKind::Model, EntityKind::Category];
+
+impl FoldedCatalog {
+    fn of(graph: &Arc<EmbeddedGraph>) -> FoldedCatalog {
+        let fold = |kind| {
+            // The order and the names are the same in every language.
+            graph
+                .named(kind, Lang::EN)
+                .iter()
+                .map(|e| e.names.iter().map(|n| Folded::new(n)).collect())
+                .collect()
+        };
+        FoldedCatalog {
+            graph: Arc::downgrade(graph),
+            names: KINDS.map(fold),
+        }
+    }
+
+    fn is_of(&self, graph: &Arc<EmbeddedGraph>) -> bool {
+        std::ptr::eq(self.graph.as_ptr(), Arc::as_ptr(graph))
+    }
+}
+
+/// The folded names of the latest snapshot suggestions were asked of.
+#[derive(Default)]
+pub(super) struct FoldedNamesCache(Mutex<Option<Arc<FoldedCatalog>>>);
+
+impl FoldedNamesCache {
+    fn get(&self, graph: &Arc<EmbeddedGraph>) -> Arc<FoldedCatalog> {
+        let lock = || self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cached) = lock().as_ref().filter(|c| c.is_of(graph)) {
+            return cached.clone();
+        }
+        // Folded outside the lock: a request meanwhile folds too rather than waits.
+        let fresh = Arc::new(FoldedCatalog::of(graph));
+        *lock() = Some(fresh.clone());
+        fresh
+    }
+}
+
+/// How well `entity`'s names (`folded`, in order) complete `q`: the best match over
+/// its names, and the byte range to mark in the shown name when the shown name itself
+/// matched.
 fn completion(
     q: &NameQuery,
     entity: &NamedEntity<'_>,
+    folded: &[Folded],
 ) -> Option<(NameMatch, Option<std::ops::Range<usize>>)> {
-    let shown = q.complete(&Folded::new(entity.shown));
-    let best = entity
+    let best = folded
+        .iter()
+        .filter_map(|n| q.complete(n).map(|(m, _)| m))
+        .min()?;
+    let shown_at = entity
         .names
         .iter()
-        .filter_map(|n| q.complete(&Folded::new(n)).map(|(m, _)| m))
-        .min()?;
+        .position(|n| std::ptr::eq(*n, entity.shown));
+    let shown = match shown_at {
+        Some(i) => q.complete(&folded[i]),
+        None => q.complete(&Folded::new(entity.shown)),
+    };
     match shown {
         Some((m, r)) if m == best => Some((best, Some(r))),
         _ => Some((best, None)),
@@ -97,13 +160,16 @@ impl Engine {
             return Vec::new();
         };
         let graph = self.catalog();
+        let folded = self.folded_names.get(&graph);
         let mut entities: Vec<(NameMatch, Suggestion)> = Vec::new();
-        for kind in [EntityKind::Maker, EntityKind::Model, EntityKind::Category] {
-            for e in graph.named(kind, lang) {
+        for (kind, names) in KINDS.into_iter().zip(&folded.names) {
+            let named = graph.named(kind, lang);
+            debug_assert_eq!(named.len(), names.len(), "one snapshot, one order");
+            for (e, folded) in named.iter().zip(names) {
                 if e.count == 0 {
                     continue;
                 }
-                if let Some((matched, marked)) = completion(&q, &e) {
+                if let Some((matched, marked)) = completion(&q, e, folded) {
                     let s = Suggestion {
                         kind: Suggested::Entity(kind),
                         id: Some(e.id.to_owned()),

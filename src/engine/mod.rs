@@ -131,6 +131,8 @@ pub struct Engine {
     /// The log position the serving generation must reach to be ready: the head at
     /// start (or after loading a catalog at start, see [`Engine::ready_at_head`]).
     ready_at: AtomicU64,
+    /// The catalog's names folded for matching, for the latest graph snapshot asked.
+    folded_names: lookup::FoldedNamesCache,
     /// Held while the engine lives: one process per data directory (released by the
     /// system when the process dies, however it dies).
     _lock: std::fs::File,
@@ -216,6 +218,7 @@ impl Engine {
             stop: AtomicBool::new(false),
             worker: Mutex::new(None),
             ready_at: AtomicU64::new(0),
+            folded_names: lookup::FoldedNamesCache::default(),
             _lock: lock,
         });
         engine.ready_at_head();
