@@ -212,6 +212,13 @@ fn main() {
         .filter(|q| q.class != "model")
         .cloned()
         .collect();
+    // `STOCKYARD_LOAD_ONLY=suggest` (or `mix`, `model`, comma-separated) runs those
+    // sets alone, to compare two builds on one question.
+    let only = std::env::var("STOCKYARD_LOAD_ONLY").ok();
+    let wanted = |set: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|w| set.starts_with(w.trim())))
+    };
     let mut ratios = Vec::new();
     let runs: [(&str, Vec<&[Query]>, usize); 5] = [
         ("mix", vec![&queries], 1),
@@ -225,6 +232,9 @@ fn main() {
         ),
     ];
     for (set, sets, connections) in runs {
+        if !wanted(set) {
+            continue;
+        }
         let mut done = Vec::new();
         for (engine, name, url) in &engines {
             let run = runtime.block_on(drive(*engine, &sets, connections, secs, url, &ts_key));
@@ -242,7 +252,7 @@ fn main() {
         }
     }
     // Suggestions, as a buyer types: Stockyard alone (the peer has no such endpoint).
-    if !suggestions.is_empty() {
+    if !suggestions.is_empty() && wanted("suggest") {
         for connections in [1, 16] {
             let run = runtime.block_on(drive(
                 Engine::Stockyard,
