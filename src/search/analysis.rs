@@ -3,7 +3,8 @@
 //! Three tokenizers, registered under the names in [`tokenizer`]:
 //!
 //! * **words** — text is NFKC-normalised (full-width `ＰＣ２００` becomes `pc200`,
-//!   half-width katakana becomes full-width) and lowercased, then cut at Unicode word
+//!   half-width katakana becomes full-width), lowercased and folded ([`super::forms`]:
+//!   `挖土機` as `挖土机`, `ローダー` as `ローダ`, `ä` as `ae`), then cut at Unicode word
 //!   boundaries (UAX #29, via `unicode-segmentation`). Runs of CJK characters (Han,
 //!   kana, Hangul) have no spaces to cut at, so they become overlapping bigrams of
 //!   graphemes: `油圧ショベル` → `油圧 圧シ ショ ョベ ベル`, with consecutive positions so
@@ -61,18 +62,22 @@ pub fn is_cjk(c: char) -> bool {
     )
 }
 
-/// NFKC and lowercase: the form every analyser starts from. ASCII text (most model
-/// numbers and much European text) takes a fast path: it is already NFKC.
+/// NFKC, lowercase and the folds of [`super::forms`] (traditional Chinese as
+/// simplified, no katakana long-vowel mark, umlauts spelled out): the form every
+/// analyser starts from. ASCII text (most model numbers and much European text) takes
+/// a fast path: it is already in that form.
 pub fn normalize(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
-    if unicode_normalization::is_nfkc_quick(text.chars())
+    let lower = if unicode_normalization::is_nfkc_quick(text.chars())
         == unicode_normalization::IsNormalized::Yes
     {
-        return text.to_lowercase();
-    }
-    text.nfkc().flat_map(char::to_lowercase).collect()
+        text.to_lowercase()
+    } else {
+        text.nfkc().flat_map(char::to_lowercase).collect()
+    };
+    super::forms::fold(lower)
 }
 
 /// A piece of normalised text: a word of a spaced script, or a run of CJK characters.
@@ -304,7 +309,7 @@ mod tests {
             word_terms("굴착기를 팝니다"),
             ["굴착", "착기", "기를", "팝니", "니다"]
         );
-        assert_eq!(word_terms("機"), ["機"]);
+        assert_eq!(word_terms("機"), ["机"], "traditional as simplified");
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod collect;
 mod columns;
 mod document;
 pub mod fields;
+pub mod forms;
 pub mod highlight;
 mod index;
 pub mod keyset;

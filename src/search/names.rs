@@ -3,10 +3,12 @@
 //! list (facet value search).
 //!
 //! The catalog holds a few thousand names, so a match is a walk over them, each name
-//! folded once per request: NFKC and lower case (full-width Latin, half-width
-//! katakana, capitals), hiragana as katakana (`こまつ` finds `コマツ`), without the
-//! katakana long-vowel mark (`ローダ` finds `ローダー`). Each folded character
-//! remembers where it came from, so the match can be marked in the name as written.
+//! folded once per catalog snapshot: NFKC and lower case (full-width Latin, half-width
+//! katakana, capitals), hiragana as katakana (`こまつ` finds `コマツ`), and the folds of
+//! [`super::forms`]: without the katakana long-vowel mark (`ローダ` finds `ローダー`),
+//! traditional Chinese as simplified (`輪式裝載機` finds `轮式装载机`), umlauts spelled
+//! out. Each folded character remembers where it came from, so the match can be marked
+//! in the name as written.
 
 use super::analysis::{is_cjk, normalize};
 use std::ops::Range;
@@ -44,7 +46,8 @@ impl Folded {
         let mut out = Folded::default();
         let mut buf = [0u8; 4];
         let mut odd;
-        for (at, c) in text.char_indices() {
+        let simple = super::forms::simplified(text);
+        for (i, (at, c)) in text.char_indices().enumerate() {
             let span = at..at + c.len_utf8();
             // Most characters are their own NFKC form: lower case is all they need,
             // without a string per character.
@@ -58,16 +61,19 @@ impl Folded {
                 &mut odd.chars()
             };
             for f in folded {
-                if f == '\u{30FC}' {
-                    continue;
-                }
                 let f = match f {
                     // Hiragana ぁ..ゖ sit 0x60 below their katakana.
                     '\u{3041}'..='\u{3096}' => char::from_u32(f as u32 + 0x60).unwrap_or(f),
                     _ => f,
                 };
-                out.chars.push(f);
-                out.from.push(span.clone());
+                let s = match &simple {
+                    Some(s) if f == c => s[i],
+                    _ => f,
+                };
+                super::forms::fold_char(f, s, |g| {
+                    out.chars.push(g);
+                    out.from.push(span.clone());
+                });
             }
         }
         out
