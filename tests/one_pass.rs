@@ -17,6 +17,7 @@ use stockyard::engine::{
     Engine, FacetWants, Format, GraphSource, SearchOutcome, SearchPlan, SearchPool, Settings,
 };
 use stockyard::graph::{FacetRequest, Facets, NumberFilter, Range, Selections};
+use stockyard::search::relax::Relax;
 use stockyard::search::{LanguageDetector, Order, SearchRequest, Sort};
 use stockyard_schema::Lang;
 
@@ -172,7 +173,7 @@ fn two_pass(engine: &Engine, plan: &SearchPlan) -> (usize, Vec<(String, f32)>, F
     let graph = generation.graph().get();
     let browse = !plan.has_words();
     let filtered = has_selections(&plan.selections);
-    let request = SearchRequest {
+    let mut request = SearchRequest {
         text: plan.words.clone(),
         lang: plan.lang,
         offset: plan.offset,
@@ -184,15 +185,28 @@ fn two_pass(engine: &Engine, plan: &SearchPlan) -> (usize, Vec<(String, f32)>, F
         rates: plan.rates.clone(),
         ..SearchRequest::default()
     };
-    let first = (!(browse && filtered)).then(|| {
-        generation
-            .text()
-            .search(&SearchRequest {
-                hit_set: !browse,
-                ..request.clone()
-            })
-            .unwrap()
-    });
+    let first_pass = |request: &SearchRequest| {
+        (!(browse && filtered)).then(|| {
+            generation
+                .text()
+                .search(&SearchRequest {
+                    hit_set: !browse,
+                    ..request.clone()
+                })
+                .unwrap()
+        })
+    };
+    let mut first = first_pass(&request);
+    // Words that match nothing at all are relaxed: typos, then a word fewer.
+    for relax in [Relax::Typo, Relax::Words] {
+        let unmatched = first
+            .as_ref()
+            .is_some_and(|r| r.hit_set.as_ref().is_some_and(|h| h.is_empty()));
+        if unmatched && relax.applies(&plan.words) {
+            request.relax = relax;
+            first = first_pass(&request);
+        }
+    }
     let hits = first.as_ref().and_then(|r| r.hit_set.clone());
     let facets = graph.facets(&FacetRequest {
         hits: hits.as_ref(),

@@ -14,6 +14,7 @@ use super::pool::{Lane, SearchPool};
 use super::{Engine, GraphSource};
 use crate::currency::Rates;
 use crate::graph::{EmbeddedGraph, FacetRequest, Facets, ReadError, Selections};
+use crate::search::relax::Relax;
 use crate::search::{Hit, SearchError, SearchRequest, Sort};
 use std::sync::Arc;
 use stockyard_schema::{Lang, SpecCategoryId};
@@ -128,6 +129,8 @@ impl SearchKind {
 
 /// The answer to a plan.
 pub struct SearchOutcome {
+    /// How far the words were relaxed to find anything ([`Relax::Strict`]: not at all).
+    pub relaxed: Relax,
     /// Hits matching the words and every selection.
     pub total: usize,
     /// The page of hits, in order.
@@ -154,6 +157,7 @@ pub enum SearchFailure {
 
 /// What the text stage hands on.
 struct TextStage {
+    relaxed: Relax,
     total: usize,
     hits: Vec<Hit>,
     hit_set: Option<roaring::RoaringBitmap>,
@@ -200,6 +204,7 @@ impl Engine {
         metrics::histogram!("stockyard_search_duration_seconds", "kind" => kind.as_str())
             .record(started.elapsed());
         Ok(SearchOutcome {
+            relaxed: stage.relaxed,
             total: stage.total,
             hits: stage.hits,
             facets,
@@ -230,12 +235,30 @@ impl Engine {
             filter: selected.clone(),
             exhaustive: false,
             rates: plan.rates.clone(),
+            relax: Relax::Strict,
         };
         let prepared = generation.text().prepare(&request)?;
         if prepared.estimate()? > HEAVY_ABOVE {
             lane.heavy();
         }
-        let results = prepared.run(&request)?;
+        let mut results = prepared.run(&request)?;
+        // The words matched nothing at all (whatever the selections): forgive typos,
+        // then leave a word out, and say so. Words that match, only not within the
+        // selections, are the selections' business.
+        let unmatched =
+            |r: &crate::search::SearchResults| r.hit_set.as_ref().is_some_and(|h| h.is_empty());
+        let mut relaxed = Relax::Strict;
+        for relax in [Relax::Typo, Relax::Words] {
+            if browse || !unmatched(&results) || !relax.applies(&plan.words) {
+                continue;
+            }
+            let request = SearchRequest {
+                relax,
+                ..request.clone()
+            };
+            results = generation.text().prepare(&request)?.run(&request)?;
+            relaxed = relax;
+        }
         let facets = embedded_facets.then(|| {
             graph.facets(&FacetRequest {
                 hits: results.hit_set.as_ref(),
@@ -243,6 +266,11 @@ impl Engine {
             })
         });
         Ok(TextStage {
+            relaxed: if unmatched(&results) {
+                Relax::Strict
+            } else {
+                relaxed
+            },
             total: results.total,
             hits: results.hits,
             hit_set: results.hit_set,

@@ -10,6 +10,7 @@ use super::language::{LangSet, LanguageDetector};
 use super::query::{
     classes, listing_query, Expansions, ListingQuery, RequestError, SearchRequest, Sort, Tuning,
 };
+use super::relax::{query_words, relaxed_query, word_query, Relax};
 use super::tiers::{NgramMarking, TierPass, TierScratch, TieredQuery};
 use super::writer::ListingWriter;
 use roaring::RoaringBitmap;
@@ -19,7 +20,9 @@ use std::sync::Arc;
 use stockyard_schema::Lang;
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{AllQuery, Bm25Weight, BooleanQuery, EnableScoring, Query, TermQuery, Weight};
+use tantivy::query::{
+    AllQuery, Bm25Weight, BooleanQuery, EnableScoring, Occur, Query, TermQuery, Weight,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -273,6 +276,33 @@ impl TextIndex {
         Ok(out)
     }
 
+    /// The query of a relaxed search ([`super::relax`]): each word in the listing's
+    /// own words or naming one of its catalog entities, exactly or within its typo
+    /// budget; one constant-score class.
+    fn relaxed(&self, text: &str, relax: Relax) -> Result<ListingQuery, SearchError> {
+        let catalog = self.catalog.reader.searcher();
+        let mut listing_analyzers = self.listings.analyzers(&self.fields)?;
+        let mut catalog_analyzers = self.catalog.analyzers(&self.fields)?;
+        let mut per_word = Vec::new();
+        for word in query_words(text) {
+            let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(
+                Occur::Should,
+                word_query(&self.fields, &mut listing_analyzers, &word),
+            )];
+            if catalog.num_docs() > 0 {
+                let mut named = Vec::new();
+                let names = word_query(&self.fields, &mut catalog_analyzers, &word);
+                self.match_entities(&catalog, vec![names], &mut named, &mut Default::default())?;
+                any.extend(named.into_iter().map(|q| (Occur::Should, q)));
+            }
+            per_word.push(Box::new(BooleanQuery::new(any)) as Box<dyn Query>);
+        }
+        Ok(ListingQuery {
+            classes: vec![(self.tuning.prefix, relaxed_query(per_word, relax))],
+            ngram: None,
+        })
+    }
+
     fn match_entities(
         &self,
         searcher: &Searcher,
@@ -345,11 +375,15 @@ impl TextIndex {
         let evaluation = if browse {
             Evaluation::Whole(AllQuery.weight(enable)?)
         } else {
-            let mut analyzers = self.listings.analyzers(&self.fields)?;
-            let own = classes(&self.fields, &mut analyzers, text, &self.tuning, |t| {
-                searcher.doc_freq(t).unwrap_or(0)
-            });
-            let query = listing_query(own, self.expansions(text)?, &self.tuning);
+            let query = if req.relax == Relax::Strict {
+                let mut analyzers = self.listings.analyzers(&self.fields)?;
+                let own = classes(&self.fields, &mut analyzers, text, &self.tuning, |t| {
+                    searcher.doc_freq(t).unwrap_or(0)
+                });
+                listing_query(own, self.expansions(text)?, &self.tuning)
+            } else {
+                self.relaxed(text, req.relax)?
+            };
             if sort == Sort::Relevance && req.min_score.is_none() && !req.exhaustive {
                 Evaluation::Tiered(tiered(&query, &searcher)?)
             } else {

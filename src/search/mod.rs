@@ -32,6 +32,7 @@ mod lazy;
 pub mod min_match;
 pub mod names;
 pub mod query;
+pub mod relax;
 mod tiers;
 mod writer;
 

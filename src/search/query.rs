@@ -132,6 +132,8 @@ pub struct SearchRequest {
     pub exhaustive: bool,
     /// The exchange rates sorting by price converts with.
     pub rates: crate::currency::Rates,
+    /// How far to stray from the words as typed ([`super::relax`]).
+    pub relax: super::relax::Relax,
 }
 
 /// A request that cannot be served, and why.

@@ -70,8 +70,7 @@ fn words(text: &str) -> Vec<String> {
 /// CJK script; one from five; two from nine.
 pub fn budget(word: &str) -> u8 {
     let n = word.chars().count();
-    let plain = word.chars().all(char::is_alphabetic)
-        && !word.chars().any(super::analysis::is_cjk);
+    let plain = word.chars().all(char::is_alphabetic) && !word.chars().any(super::analysis::is_cjk);
     match n {
         _ if !plain => 0,
         0..=4 => 0,

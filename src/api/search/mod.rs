@@ -15,8 +15,8 @@ mod view;
 pub use body::{IdString, SearchBody, SpecCondition, MAX_PARAMS};
 pub use validate::{validate, Validated};
 pub use view::{
-    hit_view, Bucket, Facet, FacetValue, HighlightView, Histogram, HitView, LocationView, Named,
-    PriceView, SearchResponse,
+    hit_view, Bucket, Facet, FacetValue, HighlightView, Histogram, HitView, LocationView, Money,
+    Named, PriceView, Relaxed, SearchResponse,
 };
 
 use super::error::ApiError;
@@ -91,6 +91,7 @@ pub async fn run(
         })
         .collect();
     Ok(SearchResponse {
+        relaxed: Relaxed::of(outcome.relaxed),
         total: outcome.total,
         offset,
         limit,

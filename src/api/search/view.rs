@@ -178,9 +178,35 @@ pub enum Facet {
     Histogram(Histogram),
 }
 
+/// How far a search strayed from the words as typed, because they found nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Relaxed {
+    /// Typos were forgiven (one edit from five letters, two from nine).
+    Typo,
+    /// Typos were forgiven and one word left out.
+    Words,
+}
+
+impl Relaxed {
+    /// What the engine's relaxation is called in answers.
+    pub fn of(r: crate::search::relax::Relax) -> Option<Relaxed> {
+        use crate::search::relax::Relax;
+        match r {
+            Relax::Strict => None,
+            Relax::Typo => Some(Relaxed::Typo),
+            Relax::Words => Some(Relaxed::Words),
+        }
+    }
+}
+
 /// The answer to a search.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SearchResponse {
+    /// Present when the words as typed found nothing and these hits were found by
+    /// forgiving typos (`typo`) or, after that, leaving one word out (`words`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relaxed: Option<Relaxed>,
     /// Listings matching the words and every selection.
     pub total: usize,
     /// As requested.
