@@ -85,6 +85,23 @@ pub struct Config {
     pub tls: TlsConfig,
     /// Search analytics for operators (`[analytics]`).
     pub analytics: AnalyticsConfig,
+    /// How words are matched (`[search]`).
+    pub search: SearchConfig,
+}
+
+/// How words are matched (`[search]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Whether the bundled trade words (`data/trade-words.txt`: slang, brands used
+    /// for machine types, maker aliases) are searched as their catalog names.
+    pub trade_words: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig { trade_words: true }
+    }
 }
 
 /// Search analytics (`[analytics]`): on by default; off, nothing is recorded and
@@ -286,6 +303,7 @@ impl Default for Config {
             alerts: AlertsConfig::default(),
             tls: TlsConfig::default(),
             analytics: AnalyticsConfig::default(),
+            search: SearchConfig::default(),
         }
     }
 }
@@ -406,6 +424,9 @@ impl Config {
         if let Some(v) = var("STOCKYARD_ANALYTICS") {
             self.analytics.enabled = !matches!(v.as_str(), "0" | "false" | "no" | "off");
         }
+        if let Some(v) = var("STOCKYARD_TRADE_WORDS") {
+            self.search.trade_words = !matches!(v.as_str(), "0" | "false" | "no" | "off");
+        }
         Ok(())
     }
 
@@ -521,6 +542,7 @@ impl Config {
         s.max_delay = Duration::from_millis(self.indexer.max_delay_ms);
         s.max_lag = self.indexer.max_lag;
         s.neo4j = self.neo4j();
+        s.trade_words = self.search.trade_words;
         s.retention = crate::alerts::Retention {
             per_subscriber: self.alerts.keep_per_subscriber,
             max_age: (self.alerts.keep_days > 0)

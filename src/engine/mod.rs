@@ -52,6 +52,8 @@ pub struct Settings {
     pub neo4j: Option<crate::graph::Neo4jConfig>,
     /// How many notifications the alerts keep, and how long.
     pub retention: crate::alerts::Retention,
+    /// Whether searches take the bundled trade words ([`crate::search::trade_words`]).
+    pub trade_words: bool,
 }
 
 impl Settings {
@@ -66,6 +68,7 @@ impl Settings {
             max_lag: 1_000_000,
             neo4j: None,
             retention: crate::alerts::Retention::default(),
+            trade_words: true,
         }
     }
 }

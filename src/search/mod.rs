@@ -34,6 +34,7 @@ pub mod names;
 pub mod query;
 pub mod relax;
 mod tiers;
+pub mod trade_words;
 mod writer;
 
 pub use document::{CatalogEntry, Listing, StoredListing};

@@ -201,6 +201,13 @@ impl Members {
         self.cheap.is_empty() && self.costly.is_empty()
     }
 
+    /// Takes `other`'s members as its own (a trade word's catalog name matches in the
+    /// same class as the words typed).
+    pub fn absorb(&mut self, other: Members) {
+        self.cheap.extend(other.cheap);
+        self.costly.extend(other.costly);
+    }
+
     /// Adds `terms` in order: a term query for one, else a phrase.
     fn phrase(&mut self, terms: Vec<Term>) {
         if terms.len() == 1 {
@@ -358,6 +365,15 @@ pub struct Expansions {
     pub prefix: Vec<Box<dyn Query>>,
     /// Entities matched only by n-grams.
     pub ngram: Vec<Box<dyn Query>>,
+}
+
+impl Expansions {
+    /// Takes `other`'s entities as its own, class by class.
+    pub fn absorb(&mut self, other: Expansions) {
+        self.phrase.extend(other.phrase);
+        self.prefix.extend(other.prefix);
+        self.ngram.extend(other.ngram);
+    }
 }
 
 /// The listing query, class by class: each constant-score class matches when either
