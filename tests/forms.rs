@@ -1,6 +1,6 @@
 //! One word, several forms: GIVEN the demo catalog, WHEN a buyer writes a word in
 //! another form than the seller did (traditional Chinese for simplified, a katakana
-//! word without its long-vowel mark, a German umlaut spelled out), THEN the same
+//! word without its long-vowel mark or in hiragana, a German umlaut spelled out), THEN the same
 //! listings are found, the words are marked in them, and suggestions know the
 //! catalog's names in either form.
 
@@ -45,6 +45,7 @@ fn a_word_in_another_form_finds_the_same_listings() {
         ("輪式裝載機", "轮式装载机", "zh"),
         ("挖掘機", "挖掘机", "zh"),
         ("ホイールローダ", "ホイールローダー", "ja"),
+        ("ほいーるろーだー", "ホイールローダー", "ja"),
         ("Gelaendekran", "Geländekran", "de"),
     ] {
         let (a, b) = (search(written, lang), search(as_listed, lang));

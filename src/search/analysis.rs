@@ -4,7 +4,7 @@
 //!
 //! * **words** — text is NFKC-normalised (full-width `ＰＣ２００` becomes `pc200`,
 //!   half-width katakana becomes full-width), lowercased and folded ([`super::forms`]:
-//!   `挖土機` as `挖土机`, `ローダー` as `ローダ`, `ä` as `ae`), then cut at Unicode word
+//!   `挖土機` as `挖土机`, `ろーだー` as `ロダ`, `ä` as `ae`), then cut at Unicode word
 //!   boundaries (UAX #29, via `unicode-segmentation`). Runs of CJK characters (Han,
 //!   kana, Hangul) have no spaces to cut at, so they become overlapping bigrams of
 //!   graphemes: `油圧ショベル` → `油圧 圧シ ショ ョベ ベル`, with consecutive positions so

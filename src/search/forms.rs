@@ -8,6 +8,8 @@
 //!   the OpenCC-derived `simplet2s` data), applied character by character so that every
 //!   folded character still stands where it stood. Japanese kanji that have a
 //!   simplified form fold too; as both sides fold, Japanese text still finds itself;
+//! * **hiragana as katakana**: a buyer typing `こまつ` or `ほいーるろーだー` means the
+//!   katakana word;
 //! * **the katakana long-vowel mark dropped**: `ローダー` and `ローダ`, `コンピューター`
 //!   and `コンピュータ` are the same word in different house styles;
 //! * **German umlauts and ß spelled out**: model and equipment lists often write
@@ -34,10 +36,21 @@ fn spelled(c: char) -> Option<&'static str> {
     })
 }
 
-/// Whether folding could change `text` (most text: ASCII, kana, Hangul without the
+/// Hiragana ぁ..ゖ sit 0x60 below their katakana.
+fn katakana(c: char) -> char {
+    match c {
+        '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Whether folding could change `text` (most text: ASCII, katakana, Hangul without the
 /// long-vowel mark, takes no copy).
 fn affected(text: &str) -> bool {
-    !text.is_ascii() && text.chars().any(|c| is_han(c) || spelled(c).is_some())
+    !text.is_ascii()
+        && text
+            .chars()
+            .any(|c| is_han(c) || spelled(c).is_some() || katakana(c) != c)
 }
 
 /// The simplified form of each character of `text`, one for one; `None` when `text`
@@ -56,7 +69,7 @@ pub fn simplified(text: &str) -> Option<Vec<char>> {
 pub fn fold_char(c: char, simple: char, mut push: impl FnMut(char)) {
     match spelled(c) {
         Some(s) => s.chars().for_each(push),
-        None => push(simple),
+        None => push(katakana(simple)),
     }
 }
 
@@ -86,6 +99,7 @@ mod tests {
         same("ホイールローダー", "ホイールローダ");
         same("räumschild", "raeumschild");
         same("straße", "strasse");
+        same("ほいーるろーだー", "ホイールローダー");
         assert_eq!(fold("excavator pc200".into()), "excavator pc200");
         assert_eq!(fold("油圧ショベル".into()), "油圧ショベル");
         assert_eq!(fold("굴착기".into()), "굴착기");

@@ -61,11 +61,6 @@ impl Folded {
                 &mut odd.chars()
             };
             for f in folded {
-                let f = match f {
-                    // Hiragana ぁ..ゖ sit 0x60 below their katakana.
-                    '\u{3041}'..='\u{3096}' => char::from_u32(f as u32 + 0x60).unwrap_or(f),
-                    _ => f,
-                };
                 let s = match &simple {
                     Some(s) if f == c => s[i],
                     _ => f,
