@@ -59,3 +59,74 @@ fn switched_off_the_words_are_searched_as_typed() {
     assert_eq!(search(&s, "ユンボ", "ja")["total"], 0);
     assert!(search(&s, "油圧ショベル", "ja")["total"].as_u64().unwrap() > 0);
 }
+
+/// Posts one event and waits until searches see it (the graph serves a snapshot).
+fn post(s: &TestServer, line: &str) -> (u16, Value) {
+    let r = s
+        .client()
+        .post(format!("{}/events?wait=true", s.base))
+        .bearer_auth(server::KEY)
+        .header("Content-Type", "application/x-ndjson")
+        .body(line.to_owned())
+        .send()
+        .unwrap();
+    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+}
+
+/// Waits until searching `q` totals `expected`.
+fn until_total(s: &TestServer, q: &str, lang: &str, expected: &Value) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while &search(s, q, lang)["total"] != expected {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{q} should total {expected}, totals {}",
+            search(s, q, lang)["total"]
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_marketplace_teaches_synonyms_as_events() {
+    let s = TestServer::start(true, |_| {});
+    let excavators = search(&s, "油圧ショベル", "ja")["total"].clone();
+    let minis = search(&s, "ミニショベル", "ja")["total"].clone();
+    assert_ne!(excavators, minis);
+    assert_eq!(search(&s, "パワショ", "ja")["total"], 0);
+
+    // WHEN the marketplace defines a set THEN each term finds what the others find.
+    let (status, body) = post(
+        &s,
+        r#"{"id":"syn-1","type":"SynonymsDefined","at":"2026-11-01T00:00:00Z","data":{"synonym_set_id":"power-shovel","terms":["パワショ","油圧ショベル"],"lang":"ja"}}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+    until_total(&s, "パワショ", "ja", &excavators);
+
+    // WHEN its own set names a bundled trade word THEN the marketplace's meaning wins.
+    assert_eq!(search(&s, "ユンボ", "ja")["total"], excavators);
+    post(
+        &s,
+        r#"{"id":"syn-2","type":"SynonymsDefined","at":"2026-11-01T00:00:01Z","data":{"synonym_set_id":"yumbo","terms":["ユンボ","ミニショベル"]}}"#,
+    );
+    until_total(&s, "ユンボ", "ja", &minis);
+
+    // WHEN a set is removed THEN its words are searched as typed again.
+    post(
+        &s,
+        r#"{"id":"syn-3","type":"SynonymsRemoved","at":"2026-11-01T00:00:02Z","data":{"synonym_set_id":"power-shovel"}}"#,
+    );
+    until_total(&s, "パワショ", "ja", &Value::from(0));
+
+    // A set of one term is refused, naming the field; nothing of the batch is kept.
+    let (status, body) = post(
+        &s,
+        r#"{"id":"syn-4","type":"SynonymsDefined","at":"2026-11-01T00:00:03Z","data":{"synonym_set_id":"lonely","terms":["ユンボ"]}}"#,
+    );
+    assert_eq!(status, 422, "{body}");
+    let line = &body["error"]["lines"][0];
+    assert_eq!(line["field"], "data.terms", "{body}");
+    assert!(
+        line["message"].as_str().unwrap().contains("2 to 20 terms"),
+        "{body}"
+    );
+}

@@ -142,6 +142,11 @@ id_type!(
     SavedSearchId,
     "a saved search id (string)"
 );
+id_type!(
+    /// Identifies a marketplace's synonym set.
+    SynonymSetId,
+    "a synonym set id (string)"
+);
 
 #[cfg(test)]
 mod tests {

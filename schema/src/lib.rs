@@ -3,6 +3,7 @@
 //! * [`domain`]: makers, models, categories, spec categories, specs and machines, with
 //!   the validation rules of the event contract built into their decoding;
 //! * [`images`]: a listing's photo links, checked so a page can show them as given;
+//! * [`synonyms`]: a marketplace's synonym sets, taught to search as events;
 //! * [`event`]: the event contract itself, with a [`Decoder`] that
 //!   names the line and field of every mistake;
 //! * [`graph`]: the graph model as typed labels and relationship types for the
@@ -25,11 +26,13 @@ pub mod graph;
 pub mod ids;
 pub mod images;
 pub mod lang;
+pub mod synonyms;
 pub mod text;
 
 pub use event::{DecodeError, Decoder, Event, EventType, Payload};
 pub use ids::{
     CategoryId, EventId, MachineId, MakerId, ModelId, SavedSearchId, SpecCategoryId, SubscriberId,
+    SynonymSetId,
 };
 pub use lang::Lang;
 pub use text::Text;

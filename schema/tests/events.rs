@@ -324,6 +324,26 @@ const BAD: &[Bad] = &[
         "expected a sequence",
     ),
     bad(
+        r#"{"id":"e-1","type":"SynonymsDefined","at":"2026-11-22T10:00:00Z","data":{"synonym_set_id":"s","terms":["ユンボ","  "]}}"#,
+        "data.terms",
+        "1 to 100 characters",
+    ),
+    bad(
+        r#"{"id":"e-1","type":"SynonymsDefined","at":"2026-11-22T10:00:00Z","data":{"synonym_set_id":"s","terms":["Digger","digger"]}}"#,
+        "data.terms",
+        "given twice",
+    ),
+    bad(
+        r#"{"id":"e-1","type":"SynonymsDefined","at":"2026-11-22T10:00:00Z","data":{"synonym_set_id":"s","terms":["a","b"],"lang":"jp"}}"#,
+        "data.lang",
+        "ISO 639-1",
+    ),
+    bad(
+        r#"{"id":"e-1","type":"SynonymsRemoved","at":"2026-11-22T10:00:00Z","data":{}}"#,
+        "data.synonym_set_id",
+        "missing field",
+    ),
+    bad(
         r#"{"id":"e-1","type":"MachineListed","at":"2026-11-22T10:00:00Z","data":{"machine_id":"M-1","model_id":"m"}}"#,
         "data.title",
         "missing field `title`",

@@ -113,12 +113,10 @@ impl Generation {
             }
             Err(e) => return Err(io(e)),
         }
-        let mut text = TextIndex::open_or_create(&dir.join("text"), detector)
-            .map_err(|e| projection(e.to_string()))?;
-        if !settings.trade_words {
-            text.set_trade_words(None);
-        }
-        let text = Arc::new(text);
+        let text = Arc::new(
+            TextIndex::open_or_create(&dir.join("text"), detector)
+                .map_err(|e| projection(e.to_string()))?,
+        );
         let text_projection = TextProjection::open(text.clone(), &dir.join("machine-keys"))
             .map_err(|e| projection(e.to_string()))?;
         let graph_projection =

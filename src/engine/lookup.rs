@@ -9,7 +9,7 @@ use crate::graph::EmbeddedGraph;
 use crate::graph::{EntityKind, FacetCount, NamedEntity};
 use crate::search::names::{marked_html, Folded, NameMatch, NameQuery};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::Arc;
 use stockyard_schema::Lang;
 
 /// Most suggestions one request may ask for.
@@ -66,11 +66,8 @@ pub struct FacetValueMatch {
 ///
 /// Folding (NFKC, case, kana) costs more than matching, and suggestions match every
 /// name on every keystroke; the names change only with catalog events, so they are
-/// folded once per snapshot, not per request.
-struct FoldedCatalog {
-    /// The snapshot the names are of (held weakly: its allocation, and so its
-    /// address, stays unique while this lives).
-    graph: Weak<EmbeddedGraph>,
+/// folded once per snapshot (`engine/per_snapshot.rs`), not per request.
+pub(super) struct FoldedCatalog {
     /// Per kind (maker, model, category), per entity in [`EmbeddedGraph::named`]'s
     /// order, its names folded in the same order.
     names: [Vec<Vec<Folded>>; 3],
@@ -79,7 +76,7 @@ struct FoldedCatalog {
 const KINDS: [EntityKind; 3] = [EntityKind::Maker, EntityKind::Model, EntityKind::Category];
 
 impl FoldedCatalog {
-    fn of(graph: &Arc<EmbeddedGraph>) -> FoldedCatalog {
+    fn of(graph: &EmbeddedGraph) -> FoldedCatalog {
         let fold = |kind| {
             // The order and the names are the same in every language.
             graph
@@ -89,30 +86,8 @@ impl FoldedCatalog {
                 .collect()
         };
         FoldedCatalog {
-            graph: Arc::downgrade(graph),
             names: KINDS.map(fold),
         }
-    }
-
-    fn is_of(&self, graph: &Arc<EmbeddedGraph>) -> bool {
-        std::ptr::eq(self.graph.as_ptr(), Arc::as_ptr(graph))
-    }
-}
-
-/// The folded names of the latest snapshot suggestions were asked of.
-#[derive(Default)]
-pub(super) struct FoldedNamesCache(Mutex<Option<Arc<FoldedCatalog>>>);
-
-impl FoldedNamesCache {
-    fn get(&self, graph: &Arc<EmbeddedGraph>) -> Arc<FoldedCatalog> {
-        let lock = || self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(cached) = lock().as_ref().filter(|c| c.is_of(graph)) {
-            return cached.clone();
-        }
-        // Folded outside the lock: a request meanwhile folds too rather than waits.
-        let fresh = Arc::new(FoldedCatalog::of(graph));
-        *lock() = Some(fresh.clone());
-        fresh
     }
 }
 
@@ -160,7 +135,7 @@ impl Engine {
             return Vec::new();
         };
         let graph = self.catalog();
-        let folded = self.folded_names.get(&graph);
+        let folded = self.folded_names.get(&graph, FoldedCatalog::of);
         let mut entities: Vec<(NameMatch, Suggestion)> = Vec::new();
         for (kind, names) in KINDS.into_iter().zip(&folded.names) {
             let named = graph.named(kind, lang);

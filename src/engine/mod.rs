@@ -14,6 +14,7 @@ mod browse;
 mod generation;
 pub mod ingest;
 pub mod lookup;
+mod per_snapshot;
 mod pool;
 pub mod search;
 
@@ -135,7 +136,9 @@ pub struct Engine {
     /// start (or after loading a catalog at start, see [`Engine::ready_at_head`]).
     ready_at: AtomicU64,
     /// The catalog's names folded for matching, for the latest graph snapshot asked.
-    folded_names: lookup::FoldedNamesCache,
+    folded_names: per_snapshot::PerSnapshot<lookup::FoldedCatalog>,
+    /// The marketplace's synonym sets as a dictionary, for the latest snapshot asked.
+    synonyms: per_snapshot::PerSnapshot<crate::search::trade_words::TradeWords>,
     /// Held while the engine lives: one process per data directory (released by the
     /// system when the process dies, however it dies).
     _lock: std::fs::File,
@@ -221,7 +224,8 @@ impl Engine {
             stop: AtomicBool::new(false),
             worker: Mutex::new(None),
             ready_at: AtomicU64::new(0),
-            folded_names: lookup::FoldedNamesCache::default(),
+            folded_names: Default::default(),
+            synonyms: Default::default(),
             _lock: lock,
         });
         engine.ready_at_head();

@@ -15,6 +15,7 @@ use super::{Engine, GraphSource};
 use crate::currency::Rates;
 use crate::graph::{EmbeddedGraph, FacetRequest, Facets, ReadError, Selections};
 use crate::search::relax::Relax;
+use crate::search::trade_words::TradeWords;
 use crate::search::{Hit, SearchError, SearchRequest, Sort};
 use std::sync::Arc;
 use stockyard_schema::{Lang, SpecCategoryId};
@@ -236,6 +237,11 @@ impl Engine {
             exhaustive: false,
             rates: plan.rates.clone(),
             relax: Relax::Strict,
+            alternatives: if browse {
+                Vec::new()
+            } else {
+                self.alternatives(&graph, &plan.words)
+            },
         };
         let prepared = generation.text().prepare(&request)?;
         if prepared.estimate()? > HEAVY_ABOVE {
@@ -277,6 +283,18 @@ impl Engine {
             facets,
             graph,
         })
+    }
+}
+
+impl Engine {
+    /// What `words` are also searched as: the marketplace's synonym sets (from the
+    /// serving graph), then the bundled trade words unless switched off.
+    fn alternatives(&self, graph: &Arc<EmbeddedGraph>, words: &str) -> Vec<String> {
+        let own = self.synonyms.get(graph, |g| {
+            TradeWords::from_sets(g.synonym_sets().map(|s| s.terms.as_slice()))
+        });
+        let bundled = self.settings.trade_words.then(TradeWords::builtin);
+        own.alternatives_with(words, bundled)
     }
 }
 

@@ -149,10 +149,13 @@ impl TextProjection {
                     self.reindex(overlay, StoredBy::Category(c.id.as_str()))?;
                 }
             }
-            // Prices are indexed as listed and converted when a search runs.
+            // Prices are indexed as listed and converted when a search runs; synonyms
+            // rewrite queries, not listings.
             Payload::SpecCategoryDefined(_)
             | Payload::ModelSpecsChanged(_)
-            | Payload::CurrencyRatesPublished(_) => {}
+            | Payload::CurrencyRatesPublished(_)
+            | Payload::SynonymsDefined(_)
+            | Payload::SynonymsRemoved(_) => {}
             // Buyers' searches and watches are the alerts' concern, not the text's.
             Payload::SavedSearchCreated(_)
             | Payload::SavedSearchDeleted(_)

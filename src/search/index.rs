@@ -12,7 +12,6 @@ use super::query::{
 };
 use super::relax::{query_words, relaxed_query, word_query, Relax};
 use super::tiers::{NgramMarking, TierPass, TierScratch, TieredQuery};
-use super::trade_words::TradeWords;
 use super::writer::ListingWriter;
 use roaring::RoaringBitmap;
 use std::cell::RefCell;
@@ -151,8 +150,6 @@ pub struct TextIndex {
     fields: Fields,
     detector: Arc<LanguageDetector>,
     tuning: Tuning,
-    /// Trade words searched as their catalog names ([`super::trade_words`]).
-    trade_words: Option<&'static TradeWords>,
     columns: ColumnCache,
 }
 
@@ -168,7 +165,6 @@ impl TextIndex {
             fields: Fields::schema().1,
             detector,
             tuning: Tuning::default(),
-            trade_words: Some(TradeWords::builtin()),
             columns: ColumnCache::default(),
         })
     }
@@ -181,7 +177,6 @@ impl TextIndex {
             fields: Fields::schema().1,
             detector,
             tuning: Tuning::default(),
-            trade_words: Some(TradeWords::builtin()),
             columns: ColumnCache::default(),
         })
     }
@@ -189,11 +184,6 @@ impl TextIndex {
     /// Replaces the scoring weights.
     pub fn set_tuning(&mut self, tuning: Tuning) {
         self.tuning = tuning;
-    }
-
-    /// Searches trade words as their catalog names (`None`: words only as typed).
-    pub fn set_trade_words(&mut self, words: Option<&'static TradeWords>) {
-        self.trade_words = words;
     }
 
     /// A writer; one at a time per index. `heap_bytes` is tantivy's indexing memory for
@@ -390,16 +380,13 @@ impl TextIndex {
                 let doc_freq = |t: &tantivy::Term| searcher.doc_freq(t).unwrap_or(0);
                 let mut own = classes(&self.fields, &mut analyzers, text, &self.tuning, doc_freq);
                 let mut entities = self.expansions(text)?;
-                // A trade word is also searched as its catalog name, in the same
-                // classes; the n-grams stay those of the words typed.
-                let alternatives = self
-                    .trade_words
-                    .map_or_else(Vec::new, |w| w.alternatives(text));
-                for alt in alternatives {
-                    let c = classes(&self.fields, &mut analyzers, &alt, &self.tuning, doc_freq);
+                // A trade word or synonym is also searched as what it stands for, in
+                // the same classes; the n-grams stay those of the words typed.
+                for alt in &req.alternatives {
+                    let c = classes(&self.fields, &mut analyzers, alt, &self.tuning, doc_freq);
                     own.phrase.absorb(c.phrase);
                     own.prefix.absorb(c.prefix);
-                    entities.absorb(self.expansions(&alt)?);
+                    entities.absorb(self.expansions(alt)?);
                 }
                 listing_query(own, entities, &self.tuning)
             } else {

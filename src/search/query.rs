@@ -134,6 +134,10 @@ pub struct SearchRequest {
     pub rates: crate::currency::Rates,
     /// How far to stray from the words as typed ([`super::relax`]).
     pub relax: super::relax::Relax,
+    /// Other texts the words are also searched as (trade words and the marketplace's
+    /// synonyms, [`super::trade_words`]): their phrase and prefix matches and the
+    /// catalog entities they name join the words' own classes.
+    pub alternatives: Vec<String>,
 }
 
 /// A request that cannot be served, and why.

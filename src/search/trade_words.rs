@@ -124,24 +124,72 @@ impl TradeWords {
         self.groups.is_empty()
     }
 
+    /// A marketplace's synonym sets as a dictionary: each term of a set leads to
+    /// each other term.
+    pub fn from_sets<'a>(sets: impl IntoIterator<Item = &'a [String]>) -> TradeWords {
+        let mut groups = Vec::new();
+        for set in sets {
+            let terms: Vec<String> = set.iter().map(|t| normalize(t)).collect();
+            for name in &terms {
+                let mut aliases: Vec<String> = Vec::new();
+                for t in &terms {
+                    if t != name && !t.is_empty() && !aliases.contains(t) {
+                        aliases.push(t.clone());
+                    }
+                }
+                aliases.sort_by_key(|a| std::cmp::Reverse(a.len()));
+                if !name.is_empty() && !aliases.is_empty() {
+                    groups.push(Group {
+                        name: name.clone(),
+                        aliases,
+                    });
+                }
+            }
+        }
+        TradeWords { groups }
+    }
+
+    /// Whether `word` (normalised) is a name or an alias here.
+    fn knows(&self, word: &str) -> bool {
+        self.groups
+            .iter()
+            .any(|g| g.name == word || g.aliases.iter().any(|a| a == word))
+    }
+
     /// The query texts to search besides `query`: for each group one of whose
     /// aliases `query` holds (as whole words; anywhere in CJK text), the query with
     /// the longest such alias replaced by the group's name. Groups whose name the
     /// query already holds add nothing (`ダンプトラック` holds the alias `ダンプ`).
     pub fn alternatives(&self, query: &str) -> Vec<String> {
+        self.alternatives_with(query, None)
+    }
+
+    /// [`TradeWords::alternatives`] of this dictionary (a marketplace's own sets),
+    /// then of `bundled` for the words this one does not know: the marketplace's word
+    /// for a thing overrides the bundled one.
+    pub fn alternatives_with(&self, query: &str, bundled: Option<&TradeWords>) -> Vec<String> {
         let text = normalize(query);
         let mut out = Vec::new();
+        self.add_alternatives(&text, &mut out, &TradeWords::default());
+        if let Some(b) = bundled {
+            b.add_alternatives(&text, &mut out, self);
+        }
+        out
+    }
+
+    fn add_alternatives(&self, text: &str, out: &mut Vec<String>, overridden: &TradeWords) {
         for group in &self.groups {
             if out.len() == MAX_ALTERNATIVES {
                 break;
             }
-            if find(&text, &group.name).is_some() {
+            if find(text, &group.name).is_some() {
                 continue;
             }
             let found = group
                 .aliases
                 .iter()
-                .find_map(|a| find(&text, a).map(|at| (at, a.len())));
+                .filter(|a| !overridden.knows(a))
+                .find_map(|a| find(text, a).map(|at| (at, a.len())));
             if let Some((at, len)) = found {
                 let alt = format!("{}{}{}", &text[..at], group.name, &text[at + len..]);
                 if !out.contains(&alt) {
@@ -149,7 +197,6 @@ impl TradeWords {
                 }
             }
         }
-        out
     }
 }
 
@@ -210,6 +257,27 @@ mod tests {
             words.alternatives("category").is_empty(),
             "`cat` is a word, not a prefix"
         );
+    }
+
+    #[test]
+    fn a_marketplace_set_leads_each_term_to_the_others_and_overrides_the_bundle() {
+        let sets = [vec!["ユンボ".to_owned(), "ミニショベル".to_owned()]];
+        let own = TradeWords::from_sets(sets.iter().map(Vec::as_slice));
+        let bundled = TradeWords::builtin();
+        assert_eq!(
+            own.alternatives_with("ユンボ", Some(bundled)),
+            [normalize("ミニショベル")]
+        );
+        assert_eq!(
+            own.alternatives_with("ミニショベル", Some(bundled)),
+            [normalize("ユンボ")]
+        );
+        // Words the marketplace does not name still take the bundled dictionary.
+        assert_eq!(
+            own.alternatives_with("backhoe", Some(bundled)),
+            ["excavator"]
+        );
+        assert!(own.alternatives_with("ユニック", None).is_empty());
     }
 
     #[test]

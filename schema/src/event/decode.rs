@@ -257,6 +257,8 @@ impl Decoder {
             EventType::SavedSearchDeleted => Payload::SavedSearchDeleted(parse(data)?),
             EventType::MachineWatched => Payload::MachineWatched(parse(data)?),
             EventType::MachineUnwatched => Payload::MachineUnwatched(parse(data)?),
+            EventType::SynonymsDefined => Payload::SynonymsDefined(parse(data)?),
+            EventType::SynonymsRemoved => Payload::SynonymsRemoved(parse(data)?),
         })
     }
 

@@ -19,6 +19,7 @@ use crate::domain::{
     Category, Currency, Machine, MachineChanges, Maker, Model, Spec, SpecCategory,
 };
 use crate::ids::{EventId, MachineId, ModelId, SavedSearchId, SubscriberId};
+use crate::synonyms::{SynonymSet, SynonymSetRef};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use std::borrow::Cow;
@@ -104,6 +105,10 @@ pub enum Payload {
     MachineWatched(Watch),
     /// A buyer stopped watching a machine.
     MachineUnwatched(Watch),
+    /// The marketplace taught search a set of equivalent words (or redefined it).
+    SynonymsDefined(SynonymSet),
+    /// A synonym set was removed.
+    SynonymsRemoved(SynonymSetRef),
 }
 
 /// Largest saved query accepted, in bytes of JSON.
@@ -211,11 +216,13 @@ pub enum EventType {
     SavedSearchDeleted,
     MachineWatched,
     MachineUnwatched,
+    SynonymsDefined,
+    SynonymsRemoved,
 }
 
 impl EventType {
     /// Every event type, in the order of `docs/events.md`.
-    pub const ALL: [EventType; 15] = [
+    pub const ALL: [EventType; 17] = [
         EventType::CategoryDefined,
         EventType::SpecCategoryDefined,
         EventType::MakerRegistered,
@@ -231,6 +238,8 @@ impl EventType {
         EventType::SavedSearchDeleted,
         EventType::MachineWatched,
         EventType::MachineUnwatched,
+        EventType::SynonymsDefined,
+        EventType::SynonymsRemoved,
     ];
 }
 
@@ -259,6 +268,8 @@ impl Payload {
             Payload::SavedSearchDeleted(_) => EventType::SavedSearchDeleted,
             Payload::MachineWatched(_) => EventType::MachineWatched,
             Payload::MachineUnwatched(_) => EventType::MachineUnwatched,
+            Payload::SynonymsDefined(_) => EventType::SynonymsDefined,
+            Payload::SynonymsRemoved(_) => EventType::SynonymsRemoved,
         }
     }
 
@@ -277,6 +288,10 @@ impl Payload {
             }
             // One key for every set: they replace each other, so their order matters.
             Payload::CurrencyRatesPublished(_) => ("currency_rates", "all"),
+            Payload::SynonymsDefined(SynonymSet { synonym_set_id, .. })
+            | Payload::SynonymsRemoved(SynonymSetRef { synonym_set_id }) => {
+                ("synonyms", synonym_set_id.as_str())
+            }
             // A subscriber's searches and watches in the order the subscriber made them.
             Payload::SavedSearchCreated(SavedSearch { subscriber, .. })
             | Payload::SavedSearchDeleted(SavedSearchRef { subscriber, .. })

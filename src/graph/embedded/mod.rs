@@ -16,6 +16,7 @@ use roaring::RoaringBitmap;
 use stockyard_schema::domain::{
     Category, Machine, Patch, Price, SpecCategory, SpecKind, SpecValue,
 };
+use stockyard_schema::synonyms::SynonymSet;
 use stockyard_schema::{Event, Payload, Text};
 
 /// Strings to dense ids and back, for one kind of entity.
@@ -115,6 +116,8 @@ pub struct EmbeddedGraph {
     pub(crate) ranges: ranges::Ranges,
     /// The latest published exchange rates.
     pub(crate) rates: Rates,
+    /// The marketplace's synonym sets, by id.
+    pub(crate) synonyms: std::collections::BTreeMap<String, SynonymSet>,
 }
 
 fn grow<T: Default>(v: &mut Vec<T>, i: u32) {
@@ -158,6 +161,11 @@ impl EmbeddedGraph {
     }
 
     /// Takes up a new rate set and derives every machine's US-dollar price again.
+    /// The marketplace's synonym sets, in id order.
+    pub fn synonym_sets(&self) -> impl Iterator<Item = &SynonymSet> {
+        self.synonyms.values()
+    }
+
     pub(crate) fn set_rates(&mut self, rates: Rates) {
         self.rates = rates;
         let rates = &self.rates;
@@ -402,6 +410,13 @@ impl EmbeddedGraph {
                 }
             }
             Payload::CurrencyRatesPublished(set) => self.set_rates(Rates::published(set)),
+            Payload::SynonymsDefined(set) => {
+                self.synonyms
+                    .insert(set.synonym_set_id.as_str().to_owned(), set.clone());
+            }
+            Payload::SynonymsRemoved(r) => {
+                self.synonyms.remove(r.synonym_set_id.as_str());
+            }
             // Buyers' searches and watches are the alerts' concern, not the catalog's.
             Payload::SavedSearchCreated(_)
             | Payload::SavedSearchDeleted(_)

@@ -38,6 +38,9 @@ struct Catalog {
     models: Vec<ModelRecord>,
     specs: Vec<(String, Option<SpecCategory>)>,
     rates: Option<CurrencyRates>,
+    /// The marketplace's synonym sets (absent from snapshots written before them).
+    #[serde(default)]
+    synonyms: Vec<stockyard_schema::synonyms::SynonymSet>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -97,6 +100,7 @@ impl EmbeddedGraph {
                     .map(|(i, s)| (self.spec_ids.key(i as u32).to_owned(), s.clone()))
                     .collect(),
                 rates: self.rates.set().cloned(),
+                synonyms: self.synonyms.values().cloned().collect(),
             };
             let json =
                 serde_json::to_vec(&catalog).map_err(|e| SnapshotError::Format(e.to_string()))?;
@@ -139,6 +143,11 @@ impl EmbeddedGraph {
         let catalog: Catalog =
             serde_json::from_slice(&json).map_err(|e| SnapshotError::Format(e.to_string()))?;
         let mut g = EmbeddedGraph::new();
+        g.synonyms = catalog
+            .synonyms
+            .iter()
+            .map(|s| (s.synonym_set_id.as_str().to_owned(), s.clone()))
+            .collect();
         g.rates = catalog
             .rates
             .as_ref()

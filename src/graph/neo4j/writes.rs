@@ -220,8 +220,11 @@ impl Neo4jGraph {
                         .build()?,
                 );
             }
-            // Prices are stored as listed and converted when a search runs.
-            Payload::CurrencyRatesPublished(_) => {}
+            // Prices are stored as listed and converted when a search runs; synonyms
+            // are applied to words when a search runs, from the embedded graph.
+            Payload::CurrencyRatesPublished(_)
+            | Payload::SynonymsDefined(_)
+            | Payload::SynonymsRemoved(_) => {}
             // Buyers' searches and watches are the alerts' concern, not the catalog's.
             Payload::SavedSearchCreated(_)
             | Payload::SavedSearchDeleted(_)
