@@ -36,6 +36,8 @@ fn trade_words_find_what_their_catalog_names_find() {
         ("ユニック", "クレーン", "ja"),
         ("backhoe", "excavator", "en"),
         ("포크레인", "굴착기", "ko"),
+        // Traditional characters fold to simplified, then the trade word leads on.
+        ("挖土機", "挖掘机", "zh"),
     ] {
         let (alias, named) = (search(&s, typed, lang), search(&s, name, lang));
         assert!(
