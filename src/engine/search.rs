@@ -294,7 +294,7 @@ impl Engine {
             TradeWords::from_sets(g.synonym_sets().map(|s| s.terms.as_slice()))
         });
         let bundled = self.settings.trade_words.then(TradeWords::builtin);
-        own.alternatives_with(words, bundled)
+        own.alternatives(words, bundled)
     }
 }
 

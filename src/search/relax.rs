@@ -35,19 +35,10 @@ pub enum Relax {
 }
 
 impl Relax {
-    /// The name the API gives it (`typo`, `words`); `None` for a strict search.
-    pub fn as_str(self) -> Option<&'static str> {
-        match self {
-            Relax::Strict => None,
-            Relax::Typo => Some("typo"),
-            Relax::Words => Some("words"),
-        }
-    }
-
     /// Whether relaxing `text` this way can find more than the strict search: a word
     /// with a typo budget, or (leaving a word out) at least two words.
     pub fn applies(self, text: &str) -> bool {
-        let words = words(text);
+        let words = query_words(text);
         match self {
             Relax::Strict => true,
             Relax::Typo => words.iter().any(|w| budget(w) > 0),
@@ -56,8 +47,9 @@ impl Relax {
     }
 }
 
-/// The words and CJK runs of `text`, normalised.
-fn words(text: &str) -> Vec<String> {
+/// The words and CJK runs of `text`, normalised: what a relaxed search matches one
+/// by one.
+pub fn query_words(text: &str) -> Vec<String> {
     segments(&normalize(text))
         .into_iter()
         .map(|(_, s)| match s {
@@ -116,8 +108,8 @@ pub fn word_query(fields: &Fields, analyzers: &mut [TextAnalyzer], word: &str) -
     Box::new(BooleanQuery::new(any))
 }
 
-/// The query of a relaxed search: one clause per word (what [`word_query`] matches in
-/// the listing, or a listing of an entity named so, `entities`), all required for
+/// The query of a relaxed search from one clause per word (what [`word_query`] matches
+/// in the listing, or a listing of an entity named so): all required for
 /// [`Relax::Typo`], all but one for [`Relax::Words`].
 pub fn relaxed_query(per_word: Vec<Box<dyn Query>>, relax: Relax) -> Box<dyn Query> {
     let n = per_word.len();
@@ -128,11 +120,6 @@ pub fn relaxed_query(per_word: Vec<Box<dyn Query>>, relax: Relax) -> Box<dyn Que
         _ => n,
     };
     Box::new(BooleanQuery::with_minimum_required_clauses(clauses, need))
-}
-
-/// The words of `text` a relaxed search matches one by one.
-pub fn query_words(text: &str) -> Vec<String> {
-    words(text)
 }
 
 #[cfg(test)]

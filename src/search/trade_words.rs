@@ -160,14 +160,10 @@ impl TradeWords {
     /// aliases `query` holds (as whole words; anywhere in CJK text), the query with
     /// the longest such alias replaced by the group's name. Groups whose name the
     /// query already holds add nothing (`ダンプトラック` holds the alias `ダンプ`).
-    pub fn alternatives(&self, query: &str) -> Vec<String> {
-        self.alternatives_with(query, None)
-    }
-
-    /// [`TradeWords::alternatives`] of this dictionary (a marketplace's own sets),
-    /// then of `bundled` for the words this one does not know: the marketplace's word
-    /// for a thing overrides the bundled one.
-    pub fn alternatives_with(&self, query: &str, bundled: Option<&TradeWords>) -> Vec<String> {
+    /// This dictionary's groups (a marketplace's own sets) come first, then those of
+    /// `bundled` for the words this one does not know: the marketplace's word for a
+    /// thing overrides the bundled one.
+    pub fn alternatives(&self, query: &str, bundled: Option<&TradeWords>) -> Vec<String> {
         let text = normalize(query);
         let mut out = Vec::new();
         self.add_alternatives(&text, &mut out, &TradeWords::default());
@@ -185,11 +181,12 @@ impl TradeWords {
             if find(text, &group.name).is_some() {
                 continue;
             }
-            let found = group
-                .aliases
-                .iter()
-                .filter(|a| !overridden.knows(a))
-                .find_map(|a| find(text, a).map(|at| (at, a.len())));
+            // Only an alias the query holds is looked up among the overriding words.
+            let found = group.aliases.iter().find_map(|a| {
+                find(text, a)
+                    .filter(|_| !overridden.knows(a))
+                    .map(|at| (at, a.len()))
+            });
             if let Some((at, len)) = found {
                 let alt = format!("{}{}{}", &text[..at], group.name, &text[at + len..]);
                 if !out.contains(&alt) {
@@ -240,7 +237,7 @@ mod tests {
         let words = TradeWords::builtin();
         // Alternatives come normalised, as the analysers see them.
         let leads = |typed: &str, to: &str| {
-            assert_eq!(words.alternatives(typed), [normalize(to)], "{typed}");
+            assert_eq!(words.alternatives(typed, None), [normalize(to)], "{typed}");
         };
         leads("ユンボ", "油圧ショベル");
         leads("ユンボー", "油圧ショベル");
@@ -251,10 +248,10 @@ mod tests {
         leads("トラクターショベル", "ホイールローダー");
         leads("挖機", "挖掘机");
         // The name itself, and words that only contain an alias, lead nowhere new.
-        assert!(words.alternatives("油圧ショベル").is_empty());
-        assert!(words.alternatives("ダンプトラック").is_empty());
+        assert!(words.alternatives("油圧ショベル", None).is_empty());
+        assert!(words.alternatives("ダンプトラック", None).is_empty());
         assert!(
-            words.alternatives("category").is_empty(),
+            words.alternatives("category", None).is_empty(),
             "`cat` is a word, not a prefix"
         );
     }
@@ -265,19 +262,16 @@ mod tests {
         let own = TradeWords::from_sets(sets.iter().map(Vec::as_slice));
         let bundled = TradeWords::builtin();
         assert_eq!(
-            own.alternatives_with("ユンボ", Some(bundled)),
+            own.alternatives("ユンボ", Some(bundled)),
             [normalize("ミニショベル")]
         );
         assert_eq!(
-            own.alternatives_with("ミニショベル", Some(bundled)),
+            own.alternatives("ミニショベル", Some(bundled)),
             [normalize("ユンボ")]
         );
         // Words the marketplace does not name still take the bundled dictionary.
-        assert_eq!(
-            own.alternatives_with("backhoe", Some(bundled)),
-            ["excavator"]
-        );
-        assert!(own.alternatives_with("ユニック", None).is_empty());
+        assert_eq!(own.alternatives("backhoe", Some(bundled)), ["excavator"]);
+        assert!(own.alternatives("ユニック", None).is_empty());
     }
 
     #[test]

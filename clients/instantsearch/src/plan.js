@@ -6,10 +6,8 @@
 // index name, which `sortBy` switches. Stockyard's selections are per group, OR within
 // a group, AND across groups, which is what disjunctive refinement lists send.
 
-import { SEPARATOR } from "./vocabulary.js";
-
 /** Attributes InstantSearch widgets may name, and the Stockyard group of each. */
-const HIERARCHY = /^category\.lvl(\d)$/;
+export const HIERARCHY = /^category\.lvl(\d)$/;
 const NUMERIC = /^(year|hours|price|spec\.[^\s:<>=!]+)$/;
 
 /** Stockyard answers at most this many hits a page and pages up to this offset. */
@@ -200,4 +198,3 @@ export function facetValueParams(plan, group, text, { lang, currency }) {
   return q;
 }
 
-export { SEPARATOR };

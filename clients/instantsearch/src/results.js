@@ -1,6 +1,6 @@
 // Stockyard's answers in the shape InstantSearch widgets read (Algolia's results).
 
-import { MAX_OFFSET } from "./plan.js";
+import { HIERARCHY, MAX_OFFSET } from "./plan.js";
 import { SEPARATOR } from "./vocabulary.js";
 
 const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&#x27;": "'" };
@@ -12,12 +12,11 @@ const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;
  */
 export function highlighted(html, { pre, post }) {
   const matchedWords = [];
-  const value = html
-    .replace(/<mark>(.*?)<\/mark>/g, (_, inner) => {
-      matchedWords.push(unescape(inner));
-      return `\u0000${inner}\u0001`;
-    })
-    .replace(/&(?:amp|lt|gt|quot|#39|#x27);/g, (e) => ENTITIES[e])
+  const marked = html.replace(/<mark>(.*?)<\/mark>/g, (_, inner) => {
+    matchedWords.push(unescape(inner));
+    return `\u0000${inner}\u0001`;
+  });
+  const value = unescape(marked)
     .replace(/\u0000/g, pre)
     .replace(/\u0001/g, post);
   return { value, matchLevel: matchedWords.length ? "full" : "none", matchedWords };
@@ -74,7 +73,7 @@ export function resultOf(plan, answer, vocabulary, tree, withHits) {
   const facets = {};
   const stats = {};
   for (const attribute of plan.attributes) {
-    const level = /^category\.lvl(\d)$/.exec(attribute);
+    const level = HIERARCHY.exec(attribute);
     if (attribute === "maker" || attribute === "model") {
       facets[attribute] = valueCounts(answer?.facets?.[attribute], attribute, vocabulary, plan.maxValuesPerFacet);
     } else if (level) {

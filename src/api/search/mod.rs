@@ -33,11 +33,8 @@ pub async fn run(
     accept_language: Option<&str>,
 ) -> Result<SearchResponse, ApiError> {
     let started = Instant::now();
-    let Validated {
-        plan,
-        usd_per_unit,
-        currency,
-    } = validate(&body, &state.engine.catalog(), accept_language)?;
+    let Validated { plan, usd_per_unit } =
+        validate(&body, &state.engine.catalog(), accept_language)?;
     let (browse, names, wanted) = (!plan.has_words(), plan.names, plan.facets.clone());
     let words = plan.words.clone();
     let (offset, limit) = (plan.offset, plan.limit);
@@ -81,7 +78,8 @@ pub async fn run(
                 if browse { 0.0 } else { h.score },
                 names,
             );
-            if let (Some(c), Some(p)) = (&currency, &mut view.price) {
+            // Prices also in the currency the search named, if it named one.
+            if let (Some(c), Some(p)) = (&body.currency, &mut view.price) {
                 p.convert_for(c, usd_per_unit);
             }
             match &highlighter {

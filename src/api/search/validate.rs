@@ -107,8 +107,6 @@ pub struct Validated {
     pub plan: SearchPlan,
     /// US dollars per unit of the request's currency.
     pub usd_per_unit: f64,
-    /// The currency the request named, if it named one: prices are shown in it too.
-    pub currency: Option<String>,
 }
 
 /// Checks a request against the catalog (spec kinds, ids, ranges, currency): every
@@ -302,6 +300,5 @@ pub fn validate(
             rates: rates.clone(),
         },
         usd_per_unit,
-        currency: b.currency.clone(),
     })
 }
