@@ -12,7 +12,7 @@ use stockyard_indexer::{DeadLetters, Indexer, Projection, SharedLog};
 
 /// Bumped whenever a projection's code changes what it writes, so that data written
 /// by an older version is rebuilt rather than read wrongly.
-const PROJECTION_CODE_VERSION: u32 = 5;
+const PROJECTION_CODE_VERSION: u32 = 6;
 
 /// The version of what a generation holds: the projection code version and a digest
 /// of the text index schema. A generation written under another version is rebuilt

@@ -61,7 +61,7 @@ impl CatalogEntry<'_> {
         doc.add_text(fields.entity, self.entity());
         match self {
             CatalogEntry::Maker(m) => {
-                add_text(&mut doc, fields, None, &m.names);
+                add_text(&mut doc, fields, None, &m.names, false);
                 for (_, name) in m.names.iter() {
                     doc.add_text(fields.code, name);
                 }
@@ -72,7 +72,7 @@ impl CatalogEntry<'_> {
                 doc.add_text(fields.code, &m.name);
             }
             CatalogEntry::Category(c) => {
-                add_text(&mut doc, fields, None, &c.names);
+                add_text(&mut doc, fields, None, &c.names, false);
             }
         }
         doc
@@ -87,6 +87,7 @@ fn add_text(
     fields: &Fields,
     detector: Option<&LanguageDetector>,
     text: &Text,
+    title: bool,
 ) -> LangSet {
     let mut langs = LangSet::default();
     for (lang, s) in text.iter() {
@@ -107,6 +108,9 @@ fn add_text(
             }
         };
         doc.add_text(fields.text(group), s);
+        if title {
+            doc.add_text(fields.title(group), s);
+        }
         doc.add_text(fields.ngram, s);
     }
     langs
@@ -145,9 +149,9 @@ impl Listing<'_> {
             fields.source,
             serde_json::to_string(&stored).expect("a listing serializes"),
         );
-        let mut langs = add_text(&mut doc, fields, Some(detector), &m.title);
+        let mut langs = add_text(&mut doc, fields, Some(detector), &m.title, true);
         if let Some(d) = &m.description {
-            langs = langs.with(add_text(&mut doc, fields, Some(detector), d));
+            langs = langs.with(add_text(&mut doc, fields, Some(detector), d, false));
         }
         doc.add_u64(fields.langs, langs.0);
         doc

@@ -64,6 +64,25 @@ impl Group {
         }
     }
 
+    fn index(self) -> usize {
+        Group::ALL
+            .iter()
+            .position(|x| *x == self)
+            .expect("every group is listed")
+    }
+
+    fn title_field_name(self) -> &'static str {
+        match self {
+            Group::En => "title_en",
+            Group::De => "title_de",
+            Group::Fr => "title_fr",
+            Group::Es => "title_es",
+            Group::Ru => "title_ru",
+            Group::Cjk => "title_cjk",
+            Group::Other => "title_other",
+        }
+    }
+
     fn tokenizer(self) -> &'static str {
         match self {
             Group::En => tokenizer::EN,
@@ -108,6 +127,9 @@ pub struct Fields {
     pub source: Field,
     /// Text fields by language group, in [`Group::ALL`] order.
     pub text: [Field; 7],
+    /// The title's words again, by language group (no positions): a word found in the
+    /// title ranks above one found only in the description (`docs/ranking.md`).
+    pub title: [Field; 7],
     /// Character n-grams of all text.
     pub ngram: Field,
     /// Normalised model numbers and maker names, for prefix matching (catalog).
@@ -149,6 +171,7 @@ impl Fields {
             langs: b.add_u64_field("langs", fast_u64()),
             source: b.add_text_field("source", STORED),
             text: Group::ALL.map(|g| b.add_text_field(g.field_name(), positions(g.tokenizer()))),
+            title: Group::ALL.map(|g| b.add_text_field(g.title_field_name(), freqs(g.tokenizer()))),
             ngram: b.add_text_field("text__ngram", freqs(tokenizer::NGRAM)),
             code: b.add_text_field("code", freqs(tokenizer::CODE)),
             entity: b.add_text_field("entity", STRING | STORED),
@@ -158,9 +181,11 @@ impl Fields {
 
     /// The text field of a group.
     pub fn text(&self, g: Group) -> Field {
-        self.text[Group::ALL
-            .iter()
-            .position(|x| *x == g)
-            .expect("every group has a field")]
+        self.text[g.index()]
+    }
+
+    /// The title field of a group.
+    pub fn title(&self, g: Group) -> Field {
+        self.title[g.index()]
     }
 }

@@ -10,7 +10,8 @@ use super::language::{LangSet, LanguageDetector};
 use super::query::{
     classes, listing_query, Expansions, ListingQuery, RequestError, SearchRequest, Sort, Tuning,
 };
-use super::relax::{query_words, relaxed_query, word_query, Relax};
+use super::relax::{relaxed_query, word_query, Relax};
+use super::words::{own_match, query_words, WordLevel, MAX_STRONG_WORDS};
 use super::tiers::{NgramMarking, TierPass, TierScratch, TieredQuery};
 use super::writer::ListingWriter;
 use roaring::RoaringBitmap;
@@ -299,7 +300,64 @@ impl TextIndex {
         }
         Ok(ListingQuery {
             classes: vec![(self.tuning.prefix, relaxed_query(per_word, relax))],
+            required: 0,
+            strong: Vec::new(),
+            field_unit: 0.0,
             ngram: None,
+        })
+    }
+
+    /// The word-level part of a query ([`super::words`]): `texts` are the words as
+    /// typed, then their alternatives. Each word matches in the listing's own text
+    /// or through an entity it names; the strong matches are those of the words as
+    /// typed.
+    fn word_level(
+        &self,
+        texts: &[&str],
+        analyzers: &mut [TextAnalyzer],
+    ) -> Result<WordLevel, SearchError> {
+        let mut all_words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut strong = Vec::new();
+        let mut several = false;
+        for (t, text) in texts.iter().enumerate() {
+            let words = query_words(text);
+            if t == 0 {
+                several = words.len() >= 2;
+            }
+            let mut each: Vec<Box<dyn Query>> = Vec::with_capacity(words.len());
+            for (i, word) in words.iter().enumerate() {
+                let own = own_match(&self.fields, analyzers, word, i + 1 == words.len());
+                let named = self.expansions(word)?;
+                if t == 0 && i < MAX_STRONG_WORDS {
+                    let strong_of_word: Vec<(Occur, Box<dyn Query>)> = own
+                        .title
+                        .into_iter()
+                        .chain(named.phrase.iter().map(|q| q.box_clone()))
+                        .chain(named.prefix.iter().map(|q| q.box_clone()))
+                        .map(|q| (Occur::Should, q))
+                        .collect();
+                    strong.push(Box::new(BooleanQuery::new(strong_of_word)) as Box<dyn Query>);
+                }
+                if several {
+                    let mut anywhere = own.anywhere;
+                    anywhere.cheap.extend(named.phrase);
+                    anywhere.cheap.extend(named.prefix);
+                    anywhere.cheap.extend(named.ngram);
+                    each.push(anywhere.into_query());
+                }
+            }
+            if several && !each.is_empty() {
+                let all: Box<dyn Query> = if each.len() == 1 {
+                    each.remove(0)
+                } else {
+                    Box::new(BooleanQuery::intersection(each))
+                };
+                all_words.push((Occur::Should, all));
+            }
+        }
+        Ok(WordLevel {
+            all: several.then(|| Box::new(BooleanQuery::new(all_words)) as Box<dyn Query>),
+            strong,
         })
     }
 
@@ -380,6 +438,10 @@ impl TextIndex {
                 let doc_freq = |t: &tantivy::Term| searcher.doc_freq(t).unwrap_or(0);
                 let mut own = classes(&self.fields, &mut analyzers, text, &self.tuning, doc_freq);
                 let mut entities = self.expansions(text)?;
+                let texts: Vec<&str> = std::iter::once(text)
+                    .chain(req.alternatives.iter().map(String::as_str))
+                    .collect();
+                let words = self.word_level(&texts, &mut analyzers)?;
                 // A trade word or synonym is also searched as what it stands for, in
                 // the same classes; the n-grams stay those of the words typed.
                 for alt in &req.alternatives {
@@ -388,7 +450,7 @@ impl TextIndex {
                     own.prefix.absorb(c.prefix);
                     entities.absorb(self.expansions(alt)?);
                 }
-                listing_query(own, entities, &self.tuning)
+                listing_query(own, entities, words, &self.tuning)
             } else {
                 self.relaxed(text, req.relax)?
             };
@@ -464,8 +526,16 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
             (Some((marking, scored)), max * n.scale * 1.001)
         }
     };
+    let strong = query
+        .strong
+        .iter()
+        .map(|q| q.weight(unscored))
+        .collect::<tantivy::Result<Vec<_>>>()?;
     Ok(TieredQuery {
         classes,
+        required: query.required,
+        strong,
+        field_unit: query.field_unit,
         ngram,
         ngram_max,
     })

@@ -32,6 +32,7 @@ use super::analysis::{code_form, is_cjk, ngram_terms, normalize, segments};
 use super::fields::{Fields, Group};
 use super::lazy::{Costly, EitherQuery};
 use super::min_match::MinMatchQuery;
+use super::words::WordLevel;
 use stockyard_schema::Lang;
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
@@ -79,6 +80,12 @@ pub struct Tuning {
     pub phrase: f32,
     /// Score of a prefix match.
     pub prefix: f32,
+    /// Score of a listing matching every word of a query of several words (not as a
+    /// phrase or prefix: those score more).
+    pub words: f32,
+    /// Shared by the words of a query: what words found in the title or a catalog
+    /// name add, all of them together (the rest of the text adds nothing).
+    pub field: f32,
     /// Scale of the n-gram match's BM25 (per n-gram of the query).
     pub ngram: f32,
     /// Share of the query's n-grams a listing must hold to match by n-grams.
@@ -98,6 +105,8 @@ impl Default for Tuning {
         Tuning {
             phrase: 4.0,
             prefix: 2.0,
+            words: 1.0,
+            field: 1.0,
             ngram: 0.25,
             ngram_min_share: 0.6,
             ngram_max_terms: 6,
@@ -201,7 +210,7 @@ pub struct Members {
 }
 
 impl Members {
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.cheap.is_empty() && self.costly.is_empty()
     }
 
@@ -213,7 +222,7 @@ impl Members {
     }
 
     /// Adds `terms` in order: a term query for one, else a phrase.
-    fn phrase(&mut self, terms: Vec<Term>) {
+    pub(super) fn phrase(&mut self, terms: Vec<Term>) {
         if terms.len() == 1 {
             let t = terms.into_iter().next().expect("one term");
             self.cheap
@@ -227,7 +236,7 @@ impl Members {
     }
 
     /// Adds `terms` in order with the last one as a prefix.
-    fn phrase_prefix(&mut self, terms: Vec<Term>) {
+    pub(super) fn phrase_prefix(&mut self, terms: Vec<Term>) {
         if terms.len() == 1 {
             self.cheap.push(Box::new(PhrasePrefixQuery::new(terms)));
         } else {
@@ -322,14 +331,12 @@ pub fn classes(
         }
         phrase.phrase(ts);
     }
-    // Model numbers and maker names: the whole query, and each word, as prefixes.
+    // Model numbers and maker names: the whole query as a prefix (`pc 200` → `PC200-8`).
+    // Each word is matched as a prefix by itself in the word-level part
+    // ([`super::words`]): here it would let one word of several match.
     let whole = code_form(text);
-    let words: Vec<String> = text.split_whitespace().map(code_form).collect();
-    for form in std::iter::once(whole)
-        .chain(words)
-        .filter(|f| f.chars().count() >= 2)
-    {
-        prefix.phrase_prefix(vec![Term::from_field_text(fields.code, &form)]);
+    if whole.chars().count() >= 2 {
+        prefix.phrase_prefix(vec![Term::from_field_text(fields.code, &whole)]);
     }
 
     let mut grams: Vec<Term> = ngram_terms(text)
@@ -381,13 +388,23 @@ impl Expansions {
 }
 
 /// The listing query, class by class: each constant-score class matches when either
-/// the listing's own text or a catalog entity it belongs to matches; n-grams of its
-/// own text add BM25. A listing's score is the sum over the classes it matches, in
-/// this order (the order tantivy's union adds them in, which the tiered evaluation
-/// of `search/tiers.rs` repeats to the bit).
+/// the listing's own text or a catalog entity it belongs to matches; each word found
+/// in the title or a catalog name adds [`ListingQuery::field_unit`]; n-grams of its
+/// own text add BM25. A listing's score is the sum, in this order (the order
+/// tantivy's union adds them in, which the tiered evaluation of `search/tiers.rs`
+/// repeats to the bit). With several words, a listing must match one of the
+/// [`ListingQuery::required`] classes (phrase, prefix, every word): see
+/// [`super::words`].
 pub struct ListingQuery {
     /// Constant-score classes: their score and what they match, best first.
     pub classes: Vec<(f32, Box<dyn Query>)>,
+    /// Bits (by index in `classes`) of the classes a listing must match one of;
+    /// 0 when any class or the n-grams will do.
+    pub required: u8,
+    /// Per word: listings holding it in the title or a catalog name.
+    pub strong: Vec<Box<dyn Query>>,
+    /// What each word in `strong` adds.
+    pub field_unit: f32,
     /// The listing's own n-grams, BM25 already scaled.
     pub ngram: Option<ScaledNgrams>,
 }
@@ -405,7 +422,8 @@ pub struct ScaledNgrams {
 }
 
 impl ListingQuery {
-    /// The whole query as one boolean query: every class a `Should` clause.
+    /// The whole query as one boolean query: every class a `Should` clause, and the
+    /// required classes as a `Must` clause scoring nothing.
     pub fn boolean(&self) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = self
             .classes
@@ -417,26 +435,67 @@ impl ListingQuery {
                 )
             })
             .collect();
+        for q in &self.strong {
+            clauses.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(q.box_clone(), self.field_unit)),
+            ));
+        }
         if let Some(n) = &self.ngram {
             clauses.push((Occur::Should, Box::new(n.query.clone())));
         }
-        Box::new(BooleanQuery::new(clauses))
+        let scored = Box::new(BooleanQuery::new(clauses));
+        if self.required == 0 {
+            return scored;
+        }
+        let gate: Vec<(Occur, Box<dyn Query>)> = self
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.required & (1 << i) != 0)
+            .map(|(_, (_, q))| (Occur::Should, q.box_clone()))
+            .collect();
+        Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(gate)), 0.0)),
+            ),
+            (Occur::Should, scored),
+        ]))
     }
 }
 
-/// The listing query of a text's own classes and the entities its words named.
-pub fn listing_query(own: Classes, entities: Expansions, tuning: &Tuning) -> ListingQuery {
+/// The listing query of a text's own classes, the entities its words named and its
+/// word-level part.
+pub fn listing_query(
+    own: Classes,
+    entities: Expansions,
+    words: WordLevel,
+    tuning: &Tuning,
+) -> ListingQuery {
     let mut classes: Vec<(f32, Box<dyn Query>)> = Vec::new();
-    for (mut members, named, score) in [
-        (own.phrase, entities.phrase, tuning.phrase),
-        (own.prefix, entities.prefix, tuning.prefix),
-        (Members::default(), entities.ngram, tuning.ngram),
+    let mut required = 0u8;
+    let all_words = words.all.map(|q| {
+        let mut m = Members::default();
+        m.cheap.push(q);
+        m
+    });
+    let several = all_words.is_some();
+    for (mut members, named, score, suffices) in [
+        (own.phrase, entities.phrase, tuning.phrase, true),
+        (own.prefix, entities.prefix, tuning.prefix, true),
+        (all_words.unwrap_or_default(), Vec::new(), tuning.words, true),
+        (Members::default(), entities.ngram, tuning.ngram, false),
     ] {
         members.cheap.extend(named);
         if !members.is_empty() {
+            if several && suffices {
+                required |= 1 << classes.len();
+            }
             classes.push((score, members.into_query()));
         }
     }
+    let field_unit = tuning.field / words.strong.len().max(1) as f32;
     let ngram = own.ngram.map(|n| {
         let scale = tuning.ngram / n.terms.len() as f32;
         ScaledNgrams {
@@ -446,5 +505,11 @@ pub fn listing_query(own: Classes, entities: Expansions, tuning: &Tuning) -> Lis
             need: n.need,
         }
     });
-    ListingQuery { classes, ngram }
+    ListingQuery {
+        classes,
+        required,
+        strong: words.strong,
+        field_unit,
+        ngram,
+    }
 }

@@ -15,7 +15,8 @@
 //! Words of CJK scripts have no typos in this sense; they must match as written (their
 //! bigrams in order).
 
-use super::analysis::{code_form, normalize, segments, Segment};
+use super::analysis::code_form;
+use super::words::query_words;
 use super::fields::{Fields, Group};
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -45,17 +46,6 @@ impl Relax {
             Relax::Words => words.len() >= 2,
         }
     }
-}
-
-/// The words and CJK runs of `text`, normalised: what a relaxed search matches one
-/// by one.
-pub fn query_words(text: &str) -> Vec<String> {
-    segments(&normalize(text))
-        .into_iter()
-        .map(|(_, s)| match s {
-            Segment::Word(w) | Segment::Cjk(w) => w.to_owned(),
-        })
-        .collect()
 }
 
 /// Edits a word may be off by: none under five characters, with a digit or in a

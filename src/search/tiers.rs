@@ -1,9 +1,11 @@
 //! Relevance ranking in tiers: exact scores for the few hits that can reach the page.
 //!
-//! A listing's score is `lang × (c₁ + c₂ + c₃ + n)`: the constants of the match
-//! classes it is in, plus the BM25 of its own n-grams, times the buyer's-language
-//! boost. The classes and the boost put every hit in one of a few tiers, and within a
-//! tier only `n` differs, bounded by the n-gram terms' largest possible BM25. So:
+//! A listing's score is `lang × (c₁ + … + c₄ + f·w + n)`: the constants of the match
+//! classes it is in, `f` for each of the `w` query words found in its title or a
+//! catalog name, plus the BM25 of its own n-grams, times the buyer's-language boost
+//! (`docs/ranking.md`). The classes, `w` and the boost put every hit in one of a few
+//! hundred tiers, and within a tier only `n` differs, bounded by the n-gram terms'
+//! largest possible BM25. So:
 //!
 //! 1. each class is listed without scoring, marking a byte per document (one bit per
 //!    class, one for the n-grams); marked documents are counted, put in the hit set,
@@ -23,19 +25,29 @@ use super::collect::{Collected, Rank, Ranked, Top};
 use super::columns::SegmentColumns;
 use super::keyset::KeySet;
 use super::min_match::{score_at, MinMatchWeight};
+use super::words::MAX_STRONG_WORDS;
 use std::sync::Arc;
 use tantivy::query::{Scorer, Weight};
 use tantivy::{DocAddress, DocId, Score, Searcher};
 
-/// Bit of the n-gram match in a document's mark.
-const NGRAM: u8 = 1 << 3;
-/// Bit of the buyer's language in a tier number.
-const LANG: usize = 1 << 4;
+/// Bit of the n-gram match in a document's mark (the classes take the bits below).
+const NGRAM: u8 = 1 << 4;
+/// Tiers per number of strong words: one per mark.
+const MARKS: usize = 1 << 5;
+/// Tiers per language: marks times 0 to 8 strong words.
+const LANG: usize = MARKS * (MAX_STRONG_WORDS + 1);
 
 /// The listing query, weighed; see the [module docs](self).
 pub struct TieredQuery {
-    /// Constant-score classes (at most three): score and unscored matching.
+    /// Constant-score classes (at most four): score and unscored matching.
     pub classes: Vec<(Score, Box<dyn Weight>)>,
+    /// Bits of the classes a hit must be in one of (0: any mark will do).
+    pub required: u8,
+    /// Per query word (at most [`MAX_STRONG_WORDS`]): its title or catalog-name
+    /// match, unscored.
+    pub strong: Vec<Box<dyn Weight>>,
+    /// What each strong word adds.
+    pub field_unit: Score,
     /// The n-gram match: how to mark it, and scored (for exact scores).
     pub ngram: Option<(NgramMarking, MinMatchWeight)>,
     /// The largest score the n-gram match can give any document.
@@ -59,6 +71,8 @@ pub enum NgramMarking {
 #[derive(Default)]
 pub struct TierScratch {
     marks: Vec<u8>,
+    /// One bit per strong word, set only on marked documents.
+    strong: Vec<u8>,
     counts: Vec<u8>,
     /// Hits by tier: (segment, doc, key).
     tiers: Vec<Vec<(u32, DocId, u32)>>,
@@ -75,13 +89,17 @@ pub struct TierPass<'a> {
 }
 
 impl TieredQuery {
-    /// The constant part of a tier's score, added in class order.
+    /// The constant part of a tier's score, added in the boolean query's order:
+    /// classes, then strong words.
     fn base(&self, tier: usize) -> Score {
         let mut c: Score = 0.0;
         for (i, (score, _)) in self.classes.iter().enumerate() {
             if tier & (1 << i) != 0 {
                 c += *score;
             }
+        }
+        for _ in 0..(tier % LANG) / MARKS {
+            c += self.field_unit;
         }
         c
     }
@@ -106,8 +124,10 @@ impl TieredQuery {
             let span = (segment.max_doc() as usize).div_ceil(8) * 8;
             if scratch.marks.len() < span {
                 scratch.marks.resize(span, 0);
+                scratch.strong.resize(span, 0);
             }
             let marks = &mut scratch.marks[..span];
+            let strong = &mut scratch.strong[..span];
             for (i, (_, weight)) in self.classes.iter().enumerate() {
                 let bit = 1u8 << i;
                 weight.for_each_no_score(segment, &mut |docs| {
@@ -142,6 +162,18 @@ impl TieredQuery {
                     }
                 }
             }
+            // Strong words only count on documents something marked: the rest are
+            // no hits, and their bytes stay zero for the scan below.
+            for (i, weight) in self.strong.iter().enumerate() {
+                let bit = 1u8 << i;
+                weight.for_each_no_score(segment, &mut |docs| {
+                    for &d in docs {
+                        if marks[d as usize] != 0 {
+                            strong[d as usize] |= bit;
+                        }
+                    }
+                })?;
+            }
             let alive = segment.alive_bitset();
             let tiers = &mut scratch.tiers;
             // Eight documents at a time: most words of a selective query are zero.
@@ -152,7 +184,11 @@ impl TieredQuery {
                 for (j, mark) in chunk.iter_mut().enumerate() {
                     let m = std::mem::take(mark);
                     let d = w * 8 + j;
+                    let words = std::mem::take(&mut strong[d]).count_ones() as usize;
                     if m == 0 || alive.is_some_and(|a| !a.is_alive(d as DocId)) {
+                        continue;
+                    }
+                    if self.required != 0 && m & self.required == 0 {
                         continue;
                     }
                     let key = cols.keys[d];
@@ -171,7 +207,7 @@ impl TieredQuery {
                     } else {
                         0
                     };
-                    tiers[usize::from(m) | lang].push((ord as u32, d as DocId, key));
+                    tiers[usize::from(m) + words * MARKS + lang].push((ord as u32, d as DocId, key));
                 }
             }
         }
@@ -180,7 +216,7 @@ impl TieredQuery {
         let mut order: Vec<(Score, Score, usize)> = (0..scratch.tiers.len())
             .filter(|&t| !scratch.tiers[t].is_empty())
             .map(|t| {
-                let boost = if t & LANG != 0 { pass.lang_boost } else { 1.0 };
+                let boost = if t >= LANG { pass.lang_boost } else { 1.0 };
                 let base = self.base(t);
                 let best = if t & usize::from(NGRAM) != 0 {
                     (base + self.ngram_max) * boost

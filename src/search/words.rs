@@ -1,0 +1,139 @@
+//! Words as words: the first signal of the ranking (`docs/ranking.md`).
+//!
+//! The match classes of [`super::query`] look at the query as a whole: its words in
+//! order, as a prefix, or a share of its character n-grams. Alone they let the rarest
+//! n-grams decide, so a listing that holds one word of `excavator air conditioning`
+//! could outrank one that holds all three, and `komatsu pc200-8` found every Komatsu.
+//! So a query of several words matches a listing only when **every word** does,
+//! each in one of these ways:
+//!
+//! * in the listing's own text, in any language group (as a prefix when it is the last
+//!   word and not CJK: the buyer may still be typing it);
+//! * through a catalog entity named by it (a maker, model or category, in any of their
+//!   names or languages): `komatsu 油圧ショベル` holds two words a listing titled
+//!   "PC200-8" may hold none of, yet matches through its maker and category.
+//!
+//! A listing matching the whole query as a phrase or a prefix matches too (`pc 200`
+//! is a prefix of the model number `PC200-8`, whose text holds neither word alone).
+//! Relaxation (`super::relax`) is what forgives a word that matches nowhere.
+//!
+//! Where a word matched says how strong the match is: a word in the title or in the
+//! name of the listing's maker, model or category counts for more than a word found
+//! only in the description (a dump truck advertised "for loading your excavator" is
+//! not an excavator).
+
+use super::analysis::{is_cjk, normalize};
+use super::fields::{Fields, Group};
+use super::query::Members;
+use tantivy::query::{BooleanQuery, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Term;
+
+/// At most this many words of a query are told apart by where they matched (one bit
+/// each per listing, in a byte); later words still have to match.
+pub const MAX_STRONG_WORDS: usize = 8;
+
+/// The words of `text`, normalised, as the buyer separated them: pieces between
+/// spaces, each cut where it changes between a CJK script and another (`コマツpc200`
+/// is two words, `pc200-8` one). Pieces without a letter or digit are dropped.
+pub fn query_words(text: &str) -> Vec<String> {
+    let norm = normalize(text);
+    let mut out = Vec::new();
+    for piece in norm.split_whitespace() {
+        let mut start = 0;
+        let mut cjk = None;
+        for (i, c) in piece.char_indices() {
+            let this = is_cjk(c);
+            if cjk.is_some_and(|was| was != this) {
+                push_word(&piece[start..i], &mut out);
+                start = i;
+            }
+            cjk = Some(this);
+        }
+        push_word(&piece[start..], &mut out);
+    }
+    out
+}
+
+fn push_word(word: &str, out: &mut Vec<String>) {
+    if word.chars().any(char::is_alphanumeric) {
+        out.push(word.to_owned());
+    }
+}
+
+/// What one word matches in a listing's own text.
+pub struct OwnMatch {
+    /// Anywhere in the text, per language group.
+    pub anywhere: Members,
+    /// In the title (a term query, or all the word's terms), per language group.
+    pub title: Vec<Box<dyn Query>>,
+}
+
+/// The own-text match of `word`; `last` makes it a prefix (unless CJK). `analyzers`
+/// are the text fields' analysers in [`Group::ALL`] order.
+pub fn own_match(
+    fields: &Fields,
+    analyzers: &mut [TextAnalyzer],
+    word: &str,
+    last: bool,
+) -> OwnMatch {
+    let mut anywhere = Members::default();
+    let mut title = Vec::new();
+    let prefix = last && !word.chars().any(is_cjk);
+    for (group, analyzer) in Group::ALL.iter().zip(analyzers.iter_mut()) {
+        let mut tokens = Vec::new();
+        let mut stream = analyzer.token_stream(word);
+        stream.process(&mut |t| tokens.push(t.text.clone()));
+        if tokens.is_empty() {
+            continue;
+        }
+        let in_field = |field| -> Vec<Term> {
+            tokens
+                .iter()
+                .map(|t| Term::from_field_text(field, t))
+                .collect()
+        };
+        let mut in_title: Vec<Box<dyn Query>> = in_field(fields.title(*group))
+            .into_iter()
+            .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
+            .collect();
+        title.push(if in_title.len() == 1 {
+            in_title.remove(0)
+        } else {
+            Box::new(BooleanQuery::intersection(in_title))
+        });
+        let terms = in_field(fields.text(*group));
+        if prefix {
+            anywhere.phrase_prefix(terms);
+        } else {
+            anywhere.phrase(terms);
+        }
+    }
+    OwnMatch { anywhere, title }
+}
+
+/// The word-level part of a listing query.
+#[derive(Default)]
+pub struct WordLevel {
+    /// Listings matching every word of the query, or of one of its alternatives (trade
+    /// words, synonyms); `None` for a query of one word, whose match classes say all.
+    pub all: Option<Box<dyn Query>>,
+    /// For each of the first [`MAX_STRONG_WORDS`] words as typed: the listings holding
+    /// it in the title or in the name of one of their catalog entities.
+    pub strong: Vec<Box<dyn Query>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_split_at_spaces_and_script_changes() {
+        assert_eq!(query_words("Komatsu  PC200-8"), ["komatsu", "pc200-8"]);
+        assert_eq!(query_words("コマツpc200"), ["コマツ", "pc200"]);
+        assert_eq!(query_words("油圧ショベル エアコン"), ["油圧ショベル", "エアコン"]);
+        assert_eq!(query_words("excavator - a/c"), ["excavator", "a/c"]);
+        assert!(query_words("  ").is_empty());
+    }
+}
