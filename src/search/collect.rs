@@ -152,7 +152,8 @@ pub struct Pass<'a> {
     pub rates: &'a Rates,
     /// Languages of the buyer, as [`super::LangSet`] bits; 0 for none.
     pub lang_bits: u8,
-    pub lang_boost: f32,
+    /// Added to the score of a listing in the buyer's language.
+    pub lang_bonus: f32,
     pub min_score: Option<f32>,
     /// How many of the best hits to keep (offset + limit).
     pub top: usize,
@@ -278,7 +279,7 @@ impl Pass<'_> {
                 }
                 let d = doc as usize;
                 let score = if cols.langs[d] & self.lang_bits != 0 {
-                    score * self.lang_boost
+                    score + self.lang_bonus
                 } else {
                     score
                 };

@@ -342,7 +342,6 @@ impl TextIndex {
                     let mut anywhere = own.anywhere;
                     anywhere.cheap.extend(named.phrase);
                     anywhere.cheap.extend(named.prefix);
-                    anywhere.cheap.extend(named.ngram);
                     each.push(anywhere.into_query());
                 }
             }
@@ -450,7 +449,12 @@ impl TextIndex {
                     own.prefix.absorb(c.prefix);
                     entities.absorb(self.expansions(alt)?);
                 }
-                listing_query(own, entities, words, &self.tuning)
+                let mut bm25_max = 0.0;
+                for t in own.ngram.iter().flat_map(|n| &n.terms) {
+                    bm25_max +=
+                        Bm25Weight::for_terms(&searcher, std::slice::from_ref(t))?.max_score();
+                }
+                listing_query(own, entities, words, bm25_max, &self.tuning)
             } else {
                 self.relaxed(text, req.relax)?
             };
@@ -597,10 +601,10 @@ impl PreparedSearch<'_> {
             hits.reset();
             let filter = req.filter.is_some().then_some(&*filter);
             let lang_bits = self.langs.0 as u8;
-            let lang_boost = if self.browse {
-                1.0
+            let lang_bonus = if self.browse {
+                0.0
             } else {
-                index.tuning.lang_boost
+                index.tuning.lang_bonus
             };
             let top = req.offset + req.limit;
             let collected = match &self.evaluation {
@@ -612,7 +616,7 @@ impl PreparedSearch<'_> {
                         sort: self.sort,
                         rates: &req.rates,
                         lang_bits,
-                        lang_boost,
+                        lang_bonus,
                         min_score: None,
                         top,
                         filter: None,
@@ -624,7 +628,7 @@ impl PreparedSearch<'_> {
                     sort: self.sort,
                     rates: &req.rates,
                     lang_bits,
-                    lang_boost,
+                    lang_bonus,
                     min_score: if self.browse { None } else { req.min_score },
                     top,
                     filter,
@@ -636,7 +640,7 @@ impl PreparedSearch<'_> {
                     &columns,
                     TierPass {
                         lang_bits,
-                        lang_boost,
+                        lang_bonus,
                         top,
                         filter,
                         hits: req.hit_set.then_some(&mut *hits),

@@ -23,8 +23,8 @@
 //! listing reindexed.
 //!
 //! Phrase and prefix matches score a constant each ([`Tuning::phrase`],
-//! [`Tuning::prefix`]); the n-gram match scores BM25, scaled by [`Tuning::ngram`] and
-//! divided by the number of n-grams, so it ranks within a class but never lifts an
+//! [`Tuning::prefix`]); the n-gram match scores BM25, scaled so that the largest sum
+//! the query's n-grams could reach is [`Tuning::ngram`], so it ranks within a class but never lifts an
 //! n-gram-only hit over a prefix hit; an entity matched by n-grams only scores
 //! [`Tuning::ngram`]. A phrase hit matches all three and ranks first.
 
@@ -86,14 +86,19 @@ pub struct Tuning {
     /// Shared by the words of a query: what words found in the title or a catalog
     /// name add, all of them together (the rest of the text adds nothing).
     pub field: f32,
-    /// Scale of the n-gram match's BM25 (per n-gram of the query).
+    /// The most the n-gram match's BM25 can add (its largest possible sum is scaled
+    /// to this), and the score of an entity matched by n-grams only: below a strong
+    /// word, so that BM25 only orders listings the other criteria tie.
     pub ngram: f32,
     /// Share of the query's n-grams a listing must hold to match by n-grams.
     pub ngram_min_share: f32,
     /// How many of the query's n-grams are used: the rarest ones.
     pub ngram_max_terms: usize,
-    /// Factor applied to listings written in the buyer's language.
-    pub lang_boost: f32,
+    /// Added to the score of a listing written in the buyer's language: more than
+    /// the n-gram BM25 can add, less than a strong word of a query of up to four
+    /// words, so that the buyer's language decides between listings that match
+    /// equally well by every other criterion, whatever class they are in.
+    pub lang_bonus: f32,
     /// Lead over the runner-up language the detector must reach before a query's
     /// language counts (see [`super::LanguageDetector::detect`]). Short queries are
     /// often ambiguous (`komatsu` reads as German, 0.17 ahead); they get no boost.
@@ -107,10 +112,10 @@ impl Default for Tuning {
             prefix: 2.0,
             words: 1.0,
             field: 1.0,
-            ngram: 0.25,
+            ngram: 0.1,
             ngram_min_share: 0.6,
             ngram_max_terms: 6,
-            lang_boost: 1.5,
+            lang_bonus: 0.15,
             detect_confidence: 0.3,
         }
     }
@@ -409,7 +414,7 @@ pub struct ListingQuery {
     pub ngram: Option<ScaledNgrams>,
 }
 
-/// The n-gram match with its BM25 scaled by the share of one n-gram.
+/// The n-gram match with its BM25 scaled to at most [`Tuning::ngram`].
 pub struct ScaledNgrams {
     /// The scaled match.
     pub query: MinMatchQuery,
@@ -466,11 +471,13 @@ impl ListingQuery {
 }
 
 /// The listing query of a text's own classes, the entities its words named and its
-/// word-level part.
+/// word-level part. `ngram_bm25_max` is the largest BM25 sum the own n-grams could
+/// reach in the index searched.
 pub fn listing_query(
     own: Classes,
     entities: Expansions,
     words: WordLevel,
+    ngram_bm25_max: f32,
     tuning: &Tuning,
 ) -> ListingQuery {
     let mut classes: Vec<(f32, Box<dyn Query>)> = Vec::new();
@@ -497,7 +504,11 @@ pub fn listing_query(
     }
     let field_unit = tuning.field / words.strong.len().max(1) as f32;
     let ngram = own.ngram.map(|n| {
-        let scale = tuning.ngram / n.terms.len() as f32;
+        let scale = if ngram_bm25_max > 0.0 {
+            tuning.ngram / ngram_bm25_max
+        } else {
+            tuning.ngram
+        };
         ScaledNgrams {
             query: MinMatchQuery::new(n.terms.clone(), n.need, scale),
             scale,

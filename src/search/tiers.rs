@@ -1,9 +1,9 @@
 //! Relevance ranking in tiers: exact scores for the few hits that can reach the page.
 //!
-//! A listing's score is `lang × (c₁ + … + c₄ + f·w + n)`: the constants of the match
+//! A listing's score is `c₁ + … + c₄ + f·w + n + l`: the constants of the match
 //! classes it is in, `f` for each of the `w` query words found in its title or a
-//! catalog name, plus the BM25 of its own n-grams, times the buyer's-language boost
-//! (`docs/ranking.md`). The classes, `w` and the boost put every hit in one of a few
+//! catalog name, the BM25 of its own n-grams, and `l` in the buyer's language
+//! (`docs/ranking.md`). The classes, `w` and the language put every hit in one of a few
 //! hundred tiers, and within a tier only `n` differs, bounded by the n-gram terms'
 //! largest possible BM25. So:
 //!
@@ -81,7 +81,7 @@ pub struct TierScratch {
 /// What to rank and keep.
 pub struct TierPass<'a> {
     pub lang_bits: u8,
-    pub lang_boost: Score,
+    pub lang_bonus: Score,
     /// How many of the best hits to keep (offset + limit).
     pub top: usize,
     pub filter: Option<&'a KeySet>,
@@ -216,20 +216,20 @@ impl TieredQuery {
         let mut order: Vec<(Score, Score, usize)> = (0..scratch.tiers.len())
             .filter(|&t| !scratch.tiers[t].is_empty())
             .map(|t| {
-                let boost = if t >= LANG { pass.lang_boost } else { 1.0 };
+                let bonus = if t >= LANG { pass.lang_bonus } else { 0.0 };
                 let base = self.base(t);
                 let best = if t & usize::from(NGRAM) != 0 {
-                    (base + self.ngram_max) * boost
+                    (base + self.ngram_max) + bonus
                 } else {
-                    base * boost
+                    base + bonus
                 };
-                (best, boost, t)
+                (best, bonus, t)
             })
             .collect();
         order.sort_by(|a, b| b.0.total_cmp(&a.0));
 
         let mut top = Top::new(pass.top);
-        for (best, boost, t) in order {
+        for (best, bonus, t) in order {
             if top.is_full() && f64::from(best) < top.floor() {
                 break;
             }
@@ -250,12 +250,12 @@ impl TieredQuery {
                             segment_ord = seg;
                             terms = scored.term_scorers(searcher.segment_reader(seg), 1.0)?;
                         }
-                        let score = (base + score_at(&mut terms, doc)) * boost;
+                        let score = (base + score_at(&mut terms, doc)) + bonus;
                         top.offer(ranked(score, key, seg, doc));
                     }
                 }
                 _ => {
-                    let score = base * boost;
+                    let score = base + bonus;
                     for &(seg, doc, key) in entries {
                         if top.is_full() && f64::from(score) < top.floor() {
                             break;

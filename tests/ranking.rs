@@ -1,0 +1,139 @@
+//! The ranking model of `docs/ranking.md`, as use cases: GIVEN these listings, WHEN a
+//! buyer types these words, THEN these hits, in this order.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use stockyard::currency::Rates;
+use stockyard::engine::{
+    Engine, FacetWants, Format, GraphSource, SearchOutcome, SearchPlan, SearchPool, Settings,
+};
+use stockyard::graph::Selections;
+use stockyard::search::relax::Relax;
+use stockyard::search::{LanguageDetector, Sort};
+use stockyard_schema::Lang;
+
+/// Two makers, three categories, five models, and listings written to tell the
+/// criteria apart (the comment after each says which).
+const CATALOG: &str = r#"
+{"id":"c1","type":"CategoryDefined","at":"2026-01-01T00:00:00Z","data":{"category_id":"excavators","names":{"en":"Excavators","ja":"油圧ショベル","de":"Bagger"}}}
+{"id":"c2","type":"CategoryDefined","at":"2026-01-01T00:00:00Z","data":{"category_id":"dump-trucks","names":{"en":"Dump trucks","ja":"ダンプトラック"}}}
+{"id":"c3","type":"CategoryDefined","at":"2026-01-01T00:00:00Z","data":{"category_id":"loaders","names":{"en":"Wheel loaders","de":"Radlader"}}}
+{"id":"k1","type":"MakerRegistered","at":"2026-01-01T00:00:00Z","data":{"maker_id":"komatsu","names":{"en":"Komatsu","ja":"コマツ"}}}
+{"id":"k2","type":"MakerRegistered","at":"2026-01-01T00:00:00Z","data":{"maker_id":"volvo","names":{"en":"Volvo"}}}
+{"id":"m1","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"pc200-8","maker_id":"komatsu","category_id":"excavators","name":"PC200-8"}}
+{"id":"m2","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"pc200-10","maker_id":"komatsu","category_id":"excavators","name":"PC200-10"}}
+{"id":"m3","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"wa380-8","maker_id":"komatsu","category_id":"loaders","name":"WA380-8"}}
+{"id":"m4","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"a30g","maker_id":"volvo","category_id":"dump-trucks","name":"A30G"}}
+{"id":"m5","type":"ModelRegistered","at":"2026-01-01T00:00:00Z","data":{"model_id":"ec220e","maker_id":"volvo","category_id":"excavators","name":"EC220E"}}
+{"id":"l1","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"PC200-8-titled","model_id":"pc200-8","title":{"en":"Komatsu PC200-8 excavator, 2016"},"description":"Good undercarriage."}}
+{"id":"l2","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"PC200-8-bare","model_id":"pc200-8","title":{"en":"2014 crawler, 8,000 hours"},"description":"Air conditioning, quick coupler."}}
+{"id":"l3","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"PC200-10","model_id":"pc200-10","title":{"en":"Komatsu PC200-10 excavator"},"description":"One owner."}}
+{"id":"l4","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"WA380-8","model_id":"wa380-8","title":{"en":"Komatsu WA380-8 wheel loader"},"description":"Bucket 3.5 m3."}}
+{"id":"l5","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"A30G","model_id":"a30g","title":{"en":"Volvo A30G articulated hauler"},"description":"Air conditioning works. Loads well from any excavator; excavator buckets not included."}}
+{"id":"l6","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"EC220E-ac","model_id":"ec220e","title":{"en":"Volvo EC220E with air conditioning"},"description":"Hammer lines."}}
+{"id":"l7","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"EC220E-plain","model_id":"ec220e","title":{"en":"Volvo EC220E"},"description":"Hammer lines, no cab heater."}}
+{"id":"l8","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"EC220E-de","model_id":"ec220e","title":{"de":"Volvo EC220E Kettenbagger mit Klimaanlage"},"description":"Hammerleitung."}}
+"#;
+
+fn engine() -> &'static (Arc<Engine>, tokio::runtime::Runtime, SearchPool) {
+    static E: OnceLock<(Arc<Engine>, tokio::runtime::Runtime, SearchPool)> = OnceLock::new();
+    E.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let mut settings = Settings::new(&dir);
+        settings.max_delay = Duration::from_millis(10);
+        let engine = Engine::open(settings, Arc::new(LanguageDetector::new())).unwrap();
+        let ingested = engine.ingest(CATALOG, Format::Ndjson).unwrap();
+        assert!(engine.wait_visible(
+            ingested.last_position.unwrap() + 1,
+            Duration::from_secs(60)
+        ));
+        (
+            engine,
+            tokio::runtime::Runtime::new().unwrap(),
+            SearchPool::new(2),
+        )
+    })
+}
+
+fn search(words: &str, lang: Lang) -> SearchOutcome {
+    let (engine, runtime, pool) = engine();
+    let plan = SearchPlan {
+        words: words.to_owned(),
+        lang: Some(lang),
+        names: lang,
+        selections: Selections::default(),
+        facets: FacetWants::default(),
+        sort: Sort::Relevance,
+        offset: 0,
+        limit: 20,
+        min_score: None,
+        rates: Rates::default(),
+    };
+    runtime
+        .block_on(engine.search(pool, plan, &GraphSource::Embedded))
+        .unwrap()
+}
+
+fn ids(o: &SearchOutcome) -> Vec<&str> {
+    o.hits.iter().map(|h| h.machine_id.as_str()).collect()
+}
+
+/// WHEN a buyer types a maker and a model number THEN the total counts that model's
+/// listings, not every listing of the maker: every word must match.
+#[test]
+fn every_word_must_match() {
+    let r = search("komatsu pc200-8", Lang::EN);
+    assert_eq!(r.total, 2, "{:?}", ids(&r));
+    // The title that says both words comes first; the other matches through its
+    // catalog entities (maker, model) alone.
+    assert_eq!(ids(&r), ["PC200-8-titled", "PC200-8-bare"]);
+    assert_eq!(r.relaxed, Relax::Strict);
+    // One word alone still finds every listing it names.
+    assert_eq!(search("komatsu", Lang::EN).total, 4);
+    // Spaces inside a model number: the whole query is a prefix of the model number.
+    assert_eq!(search("pc 200", Lang::EN).total, 3);
+    assert_eq!(search("PC200 8", Lang::EN).total, 2);
+}
+
+/// WHEN a buyer types a category and a piece of equipment THEN the listings of that
+/// category with that equipment come first, the one of another category whose
+/// description says both words comes after them, and listings of the category
+/// without the equipment are no hits.
+#[test]
+fn a_word_in_the_title_or_a_catalog_name_outranks_the_description() {
+    let r = search("excavator air conditioning", Lang::EN);
+    let found = ids(&r);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert_eq!(found[2], "A30G", "{found:?}");
+    assert!(found[..2].contains(&"EC220E-ac") && found[..2].contains(&"PC200-8-bare"));
+    // The title holding two of the three words ranks above the one holding none.
+    assert_eq!(found[0], "EC220E-ac");
+    assert!(!found.contains(&"EC220E-plain"));
+}
+
+/// WHEN the words match the catalog names of another language THEN the listing is
+/// found, and among equal matches the buyer's language comes first.
+#[test]
+fn catalog_names_count_as_the_words_in_any_language() {
+    let r = search("Volvo Bagger", Lang::DE);
+    assert_eq!(r.total, 3, "{:?}", ids(&r));
+    assert_eq!(ids(&r)[0], "EC220E-de");
+    // The hauler whose description mentions excavators matches both words too, but
+    // only its maker's name holds one: every excavator comes first, the German one
+    // after the English ones.
+    let r = search("volvo excavator", Lang::EN);
+    assert_eq!(ids(&r), ["EC220E-ac", "EC220E-plain", "EC220E-de", "A30G"]);
+    // A phrase ranks above the same words apart.
+    let r = search("wheel loader", Lang::EN);
+    assert_eq!(ids(&r), ["WA380-8"]);
+}
+
+/// WHEN one word of several matches nowhere THEN the search relaxes (and says so)
+/// rather than answering nothing; without relaxation, no listing matching only
+/// some words is a hit.
+#[test]
+fn some_words_only_after_relaxing() {
+    let r = search("komatsu xyzzy", Lang::EN);
+    assert_eq!(r.relaxed, Relax::Words);
+    assert_eq!(r.total, 4);
+}
