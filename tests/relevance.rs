@@ -158,6 +158,15 @@ fn judged_queries_reach_the_thresholds() {
             },
             shown.join(" ")
         );
+        if ndcg < 0.8 {
+            let missed: Vec<&str> = q
+                .grades
+                .iter()
+                .filter(|(id, g)| **g == 2 && !page.contains(&id.as_str()))
+                .map(|(id, _)| id.as_str())
+                .collect();
+            println!("{:>34} wanted, not on the page: {}", "", missed.join(" "));
+        }
     }
     engine.shutdown();
     let mean = sum / suite.query.len() as f64;

@@ -61,7 +61,7 @@ impl CatalogEntry<'_> {
         doc.add_text(fields.entity, self.entity());
         match self {
             CatalogEntry::Maker(m) => {
-                add_text(&mut doc, fields, None, &m.names, false);
+                add_text(&mut doc, fields, Adding::NAMES, &m.names);
                 for (_, name) in m.names.iter() {
                     doc.add_text(fields.code, name);
                 }
@@ -72,23 +72,35 @@ impl CatalogEntry<'_> {
                 doc.add_text(fields.code, &m.name);
             }
             CatalogEntry::Category(c) => {
-                add_text(&mut doc, fields, None, &c.names, false);
+                add_text(&mut doc, fields, Adding::NAMES, &c.names);
             }
         }
         doc
     }
 }
 
-/// Adds every text of `text` to the field of its language group; returns the languages
-/// it is written in. Text of unknown language is detected when a detector is given, and
-/// indexed as "other" otherwise (catalog names: short and rarely ambiguous).
-fn add_text(
-    doc: &mut TantivyDocument,
-    fields: &Fields,
-    detector: Option<&LanguageDetector>,
-    text: &Text,
+/// How a text is added to a document.
+#[derive(Clone, Copy)]
+struct Adding<'a> {
+    /// Detects the language of text that does not state it (listings); without one
+    /// such text is "other" (catalog names: short and rarely ambiguous).
+    detector: Option<&'a LanguageDetector>,
+    /// The text is the listing's title: its words also go to the title fields.
     title: bool,
-) -> LangSet {
+    /// The languages the rest of the listing states: text whose script fits several
+    /// (Han characters: Japanese or Chinese) is taken to be in these when it fits
+    /// them, as a description usually is in its title's language.
+    stated: LangSet,
+}
+
+/// Adds every text of `text` to the field of its language group; returns the languages
+/// it is written in.
+fn add_text(doc: &mut TantivyDocument, fields: &Fields, how: Adding<'_>, text: &Text) -> LangSet {
+    let Adding {
+        detector,
+        title,
+        stated,
+    } = how;
     let mut langs = LangSet::default();
     for (lang, s) in text.iter() {
         let group = match lang {
@@ -97,7 +109,11 @@ fn add_text(
                 Group::of(Some(l))
             }
             None => {
-                let detected = detector.map_or(LangSet::default(), |d| d.languages_of(s));
+                let mut detected = detector.map_or(LangSet::default(), |d| d.languages_of(s));
+                let narrowed = LangSet(detected.0 & stated.0);
+                if detected.langs().nth(1).is_some() && narrowed.0 != 0 {
+                    detected = narrowed;
+                }
                 langs = langs.with(detected);
                 let mut it = detected.langs();
                 match (it.next(), it.next()) {
@@ -108,12 +124,25 @@ fn add_text(
             }
         };
         doc.add_text(fields.text(group), s);
+        if detector.is_none() && group != Group::Other {
+            // A catalog name also unstemmed, for typos (`search/relax.rs`).
+            doc.add_text(fields.text(Group::Other), s);
+        }
         if title {
             doc.add_text(fields.title(group), s);
         }
         doc.add_text(fields.ngram, s);
     }
     langs
+}
+
+impl Adding<'_> {
+    /// Catalog names: no detection, not a title.
+    const NAMES: Adding<'static> = Adding {
+        detector: None,
+        title: false,
+        stated: LangSet(0),
+    };
 }
 
 impl Listing<'_> {
@@ -149,9 +178,17 @@ impl Listing<'_> {
             fields.source,
             serde_json::to_string(&stored).expect("a listing serializes"),
         );
-        let mut langs = add_text(&mut doc, fields, Some(detector), &m.title, true);
+        let stated = |t: &Text| t.iter().filter_map(|(l, _)| l).fold(LangSet::default(), |s, l| s.with(LangSet::of(l)));
+        let mut adding = Adding {
+            detector: Some(detector),
+            title: true,
+            stated: m.description.as_ref().map_or(LangSet::default(), stated),
+        };
+        let mut langs = add_text(&mut doc, fields, adding, &m.title);
         if let Some(d) = &m.description {
-            langs = langs.with(add_text(&mut doc, fields, Some(detector), d, false));
+            adding.title = false;
+            adding.stated = stated(&m.title);
+            langs = langs.with(add_text(&mut doc, fields, adding, d));
         }
         doc.add_u64(fields.langs, langs.0);
         doc

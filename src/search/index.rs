@@ -10,8 +10,8 @@ use super::language::{LangSet, LanguageDetector};
 use super::query::{
     classes, listing_query, Expansions, ListingQuery, RequestError, SearchRequest, Sort, Tuning,
 };
-use super::relax::{relaxed_query, word_query, Relax};
-use super::words::{own_match, query_words, WordLevel, MAX_STRONG_WORDS};
+use super::relax::{relaxed_query, word_query, Relax, Target};
+use super::words::{is_stop_word, own_match, query_words, WordLevel, MAX_STRONG_WORDS};
 use super::tiers::{NgramMarking, TierPass, TierScratch, TieredQuery};
 use super::writer::ListingWriter;
 use roaring::RoaringBitmap;
@@ -285,24 +285,34 @@ impl TextIndex {
         let mut listing_analyzers = self.listings.analyzers(&self.fields)?;
         let mut catalog_analyzers = self.catalog.analyzers(&self.fields)?;
         let mut per_word = Vec::new();
+        let mut strong = Vec::new();
         for word in query_words(text) {
+            let mut named = Vec::new();
+            if catalog.num_docs() > 0 {
+                let names = word_query(&self.fields, &mut catalog_analyzers, &word, Target::Catalog);
+                self.match_entities(&catalog, vec![names], &mut named, &mut Default::default())?;
+            }
             let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(
                 Occur::Should,
-                word_query(&self.fields, &mut listing_analyzers, &word),
+                word_query(&self.fields, &mut listing_analyzers, &word, Target::Text),
             )];
-            if catalog.num_docs() > 0 {
-                let mut named = Vec::new();
-                let names = word_query(&self.fields, &mut catalog_analyzers, &word);
-                self.match_entities(&catalog, vec![names], &mut named, &mut Default::default())?;
-                any.extend(named.into_iter().map(|q| (Occur::Should, q)));
-            }
+            any.extend(named.iter().map(|q| (Occur::Should, q.box_clone())));
             per_word.push(Box::new(BooleanQuery::new(any)) as Box<dyn Query>);
+            if strong.len() < MAX_STRONG_WORDS {
+                let mut title_or_name: Vec<(Occur, Box<dyn Query>)> = vec![(
+                    Occur::Should,
+                    word_query(&self.fields, &mut listing_analyzers, &word, Target::Title),
+                )];
+                title_or_name.extend(named.into_iter().map(|q| (Occur::Should, q)));
+                strong.push(Box::new(BooleanQuery::new(title_or_name)) as Box<dyn Query>);
+            }
         }
+        let field_unit = self.tuning.field / strong.len().max(1) as f32;
         Ok(ListingQuery {
             classes: vec![(self.tuning.prefix, relaxed_query(per_word, relax))],
             required: 0,
-            strong: Vec::new(),
-            field_unit: 0.0,
+            strong,
+            field_unit,
             ngram: None,
         })
     }
@@ -310,17 +320,26 @@ impl TextIndex {
     /// The word-level part of a query ([`super::words`]): `texts` are the words as
     /// typed, then their alternatives. Each word matches in the listing's own text
     /// or through an entity it names; the strong matches are those of the words as
-    /// typed.
+    /// typed, in the title or the name of an entity the word or the whole query
+    /// (`whole`: `PC200 8` names the model PC200-8) names. Stop words of the buyer's
+    /// `langs` are left out (unless the query holds nothing else).
     fn word_level(
         &self,
         texts: &[&str],
+        whole: &Expansions,
+        langs: LangSet,
         analyzers: &mut [TextAnalyzer],
     ) -> Result<WordLevel, SearchError> {
         let mut all_words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut strong = Vec::new();
         let mut several = false;
         for (t, text) in texts.iter().enumerate() {
-            let words = query_words(text);
+            let typed = query_words(text);
+            let mut words: Vec<&String> =
+                typed.iter().filter(|w| !is_stop_word(w, langs)).collect();
+            if words.is_empty() {
+                words = typed.iter().collect();
+            }
             if t == 0 {
                 several = words.len() >= 2;
             }
@@ -334,6 +353,14 @@ impl TextIndex {
                         .into_iter()
                         .chain(named.phrase.iter().map(|q| q.box_clone()))
                         .chain(named.prefix.iter().map(|q| q.box_clone()))
+                        .chain(
+                            whole
+                                .phrase
+                                .iter()
+                                .chain(&whole.prefix)
+                                .filter(|_| several)
+                                .map(|q| q.box_clone()),
+                        )
                         .map(|q| (Occur::Should, q))
                         .collect();
                     strong.push(Box::new(BooleanQuery::new(strong_of_word)) as Box<dyn Query>);
@@ -440,7 +467,7 @@ impl TextIndex {
                 let texts: Vec<&str> = std::iter::once(text)
                     .chain(req.alternatives.iter().map(String::as_str))
                     .collect();
-                let words = self.word_level(&texts, &mut analyzers)?;
+                let words = self.word_level(&texts, &entities, langs, &mut analyzers)?;
                 // A trade word or synonym is also searched as what it stands for, in
                 // the same classes; the n-grams stay those of the words typed.
                 for alt in &req.alternatives {

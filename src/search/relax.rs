@@ -61,27 +61,62 @@ pub fn budget(word: &str) -> u8 {
     }
 }
 
+/// Where [`word_query`] looks for a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A listing's text (every language group) and the code field.
+    Text,
+    /// A listing's title.
+    Title,
+    /// Catalog names: as [`Target::Text`], and the unstemmed names as prefixes (a typo
+    /// in `excavtor` is one edit from the start of `excavators`, three from its
+    /// English stem `excav`).
+    Catalog,
+}
+
 /// What one word matches in one index: its terms in every text field (and the code
 /// field), each exactly or within the word's budget.
-pub fn word_query(fields: &Fields, analyzers: &mut [TextAnalyzer], word: &str) -> Box<dyn Query> {
+pub fn word_query(
+    fields: &Fields,
+    analyzers: &mut [TextAnalyzer],
+    word: &str,
+    target: Target,
+) -> Box<dyn Query> {
     let distance = budget(word);
-    let term = |t: Term| -> Box<dyn Query> {
+    let term = |t: Term, prefix: bool| -> Box<dyn Query> {
         if distance == 0 {
             Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs))
+        } else if prefix {
+            Box::new(FuzzyTermQuery::new_prefix(t, distance, true))
         } else {
             Box::new(FuzzyTermQuery::new(t, distance, true))
         }
     };
     let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for (group, analyzer) in Group::ALL.iter().zip(analyzers.iter_mut()) {
-        let field = fields.text(*group);
+        let field = match target {
+            Target::Title => fields.title(*group),
+            Target::Text | Target::Catalog => fields.text(*group),
+        };
+        let prefix = target == Target::Catalog && *group == Group::Other;
         let mut terms = Vec::new();
         let mut stream = analyzer.token_stream(word);
         stream.process(&mut |t| terms.push(Term::from_field_text(field, &t.text)));
         match terms.len() {
             0 => {}
-            1 => any.push((Occur::Should, term(terms.remove(0)))),
-            // A CJK run: its bigrams in order.
+            1 => any.push((Occur::Should, term(terms.remove(0), prefix))),
+            // A CJK run: its bigrams, in order where positions are kept.
+            _ if target == Target::Title => any.push((
+                Occur::Should,
+                Box::new(BooleanQuery::intersection(
+                    terms
+                        .into_iter()
+                        .map(|t| {
+                            Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>
+                        })
+                        .collect(),
+                )),
+            )),
             _ => any.push((
                 Occur::Should,
                 Box::new(PhraseQuery::new(terms)) as Box<dyn Query>,
@@ -89,10 +124,10 @@ pub fn word_query(fields: &Fields, analyzers: &mut [TextAnalyzer], word: &str) -
         }
     }
     let code = code_form(word);
-    if code.chars().count() >= 2 {
+    if target != Target::Title && code.chars().count() >= 2 {
         any.push((
             Occur::Should,
-            term(Term::from_field_text(fields.code, &code)),
+            term(Term::from_field_text(fields.code, &code), false),
         ));
     }
     Box::new(BooleanQuery::new(any))

@@ -13,8 +13,9 @@
 use super::analysis::{is_cjk, normalize};
 use std::sync::OnceLock;
 
-/// Most alternatives one query is searched with (one per alias group found).
-pub const MAX_ALTERNATIVES: usize = 3;
+/// Most alternatives one query is searched with (one per alias group found): enough
+/// for an equipment word in every language of its set.
+pub const MAX_ALTERNATIVES: usize = 16;
 
 /// One group: a catalog name and the words that lead to it, all normalised.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +43,8 @@ pub struct TradeWordsError {
 
 /// The languages a group may be written in.
 const LANGS: [&str; 8] = ["ja", "en", "zh", "ko", "de", "fr", "es", "ru"];
+/// The "language" of a set of equivalent terms in several languages.
+const EVERY: &str = "*";
 
 impl TradeWords {
     /// Reads the dictionary format of `data/trade-words.txt` (see its header).
@@ -74,7 +77,7 @@ impl TradeWords {
             let [lang, name, aliases @ ..] = &fields[..] else {
                 return Err(bad("expected `lang | name | alias …`".into()));
             };
-            if !LANGS.contains(lang) {
+            if *lang != EVERY && !LANGS.contains(lang) {
                 return Err(bad(format!("unknown language {lang:?}")));
             }
             if aliases.is_empty() {
@@ -86,6 +89,15 @@ impl TradeWords {
                         "alias {alias:?} is empty, the name or repeated"
                     )));
                 }
+            }
+            if *lang == EVERY {
+                // Equivalent terms: each leads to every other, as a marketplace's set.
+                let terms: Vec<String> = std::iter::once(*name)
+                    .chain(aliases.iter().copied())
+                    .map(str::to_owned)
+                    .collect();
+                groups.extend(TradeWords::from_sets([terms.as_slice()]).groups);
+                continue;
             }
             let name = normalize(name);
             let mut group = Group {

@@ -24,10 +24,13 @@
 
 use super::analysis::{is_cjk, normalize};
 use super::fields::{Fields, Group};
+use super::language::LangSet;
+use std::sync::OnceLock;
+use stockyard_schema::Lang;
 use super::query::Members;
 use tantivy::query::{BooleanQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::tokenizer::TextAnalyzer;
+use tantivy::tokenizer::{Language, LowerCaser, SimpleTokenizer, StopWordFilter, TextAnalyzer};
 use tantivy::Term;
 
 /// At most this many words of a query are told apart by where they matched (one bit
@@ -60,6 +63,46 @@ fn push_word(word: &str, out: &mut Vec<String>) {
     if word.chars().any(char::is_alphanumeric) {
         out.push(word.to_owned());
     }
+}
+
+/// Whether `word` is a stop word of one of `langs` (the buyer's languages, given or
+/// detected; English when none is known): `mit` in `Bagger mit Schnellwechsler` is
+/// not required. The lists are those tantivy ships (Snowball's, and Lucene's for
+/// English).
+pub fn is_stop_word(word: &str, langs: LangSet) -> bool {
+    static FILTERS: OnceLock<Vec<(Lang, TextAnalyzer)>> = OnceLock::new();
+    let filters = FILTERS.get_or_init(|| {
+        [
+            (Lang::EN, Language::English),
+            (Lang::DE, Language::German),
+            (Lang::FR, Language::French),
+            (Lang::ES, Language::Spanish),
+            (Lang::RU, Language::Russian),
+        ]
+        .into_iter()
+        .filter_map(|(lang, language)| {
+            let filter = StopWordFilter::new(language)?;
+            let analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(LowerCaser)
+                .filter(filter)
+                .build();
+            Some((lang, analyzer))
+        })
+        .collect()
+    });
+    let langs = if langs.0 == 0 {
+        LangSet::of(Lang::EN)
+    } else {
+        langs
+    };
+    filters.iter().any(|(lang, analyzer)| {
+        langs.intersects(LangSet::of(*lang)) && {
+            let mut analyzer = analyzer.clone();
+            let mut stream = analyzer.token_stream(word);
+            // A stop word leaves nothing; a word of several tokens (`a/c`) is kept.
+            stream.next().is_none()
+        }
+    })
 }
 
 /// What one word matches in a listing's own text.
@@ -135,5 +178,14 @@ mod tests {
         assert_eq!(query_words("油圧ショベル エアコン"), ["油圧ショベル", "エアコン"]);
         assert_eq!(query_words("excavator - a/c"), ["excavator", "a/c"]);
         assert!(query_words("  ").is_empty());
+    }
+
+    #[test]
+    fn stop_words_are_those_of_the_buyers_language() {
+        assert!(is_stop_word("mit", LangSet::of(Lang::DE)));
+        assert!(!is_stop_word("mit", LangSet::of(Lang::EN)));
+        assert!(is_stop_word("with", LangSet::default()));
+        assert!(is_stop_word("avec", LangSet::of(Lang::FR)));
+        assert!(!is_stop_word("bagger", LangSet::of(Lang::DE)));
     }
 }
