@@ -18,6 +18,7 @@ use stockyard::engine::{
 };
 use stockyard::graph::{FacetRequest, Facets, NumberFilter, Range, Selections};
 use stockyard::search::relax::Relax;
+use stockyard::search::trade_words::TradeWords;
 use stockyard::search::{LanguageDetector, Order, SearchRequest, Sort};
 use stockyard_schema::Lang;
 
@@ -183,6 +184,12 @@ fn two_pass(engine: &Engine, plan: &SearchPlan) -> (usize, Vec<(String, f32)>, F
         // Every hit scored by the whole boolean query, as before the tiers.
         exhaustive: true,
         rates: plan.rates.clone(),
+        // The demo catalog has no synonym sets: the bundled trade words alone.
+        alternatives: if browse {
+            Vec::new()
+        } else {
+            TradeWords::default().alternatives(&plan.words, Some(TradeWords::builtin()))
+        },
         ..SearchRequest::default()
     };
     let first_pass = |request: &SearchRequest| {

@@ -427,8 +427,8 @@ pub struct ScaledNgrams {
 }
 
 impl ListingQuery {
-    /// The whole query as one boolean query: every class a `Should` clause, and the
-    /// required classes as a `Must` clause scoring nothing.
+    /// The whole query as one boolean query: every class and strong word a `Should`
+    /// clause, and what makes a hit as a `Must` clause scoring nothing.
     pub fn boolean(&self) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = self
             .classes
@@ -449,24 +449,26 @@ impl ListingQuery {
         if let Some(n) = &self.ngram {
             clauses.push((Occur::Should, Box::new(n.query.clone())));
         }
-        let scored = Box::new(BooleanQuery::new(clauses));
-        if self.required == 0 {
-            return scored;
-        }
-        let gate: Vec<(Occur, Box<dyn Query>)> = self
+        // What makes a hit: a required class, or (none required) any class or the
+        // n-grams. Strong words only add to the score of hits.
+        let mut gate: Vec<(Occur, Box<dyn Query>)> = self
             .classes
             .iter()
             .enumerate()
-            .filter(|(i, _)| self.required & (1 << i) != 0)
+            .filter(|(i, _)| self.required == 0 || self.required & (1 << i) != 0)
             .map(|(_, (_, q))| (Occur::Should, q.box_clone()))
             .collect();
-        Box::new(BooleanQuery::new(vec![
+        if let Some(n) = self.ngram.as_ref().filter(|_| self.required == 0) {
+            gate.push((Occur::Should, Box::new(n.query.clone())));
+        }
+        clauses.insert(
+            0,
             (
                 Occur::Must,
                 Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(gate)), 0.0)),
             ),
-            (Occur::Should, scored),
-        ]))
+        );
+        Box::new(BooleanQuery::new(clauses))
     }
 }
 
