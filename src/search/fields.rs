@@ -127,7 +127,8 @@ pub struct Fields {
     pub source: Field,
     /// Text fields by language group, in [`Group::ALL`] order.
     pub text: [Field; 7],
-    /// The title's words again, by language group (no positions): a word found in the
+    /// The title's words again, by language group (documents only: no frequencies or
+    /// positions, as only whether a title holds a word counts): a word found in the
     /// title ranks above one found only in the description (`docs/ranking.md`).
     pub title: [Field; 7],
     /// Character n-grams of all text.
@@ -171,7 +172,15 @@ impl Fields {
             langs: b.add_u64_field("langs", fast_u64()),
             source: b.add_text_field("source", STORED),
             text: Group::ALL.map(|g| b.add_text_field(g.field_name(), positions(g.tokenizer()))),
-            title: Group::ALL.map(|g| b.add_text_field(g.title_field_name(), freqs(g.tokenizer()))),
+            title: Group::ALL.map(|g| {
+                let basic = TextFieldIndexing::default()
+                    .set_tokenizer(g.tokenizer())
+                    .set_index_option(IndexRecordOption::Basic);
+                b.add_text_field(
+                    g.title_field_name(),
+                    TextOptions::default().set_indexing_options(basic),
+                )
+            }),
             ngram: b.add_text_field("text__ngram", freqs(tokenizer::NGRAM)),
             code: b.add_text_field("code", freqs(tokenizer::CODE)),
             entity: b.add_text_field("entity", STRING | STORED),

@@ -345,8 +345,14 @@ impl TextIndex {
             }
             let mut each: Vec<Box<dyn Query>> = Vec::with_capacity(words.len());
             for (i, word) in words.iter().enumerate() {
-                let own = own_match(&self.fields, analyzers, word, i + 1 == words.len());
-                let named = self.expansions(word)?;
+                let last = t == 0 && i + 1 == words.len();
+                let own = own_match(&self.fields, analyzers, word, last);
+                // A query of one word names what the whole query names.
+                let named = if t == 0 && typed.len() == 1 {
+                    whole.cloned()
+                } else {
+                    self.expansions(word)?
+                };
                 if t == 0 && i < MAX_STRONG_WORDS {
                     let strong_of_word: Vec<(Occur, Box<dyn Query>)> = own
                         .title
@@ -469,11 +475,17 @@ impl TextIndex {
                     .collect();
                 let words = self.word_level(&texts, &entities, langs, &mut analyzers)?;
                 // A trade word or synonym is also searched as what it stands for, in
-                // the same classes; the n-grams stay those of the words typed.
+                // the same classes; the n-grams stay those of the words typed. Its
+                // words are whole (the alias was found as whole words), so it adds no
+                // prefix matches of its own; for a query of several words, whose
+                // alternatives match word by word already, nor phrases to check.
                 for alt in &req.alternatives {
                     let c = classes(&self.fields, &mut analyzers, alt, &self.tuning, doc_freq);
-                    own.phrase.absorb(c.phrase);
-                    own.prefix.absorb(c.prefix);
+                    if words.all.is_some() {
+                        own.phrase.cheap.extend(c.phrase.cheap);
+                    } else {
+                        own.phrase.absorb(c.phrase);
+                    }
                     entities.absorb(self.expansions(alt)?);
                 }
                 let mut bm25_max = 0.0;

@@ -271,7 +271,7 @@ impl Members {
 }
 
 /// Documents holding every one of `terms`.
-fn all_of(terms: &[Term]) -> Box<dyn Query> {
+pub(super) fn all_of(terms: &[Term]) -> Box<dyn Query> {
     Box::new(BooleanQuery::intersection(
         terms
             .iter()
@@ -384,6 +384,16 @@ pub struct Expansions {
 }
 
 impl Expansions {
+    /// A copy (queries are boxed trait objects).
+    pub fn cloned(&self) -> Expansions {
+        let copy = |v: &Vec<Box<dyn Query>>| v.iter().map(|q| q.box_clone()).collect();
+        Expansions {
+            phrase: copy(&self.phrase),
+            prefix: copy(&self.prefix),
+            ngram: copy(&self.ngram),
+        }
+    }
+
     /// Takes `other`'s entities as its own, class by class.
     pub fn absorb(&mut self, other: Expansions) {
         self.phrase.extend(other.phrase);

@@ -32,6 +32,9 @@ use tantivy::{DocAddress, DocId, Score, Searcher};
 
 /// Bit of the n-gram match in a document's mark (the classes take the bits below).
 const NGRAM: u8 = 1 << 4;
+/// A strong word is looked up by a seek per hit when its matches outnumber the hits
+/// this many times, else by scanning its matches.
+const SEEK_SHARE: u64 = 8;
 /// Tiers per number of strong words: one per mark.
 const MARKS: usize = 1 << 5;
 /// Tiers per language: marks times 0 to 8 strong words.
@@ -71,11 +74,14 @@ pub enum NgramMarking {
 #[derive(Default)]
 pub struct TierScratch {
     marks: Vec<u8>,
-    /// One bit per strong word, set only on marked documents.
-    strong: Vec<u8>,
     counts: Vec<u8>,
-    /// Hits by tier: (segment, doc, key).
-    tiers: Vec<Vec<(u32, DocId, u32)>>,
+    /// Hits in the order found: (tier, segment, doc, key).
+    found: Vec<(u16, u32, DocId, u32)>,
+    /// Hits by tier: (segment, doc, key), tier after tier (a counting sort of
+    /// `found`: one buffer for all tiers, so that a thread keeps no buffer per tier).
+    by_tier: Vec<(u32, DocId, u32)>,
+    /// Where each tier starts in `by_tier`; one more entry for the end.
+    starts: Vec<usize>,
 }
 
 /// What to rank and keep.
@@ -112,22 +118,18 @@ impl TieredQuery {
         mut pass: TierPass<'_>,
         scratch: &mut TierScratch,
     ) -> tantivy::Result<Collected> {
-        scratch.tiers.resize_with(2 * LANG, Vec::new);
-        for t in &mut scratch.tiers {
-            t.clear();
-        }
+        scratch.found.clear();
         let mut total = 0usize;
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             let cols = &columns[ord];
+            let segment_start = scratch.found.len();
             // Marks are all zero between uses (the scan below clears what it reads):
             // a segment only pays for the documents its query marks.
             let span = (segment.max_doc() as usize).div_ceil(8) * 8;
             if scratch.marks.len() < span {
                 scratch.marks.resize(span, 0);
-                scratch.strong.resize(span, 0);
             }
             let marks = &mut scratch.marks[..span];
-            let strong = &mut scratch.strong[..span];
             for (i, (_, weight)) in self.classes.iter().enumerate() {
                 let bit = 1u8 << i;
                 weight.for_each_no_score(segment, &mut |docs| {
@@ -162,20 +164,8 @@ impl TieredQuery {
                     }
                 }
             }
-            // Strong words only count on documents something marked: the rest are
-            // no hits, and their bytes stay zero for the scan below.
-            for (i, weight) in self.strong.iter().enumerate() {
-                let bit = 1u8 << i;
-                weight.for_each_no_score(segment, &mut |docs| {
-                    for &d in docs {
-                        if marks[d as usize] != 0 {
-                            strong[d as usize] |= bit;
-                        }
-                    }
-                })?;
-            }
             let alive = segment.alive_bitset();
-            let tiers = &mut scratch.tiers;
+            let found = &mut scratch.found;
             // Eight documents at a time: most words of a selective query are zero.
             for (w, chunk) in marks.chunks_exact_mut(8).enumerate() {
                 if u64::from_ne_bytes(chunk.try_into().expect("eight bytes")) == 0 {
@@ -184,7 +174,6 @@ impl TieredQuery {
                 for (j, mark) in chunk.iter_mut().enumerate() {
                     let m = std::mem::take(mark);
                     let d = w * 8 + j;
-                    let words = std::mem::take(&mut strong[d]).count_ones() as usize;
                     if m == 0 || alive.is_some_and(|a| !a.is_alive(d as DocId)) {
                         continue;
                     }
@@ -207,14 +196,71 @@ impl TieredQuery {
                     } else {
                         0
                     };
-                    tiers[usize::from(m) + words * MARKS + lang].push((ord as u32, d as DocId, key));
+                    found.push(((usize::from(m) + lang) as u16, ord as u32, d as DocId, key));
+                }
+            }
+            // Strong words are looked up for the hits alone: where hits are few
+            // (`komatsu pc200-8` among 100,000 Komatsu listings) a seek each, in
+            // document order; where they are many, one scan of the word's matches.
+            let hits = &mut found[segment_start..];
+            for weight in &self.strong {
+                let mut scorer = weight.scorer(segment, 1.0)?;
+                if (hits.len() as u64) * SEEK_SHARE < u64::from(scorer.size_hint()) {
+                    for hit in hits.iter_mut() {
+                        let doc = hit.2;
+                        if scorer.doc() < doc {
+                            scorer.seek(doc);
+                        }
+                        if scorer.doc() == doc {
+                            hit.0 += MARKS as u16;
+                        }
+                    }
+                } else {
+                    // The marks are all zero again after the scan above.
+                    weight.for_each_no_score(segment, &mut |docs| {
+                        for &d in docs {
+                            marks[d as usize] = 1;
+                        }
+                    })?;
+                    for hit in hits.iter_mut() {
+                        if marks[hit.2 as usize] != 0 {
+                            hit.0 += MARKS as u16;
+                        }
+                    }
+                    marks.fill(0);
                 }
             }
         }
 
+        let TierScratch {
+            found,
+            by_tier,
+            starts,
+            ..
+        } = scratch;
+        starts.clear();
+        starts.resize(2 * LANG + 1, 0);
+        for &(t, ..) in found.iter() {
+            starts[usize::from(t) + 1] += 1;
+        }
+        for t in 1..starts.len() {
+            starts[t] += starts[t - 1];
+        }
+        by_tier.clear();
+        by_tier.resize(found.len(), (0, 0, 0));
+        {
+            let mut next = starts.clone();
+            for &(t, seg, doc, key) in found.iter() {
+                let at = &mut next[usize::from(t)];
+                by_tier[*at] = (seg, doc, key);
+                *at += 1;
+            }
+        }
+        let tier_entries = |t: usize| &by_tier[starts[t]..starts[t + 1]];
+
         // Tiers by their best possible score, best first.
-        let mut order: Vec<(Score, Score, usize)> = (0..scratch.tiers.len())
-            .filter(|&t| !scratch.tiers[t].is_empty())
+        let mut order: Vec<(Score, Score, usize)> = (0..2 * LANG)
+            .filter(|&t| starts[t] < starts[t + 1])
             .map(|t| {
                 let bonus = if t >= LANG { pass.lang_bonus } else { 0.0 };
                 let base = self.base(t);
@@ -234,7 +280,7 @@ impl TieredQuery {
                 break;
             }
             let base = self.base(t);
-            let entries = &scratch.tiers[t];
+            let entries = tier_entries(t);
             match &self.ngram {
                 Some((_, scored)) if t & usize::from(NGRAM) != 0 => {
                     // A listing of this tier holds the n-grams the match needs, so its

@@ -8,7 +8,9 @@
 //! each in one of these ways:
 //!
 //! * in the listing's own text, in any language group (as a prefix when it is the last
-//!   word and not CJK: the buyer may still be typing it);
+//!   word, one term and not CJK: the buyer may still be typing it; a word of several
+//!   terms, such as CJK bigrams or `pc200-8`, as all its terms in any order: the
+//!   whole query's phrase and prefix matches rank order and unfinished words);
 //! * through a catalog entity named by it (a maker, model or category, in any of their
 //!   names or languages): `komatsu 油圧ショベル` holds two words a listing titled
 //!   "PC200-8" may hold none of, yet matches through its maker and category.
@@ -27,7 +29,7 @@ use super::fields::{Fields, Group};
 use super::language::LangSet;
 use std::sync::OnceLock;
 use stockyard_schema::Lang;
-use super::query::Members;
+use super::query::{all_of, Members};
 use tantivy::query::{BooleanQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{Language, LowerCaser, SimpleTokenizer, StopWordFilter, TextAnalyzer};
@@ -113,7 +115,8 @@ pub struct OwnMatch {
     pub title: Vec<Box<dyn Query>>,
 }
 
-/// The own-text match of `word`; `last` makes it a prefix (unless CJK). `analyzers`
+/// The own-text match of `word`; `last` makes a one-term word a prefix (unless CJK).
+/// `analyzers`
 /// are the text fields' analysers in [`Group::ALL`] order.
 pub fn own_match(
     fields: &Fields,
@@ -147,10 +150,17 @@ pub fn own_match(
             Box::new(BooleanQuery::intersection(in_title))
         });
         let terms = in_field(fields.text(*group));
-        if prefix {
-            anywhere.phrase_prefix(terms);
+        if terms.len() == 1 {
+            if prefix {
+                anywhere.phrase_prefix(terms);
+            } else {
+                anywhere.phrase(terms);
+            }
         } else {
-            anywhere.phrase(terms);
+            // A word of several terms (CJK bigrams, `pc200-8`): all of them, in any
+            // order. Order is the phrase class's business; reading positions for
+            // every listing holding `エア`, `アコ` and `コン` is not this one's.
+            anywhere.cheap.push(all_of(&terms));
         }
     }
     OwnMatch { anywhere, title }
