@@ -8,11 +8,12 @@ use super::fields::{Fields, Group};
 use super::keyset::KeySet;
 use super::language::{LangSet, LanguageDetector};
 use super::query::{
-    classes, listing_query, Expansions, ListingQuery, RequestError, SearchRequest, Sort, Tuning,
+    classes, listing_query, ClassQuery, Expansions, ListingQuery, Members, RequestError,
+    SearchRequest, Sort, Tuning,
 };
 use super::relax::{relaxed_query, word_query, Relax, Target};
 use super::words::{is_stop_word, own_match, query_words, WordLevel, MAX_STRONG_WORDS};
-use super::tiers::{NgramMarking, TierPass, TierScratch, TieredQuery};
+use super::tiers::{NgramMarking, TierClass, TierPass, TierScratch, TieredQuery};
 use super::writer::ListingWriter;
 use roaring::RoaringBitmap;
 use std::cell::RefCell;
@@ -308,10 +309,18 @@ impl TextIndex {
             }
         }
         let field_unit = self.tuning.field / strong.len().max(1) as f32;
+        let mut own = Members::default();
+        own.cheap.push(relaxed_query(per_word, relax));
         Ok(ListingQuery {
-            classes: vec![(self.tuning.prefix, relaxed_query(per_word, relax))],
+            classes: vec![ClassQuery {
+                score: self.tuning.prefix,
+                own,
+                named: Vec::new(),
+                named_is_strong: false,
+            }],
             required: 0,
             strong,
+            single_title: None,
             field_unit,
             ngram: None,
         })
@@ -332,6 +341,7 @@ impl TextIndex {
     ) -> Result<WordLevel, SearchError> {
         let mut all_words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut strong = Vec::new();
+        let mut single_title = None;
         let mut several = false;
         for (t, text) in texts.iter().enumerate() {
             let typed = query_words(text);
@@ -353,6 +363,14 @@ impl TextIndex {
                 } else {
                     self.expansions(word)?
                 };
+                if t == 0 && typed.len() == 1 {
+                    single_title = Some(Box::new(BooleanQuery::new(
+                        own.title
+                            .iter()
+                            .map(|q| (Occur::Should, q.box_clone()))
+                            .collect(),
+                    )) as Box<dyn Query>);
+                }
                 if t == 0 && i < MAX_STRONG_WORDS {
                     let strong_of_word: Vec<(Occur, Box<dyn Query>)> = own
                         .title
@@ -390,6 +408,7 @@ impl TextIndex {
         Ok(WordLevel {
             all: several.then(|| Box::new(BooleanQuery::new(all_words)) as Box<dyn Query>),
             strong,
+            single_title,
         })
     }
 
@@ -486,7 +505,12 @@ impl TextIndex {
                     } else {
                         own.phrase.absorb(c.phrase);
                     }
-                    entities.absorb(self.expansions(alt)?);
+                    // What an alternative names joins the classes, not the strong
+                    // words: the words as typed rank first.
+                    let named = self.expansions(alt)?;
+                    own.phrase.cheap.extend(named.phrase);
+                    own.prefix.cheap.extend(named.prefix);
+                    entities.ngram.extend(named.ngram);
                 }
                 let mut bm25_max = 0.0;
                 for t in own.ngram.iter().flat_map(|n| &n.terms) {
@@ -526,11 +550,49 @@ enum Evaluation {
 /// The tiered form of a listing query.
 fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, SearchError> {
     let unscored = EnableScoring::disabled_from_searcher(searcher);
-    let classes = query
-        .classes
-        .iter()
-        .map(|(score, q)| Ok((*score, q.weight(unscored)?)))
-        .collect::<tantivy::Result<Vec<_>>>()?;
+    // A query of one word: the entities it names are marked once, for their class
+    // and as its strong match (with its title); see `search/tiers.rs`.
+    let split = query.single_title.is_some();
+    let union = |queries: Vec<&Box<dyn Query>>| -> tantivy::Result<Option<Box<dyn Weight>>> {
+        match queries.len() {
+            0 => Ok(None),
+            1 => queries[0].weight(unscored).map(Some),
+            _ => BooleanQuery::new(
+                queries
+                    .into_iter()
+                    .map(|q| (Occur::Should, q.box_clone()))
+                    .collect(),
+            )
+            .weight(unscored)
+            .map(Some),
+        }
+    };
+    let mut classes = Vec::with_capacity(query.classes.len());
+    let mut named = Vec::new();
+    for (i, c) in query.classes.iter().enumerate() {
+        let apart = split && c.named_is_strong && !c.named.is_empty();
+        let mut cheap: Vec<&Box<dyn Query>> = c.own.cheap.iter().collect();
+        if apart {
+            named.push((1u8 << i, union(c.named.iter().collect())?.expect("named")));
+        } else {
+            cheap.extend(&c.named);
+        }
+        let costly = c
+            .own
+            .costly
+            .iter()
+            .map(|p| Ok((p.candidates.weight(unscored)?, p.exact.weight(unscored)?)))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        classes.push(TierClass {
+            score: c.score,
+            cheap: union(cheap)?,
+            costly,
+        });
+    }
+    let title = match &query.single_title {
+        Some(q) => Some(q.weight(unscored)?),
+        None => None,
+    };
     let (ngram, ngram_max) = match &query.ngram {
         None => (None, 0.0),
         Some(n) => {
@@ -572,11 +634,14 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
     let strong = query
         .strong
         .iter()
+        .filter(|_| !split)
         .map(|q| q.weight(unscored))
         .collect::<tantivy::Result<Vec<_>>>()?;
     Ok(TieredQuery {
         classes,
         required: query.required,
+        named,
+        title,
         strong,
         field_unit: query.field_unit,
         ngram,
@@ -607,7 +672,13 @@ impl PreparedSearch<'_> {
             Evaluation::Tiered(t) => t
                 .classes
                 .iter()
-                .map(|(_, w)| w.as_ref())
+                .flat_map(|c| {
+                    c.cheap
+                        .iter()
+                        .chain(c.costly.iter().map(|(candidates, _)| candidates))
+                        .map(|w| w.as_ref())
+                })
+                .chain(t.named.iter().map(|(_, w)| w.as_ref()))
                 .chain(t.ngram.iter().map(|(_, w)| w as &dyn Weight))
                 .collect(),
         };

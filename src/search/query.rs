@@ -411,17 +411,51 @@ impl Expansions {
 /// [`ListingQuery::required`] classes (phrase, prefix, every word): see
 /// [`super::words`].
 pub struct ListingQuery {
-    /// Constant-score classes: their score and what they match, best first.
-    pub classes: Vec<(f32, Box<dyn Query>)>,
+    /// Constant-score classes, best first.
+    pub classes: Vec<ClassQuery>,
     /// Bits (by index in `classes`) of the classes a listing must match one of;
     /// 0 when any class or the n-grams will do.
     pub required: u8,
     /// Per word: listings holding it in the title or a catalog name.
     pub strong: Vec<Box<dyn Query>>,
+    /// For a query of one word, the title part of its strong match alone: its
+    /// catalog part is the classes' `named` entities (`search/tiers.rs` marks them
+    /// once for both).
+    pub single_title: Option<Box<dyn Query>>,
     /// What each word in `strong` adds.
     pub field_unit: f32,
     /// The listing's own n-grams, BM25 already scaled.
     pub ngram: Option<ScaledNgrams>,
+}
+
+/// One constant-score class of a listing query.
+pub struct ClassQuery {
+    /// What it adds.
+    pub score: f32,
+    /// What matches in the listing's own text (and entities of trade-word
+    /// alternatives).
+    pub own: Members,
+    /// Catalog entities the words as typed name in this class.
+    pub named: Vec<Box<dyn Query>>,
+    /// Whether `named` is the strong match of a query of one word (phrase and
+    /// prefix classes).
+    pub named_is_strong: bool,
+}
+
+impl ClassQuery {
+    /// The whole class as one query.
+    pub fn query(&self) -> Box<dyn Query> {
+        Box::new(EitherQuery {
+            cheap: self
+                .own
+                .cheap
+                .iter()
+                .chain(&self.named)
+                .map(|q| q.box_clone())
+                .collect(),
+            costly: self.own.costly.clone(),
+        })
+    }
 }
 
 /// The n-gram match with its BM25 scaled to at most [`Tuning::ngram`].
@@ -443,10 +477,10 @@ impl ListingQuery {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = self
             .classes
             .iter()
-            .map(|(score, q)| {
+            .map(|c| {
                 (
                     Occur::Should,
-                    Box::new(ConstScoreQuery::new(q.box_clone(), *score)) as Box<dyn Query>,
+                    Box::new(ConstScoreQuery::new(c.query(), c.score)) as Box<dyn Query>,
                 )
             })
             .collect();
@@ -466,7 +500,7 @@ impl ListingQuery {
             .iter()
             .enumerate()
             .filter(|(i, _)| self.required == 0 || self.required & (1 << i) != 0)
-            .map(|(_, (_, q))| (Occur::Should, q.box_clone()))
+            .map(|(_, c)| (Occur::Should, c.query()))
             .collect();
         if let Some(n) = self.ngram.as_ref().filter(|_| self.required == 0) {
             gate.push((Occur::Should, Box::new(n.query.clone())));
@@ -482,9 +516,10 @@ impl ListingQuery {
     }
 }
 
-/// The listing query of a text's own classes, the entities its words named and its
-/// word-level part. `ngram_bm25_max` is the largest BM25 sum the own n-grams could
-/// reach in the index searched.
+/// The listing query of a text's own classes (trade-word alternatives' entities
+/// among them), the entities the words as typed named, and its word-level part.
+/// `ngram_bm25_max` is the largest BM25 sum the own n-grams could reach in the
+/// index searched.
 pub fn listing_query(
     own: Classes,
     entities: Expansions,
@@ -492,32 +527,50 @@ pub fn listing_query(
     ngram_bm25_max: f32,
     tuning: &Tuning,
 ) -> ListingQuery {
-    let mut classes: Vec<(f32, Box<dyn Query>)> = Vec::new();
+    let mut classes: Vec<ClassQuery> = Vec::new();
     let mut required = 0u8;
+    let several = words.all.is_some();
     let all_words = words.all.map(|q| {
         let mut m = Members::default();
         m.cheap.push(q);
         m
     });
-    let several = all_words.is_some();
-    for (mut members, named, score, suffices) in [
-        (own.phrase, entities.phrase, tuning.phrase, true),
-        (own.prefix, entities.prefix, tuning.prefix, true),
-        (all_words.unwrap_or_default(), Vec::new(), tuning.words, true),
-        (Members::default(), entities.ngram, tuning.ngram, false),
+    for (own, named, score, suffices, strong) in [
+        (own.phrase, entities.phrase, tuning.phrase, true, true),
+        (own.prefix, entities.prefix, tuning.prefix, true, true),
+        (all_words.unwrap_or_default(), Vec::new(), tuning.words, true, false),
+        (Members::default(), entities.ngram, tuning.ngram, false, false),
     ] {
-        members.cheap.extend(named);
-        if !members.is_empty() {
+        if !own.is_empty() || !named.is_empty() {
             if several && suffices {
                 required |= 1 << classes.len();
             }
-            classes.push((score, members.into_query()));
+            classes.push(ClassQuery {
+                score,
+                own,
+                named,
+                named_is_strong: strong,
+            });
         }
     }
     let field_unit = tuning.field / words.strong.len().max(1) as f32;
-    let ngram = own.ngram.map(|n| {
-        let scale = if ngram_bm25_max > 0.0 {
-            tuning.ngram / ngram_bm25_max
+    let ngram = own_ngram(own.ngram, ngram_bm25_max, tuning);
+    ListingQuery {
+        classes,
+        required,
+        strong: words.strong,
+        single_title: words.single_title,
+        field_unit,
+        ngram,
+    }
+}
+
+/// The own n-gram match, scaled so that its largest possible sum is
+/// [`Tuning::ngram`].
+fn own_ngram(ngram: Option<Ngrams>, bm25_max: f32, tuning: &Tuning) -> Option<ScaledNgrams> {
+    ngram.map(|n| {
+        let scale = if bm25_max > 0.0 {
+            tuning.ngram / bm25_max
         } else {
             tuning.ngram
         };
@@ -527,12 +580,5 @@ pub fn listing_query(
             terms: n.terms,
             need: n.need,
         }
-    });
-    ListingQuery {
-        classes,
-        required,
-        strong: words.strong,
-        field_unit,
-        ngram,
-    }
+    })
 }

@@ -32,6 +32,11 @@ use tantivy::{DocAddress, DocId, Score, Searcher};
 
 /// Bit of the n-gram match in a document's mark (the classes take the bits below).
 const NGRAM: u8 = 1 << 4;
+/// The class and n-gram bits of a mark.
+const MATCHED: u8 = (1 << 5) - 1;
+/// Bits of a one-word query's named entities (two) and title in a mark.
+const NAMED: u8 = 1 << 5;
+const TITLE: u8 = 1 << 7;
 /// A strong word is looked up by a seek per hit when its matches outnumber the hits
 /// this many times, else by scanning its matches.
 const SEEK_SHARE: u64 = 8;
@@ -42,10 +47,17 @@ const LANG: usize = MARKS * (MAX_STRONG_WORDS + 1);
 
 /// The listing query, weighed; see the [module docs](self).
 pub struct TieredQuery {
-    /// Constant-score classes (at most four): score and unscored matching.
-    pub classes: Vec<(Score, Box<dyn Weight>)>,
+    /// Constant-score classes (at most four).
+    pub classes: Vec<TierClass>,
     /// Bits of the classes a hit must be in one of (0: any mark will do).
     pub required: u8,
+    /// A query of one word: the catalog entities it names, by the bit of the class
+    /// they belong to (at most two: phrase and prefix), marked apart from their
+    /// classes' own members so that one pass over their postings gives both the
+    /// class and the strong word.
+    pub named: Vec<(u8, Box<dyn Weight>)>,
+    /// A query of one word: its title match (the rest of its strong match).
+    pub title: Option<Box<dyn Weight>>,
     /// Per query word (at most [`MAX_STRONG_WORDS`]): its title or catalog-name
     /// match, unscored.
     pub strong: Vec<Box<dyn Weight>>,
@@ -55,6 +67,20 @@ pub struct TieredQuery {
     pub ngram: Option<(NgramMarking, MinMatchWeight)>,
     /// The largest score the n-gram match can give any document.
     pub ngram_max: Score,
+}
+
+/// A constant-score class, unscored: what it adds, its cheap members as one union,
+/// and its phrases with their candidates. A phrase is checked only on candidates
+/// nothing else put in the class (its cheap members, its named entities): the
+/// marks say which, so that reading positions all but goes away where a catalog
+/// entity covers most of a phrase's listings (`油圧ショベル`: the category).
+pub struct TierClass {
+    /// What the class adds to a score.
+    pub score: Score,
+    /// Its cheap members, as one union.
+    pub cheap: Option<Box<dyn Weight>>,
+    /// Its phrases: (candidates, the phrase itself).
+    pub costly: Vec<(Box<dyn Weight>, Box<dyn Weight>)>,
 }
 
 /// How the n-gram match marks its documents.
@@ -99,9 +125,9 @@ impl TieredQuery {
     /// classes, then strong words.
     fn base(&self, tier: usize) -> Score {
         let mut c: Score = 0.0;
-        for (i, (score, _)) in self.classes.iter().enumerate() {
+        for (i, class) in self.classes.iter().enumerate() {
             if tier & (1 << i) != 0 {
-                c += *score;
+                c += class.score;
             }
         }
         for _ in 0..(tier % LANG) / MARKS {
@@ -130,11 +156,51 @@ impl TieredQuery {
                 scratch.marks.resize(span, 0);
             }
             let marks = &mut scratch.marks[..span];
-            for (i, (_, weight)) in self.classes.iter().enumerate() {
-                let bit = 1u8 << i;
+            for (i, (_, weight)) in self.named.iter().enumerate() {
+                let bit = NAMED << i;
                 weight.for_each_no_score(segment, &mut |docs| {
                     for &d in docs {
                         marks[d as usize] |= bit;
+                    }
+                })?;
+            }
+            for (i, class) in self.classes.iter().enumerate() {
+                let bit = 1u8 << i;
+                if let Some(cheap) = &class.cheap {
+                    cheap.for_each_no_score(segment, &mut |docs| {
+                        for &d in docs {
+                            marks[d as usize] |= bit;
+                        }
+                    })?;
+                }
+                // Already in the class: its own bit, or its named entities' bit.
+                let covered = self
+                    .named
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (class_bit, _))| *class_bit == bit)
+                    .fold(bit, |c, (j, _)| c | (NAMED << j));
+                for (candidates, exact) in &class.costly {
+                    let mut phrase = exact.scorer(segment, 1.0)?;
+                    candidates.for_each_no_score(segment, &mut |docs| {
+                        for &d in docs {
+                            if marks[d as usize] & covered != 0 {
+                                continue;
+                            }
+                            if phrase.doc() < d {
+                                phrase.seek(d);
+                            }
+                            if phrase.doc() == d {
+                                marks[d as usize] |= bit;
+                            }
+                        }
+                    })?;
+                }
+            }
+            if let Some(weight) = &self.title {
+                weight.for_each_no_score(segment, &mut |docs| {
+                    for &d in docs {
+                        marks[d as usize] |= TITLE;
                     }
                 })?;
             }
@@ -172,8 +238,17 @@ impl TieredQuery {
                     continue;
                 }
                 for (j, mark) in chunk.iter_mut().enumerate() {
-                    let m = std::mem::take(mark);
+                    let raw = std::mem::take(mark);
                     let d = w * 8 + j;
+                    // A named entity stands for its class; with the title, it makes
+                    // the one word strong. A title match alone makes no hit.
+                    let mut m = raw & MATCHED;
+                    for (i, (class, _)) in self.named.iter().enumerate() {
+                        if raw & (NAMED << i) != 0 {
+                            m |= class;
+                        }
+                    }
+                    let words = usize::from(raw & !MATCHED != 0);
                     if m == 0 || alive.is_some_and(|a| !a.is_alive(d as DocId)) {
                         continue;
                     }
@@ -196,7 +271,8 @@ impl TieredQuery {
                     } else {
                         0
                     };
-                    found.push(((usize::from(m) + lang) as u16, ord as u32, d as DocId, key));
+                    let tier = usize::from(m) + words * MARKS + lang;
+                    found.push((tier as u16, ord as u32, d as DocId, key));
                 }
             }
             // Strong words are looked up for the hits alone: where hits are few

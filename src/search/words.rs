@@ -175,6 +175,9 @@ pub struct WordLevel {
     /// For each of the first [`MAX_STRONG_WORDS`] words as typed: the listings holding
     /// it in the title or in the name of one of their catalog entities.
     pub strong: Vec<Box<dyn Query>>,
+    /// For a query of one word: its title match alone (the catalog part of its strong
+    /// match is what the match classes name).
+    pub single_title: Option<Box<dyn Query>>,
 }
 
 #[cfg(test)]
