@@ -102,6 +102,9 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::default();
 }
 
+/// The catalog entities texts named, by text, within one search.
+type Named = std::collections::HashMap<String, Expansions>;
+
 /// One tantivy index with its reader.
 struct Part {
     index: Index,
@@ -255,6 +258,16 @@ impl TextIndex {
         self.listings.reader.searcher().num_docs()
     }
 
+    /// [`Self::expansions`] of `text`, looked up once per search.
+    fn expansions_once(&self, text: &str, seen: &mut Named) -> Result<Expansions, SearchError> {
+        if let Some(known) = seen.get(text) {
+            return Ok(known.cloned());
+        }
+        let found = self.expansions(text)?;
+        seen.insert(text.to_owned(), found.cloned());
+        Ok(found)
+    }
+
     /// The catalog entities whose names match `text`, by class, as queries on the
     /// listing id fields.
     fn expansions(&self, text: &str) -> Result<Expansions, SearchError> {
@@ -338,6 +351,7 @@ impl TextIndex {
         whole: &Expansions,
         langs: LangSet,
         analyzers: &mut [TextAnalyzer],
+        seen: &mut Named,
     ) -> Result<WordLevel, SearchError> {
         let mut all_words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut strong = Vec::new();
@@ -361,7 +375,7 @@ impl TextIndex {
                 let named = if t == 0 && typed.len() == 1 {
                     whole.cloned()
                 } else {
-                    self.expansions(word)?
+                    self.expansions_once(word, seen)?
                 };
                 if t == 0 && typed.len() == 1 {
                     single_title = Some(Box::new(BooleanQuery::new(
@@ -488,11 +502,14 @@ impl TextIndex {
                 let mut analyzers = self.listings.analyzers(&self.fields)?;
                 let doc_freq = |t: &tantivy::Term| searcher.doc_freq(t).unwrap_or(0);
                 let mut own = classes(&self.fields, &mut analyzers, text, &self.tuning, doc_freq);
-                let mut entities = self.expansions(text)?;
+                // A query's alternatives and words often name the same texts
+                // (`klimaanlage` is an alternative and its word): looked up once.
+                let mut seen = Named::new();
+                let mut entities = self.expansions_once(text, &mut seen)?;
                 let texts: Vec<&str> = std::iter::once(text)
                     .chain(req.alternatives.iter().map(String::as_str))
                     .collect();
-                let words = self.word_level(&texts, &entities, langs, &mut analyzers)?;
+                let words = self.word_level(&texts, &entities, langs, &mut analyzers, &mut seen)?;
                 // A trade word or synonym is also searched as what it stands for, in
                 // the same classes; the n-grams stay those of the words typed. Its
                 // words are whole (the alias was found as whole words), so it adds no
@@ -507,7 +524,7 @@ impl TextIndex {
                     }
                     // What an alternative names joins the classes, not the strong
                     // words: the words as typed rank first.
-                    let named = self.expansions(alt)?;
+                    let named = self.expansions_once(alt, &mut seen)?;
                     own.phrase.cheap.extend(named.phrase);
                     own.prefix.cheap.extend(named.prefix);
                     entities.ngram.extend(named.ngram);
