@@ -43,10 +43,7 @@ fn engine() -> &'static (Arc<Engine>, tokio::runtime::Runtime, SearchPool) {
         settings.max_delay = Duration::from_millis(10);
         let engine = Engine::open(settings, Arc::new(LanguageDetector::new())).unwrap();
         let ingested = engine.ingest(CATALOG, Format::Ndjson).unwrap();
-        assert!(engine.wait_visible(
-            ingested.last_position.unwrap() + 1,
-            Duration::from_secs(60)
-        ));
+        assert!(engine.wait_visible(ingested.last_position.unwrap() + 1, Duration::from_secs(60)));
         (
             engine,
             tokio::runtime::Runtime::new().unwrap(),

@@ -53,8 +53,15 @@ fn languages() -> BTreeMap<String, Lang> {
             continue;
         }
         let data = &event["data"];
-        let title = data["title"].as_object().expect("titles name their language");
-        assert_eq!(title.len(), 1, "{}: one language per listing", data["machine_id"]);
+        let title = data["title"]
+            .as_object()
+            .expect("titles name their language");
+        assert_eq!(
+            title.len(),
+            1,
+            "{}: one language per listing",
+            data["machine_id"]
+        );
         let lang: Lang = title.keys().next().unwrap().parse().unwrap();
         out.insert(data["machine_id"].as_str().unwrap().to_owned(), lang);
     }
@@ -82,9 +89,17 @@ fn judged_queries_reach_the_thresholds() {
     assert!(suite.query.len() >= 60, "{} queries", suite.query.len());
     for q in &suite.query {
         for id in q.grades.keys() {
-            assert!(langs.contains_key(id), "{:?} grades unknown listing {id}", q.q);
+            assert!(
+                langs.contains_key(id),
+                "{:?} grades unknown listing {id}",
+                q.q
+            );
         }
-        assert!(q.grades.values().any(|g| *g == 2), "{:?} wants nothing", q.q);
+        assert!(
+            q.grades.values().any(|g| *g == 2),
+            "{:?} wants nothing",
+            q.q
+        );
     }
 
     let dir = tempfile::tempdir().unwrap();
@@ -130,10 +145,7 @@ fn judged_queries_reach_the_thresholds() {
         let ndcg = dcg(page.iter().map(|id| grade(id))) / dcg(ideal.into_iter());
         sum += ndcg;
         worst.push((ndcg, &q.q));
-        let wanted_in_buyer_language = q
-            .grades
-            .iter()
-            .any(|(id, g)| *g == 2 && langs[id] == buyer);
+        let wanted_in_buyer_language = q.grades.iter().any(|(id, g)| *g == 2 && langs[id] == buyer);
         let first_in_buyer_language = page.first().is_some_and(|id| langs[*id] == buyer);
         if wanted_in_buyer_language {
             language_cases += 1;
@@ -180,5 +192,8 @@ fn judged_queries_reach_the_thresholds() {
         &worst[..worst.len().min(5)]
     );
     assert!(mean >= MIN_MEAN_NDCG, "mean nDCG@{PAGE} {mean:.3}");
-    assert!(share >= MIN_LANGUAGE_FIRST, "buyer's language first {share:.3}");
+    assert!(
+        share >= MIN_LANGUAGE_FIRST,
+        "buyer's language first {share:.3}"
+    );
 }

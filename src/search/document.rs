@@ -178,7 +178,11 @@ impl Listing<'_> {
             fields.source,
             serde_json::to_string(&stored).expect("a listing serializes"),
         );
-        let stated = |t: &Text| t.iter().filter_map(|(l, _)| l).fold(LangSet::default(), |s, l| s.with(LangSet::of(l)));
+        let stated = |t: &Text| {
+            t.iter()
+                .filter_map(|(l, _)| l)
+                .fold(LangSet::default(), |s, l| s.with(LangSet::of(l)))
+        };
         let mut adding = Adding {
             detector: Some(detector),
             title: true,

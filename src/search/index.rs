@@ -12,8 +12,8 @@ use super::query::{
     SearchRequest, Sort, Tuning,
 };
 use super::relax::{relaxed_query, word_query, Relax, Target};
-use super::words::{is_stop_word, own_match, query_words, WordLevel, MAX_STRONG_WORDS};
 use super::tiers::{NgramMarking, TierClass, TierPass, TierScratch, TieredQuery};
+use super::words::{is_stop_word, own_match, query_words, WordLevel, MAX_STRONG_WORDS};
 use super::writer::ListingWriter;
 use roaring::RoaringBitmap;
 use std::cell::RefCell;
@@ -303,7 +303,8 @@ impl TextIndex {
         for word in query_words(text) {
             let mut named = Vec::new();
             if catalog.num_docs() > 0 {
-                let names = word_query(&self.fields, &mut catalog_analyzers, &word, Target::Catalog);
+                let names =
+                    word_query(&self.fields, &mut catalog_analyzers, &word, Target::Catalog);
                 self.match_entities(&catalog, vec![names], &mut named, &mut Default::default())?;
             }
             let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(
@@ -513,18 +514,18 @@ impl TextIndex {
                 // A trade word or synonym is also searched as what it stands for, in
                 // the same classes; the n-grams stay those of the words typed. Its
                 // words are whole (the alias was found as whole words), so it adds no
-                // prefix matches of its own; for a query of several words, whose
-                // alternatives match word by word already, nor phrases to check.
+                // prefix matches of its own. For a query of several words, its
+                // alternatives match word by word (the words class) and add nothing
+                // here: the words as typed rank first.
                 for alt in &req.alternatives {
-                    let c = classes(&self.fields, &mut analyzers, alt, &self.tuning, doc_freq);
                     if words.all.is_some() {
-                        own.phrase.cheap.extend(c.phrase.cheap);
-                    } else {
-                        own.phrase.absorb(c.phrase);
+                        continue;
                     }
                     // What an alternative names joins the classes, not the strong
                     // words: the words as typed rank first.
                     let named = self.expansions_once(alt, &mut seen)?;
+                    let c = classes(&self.fields, &mut analyzers, alt, &self.tuning, doc_freq);
+                    own.phrase.absorb(c.phrase);
                     own.phrase.cheap.extend(named.phrase);
                     own.prefix.cheap.extend(named.prefix);
                     entities.ngram.extend(named.ngram);

@@ -538,8 +538,20 @@ pub fn listing_query(
     for (own, named, score, suffices, strong) in [
         (own.phrase, entities.phrase, tuning.phrase, true, true),
         (own.prefix, entities.prefix, tuning.prefix, true, true),
-        (all_words.unwrap_or_default(), Vec::new(), tuning.words, true, false),
-        (Members::default(), entities.ngram, tuning.ngram, false, false),
+        (
+            all_words.unwrap_or_default(),
+            Vec::new(),
+            tuning.words,
+            true,
+            false,
+        ),
+        (
+            Members::default(),
+            entities.ngram,
+            tuning.ngram,
+            false,
+            false,
+        ),
     ] {
         if !own.is_empty() || !named.is_empty() {
             if several && suffices {

@@ -16,8 +16,8 @@
 //! bigrams in order).
 
 use super::analysis::code_form;
-use super::words::query_words;
 use super::fields::{Fields, Group};
+use super::words::query_words;
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;

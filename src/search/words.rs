@@ -27,9 +27,9 @@
 use super::analysis::{is_cjk, normalize};
 use super::fields::{Fields, Group};
 use super::language::LangSet;
+use super::query::{all_of, Members};
 use std::sync::OnceLock;
 use stockyard_schema::Lang;
-use super::query::{all_of, Members};
 use tantivy::query::{BooleanQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{Language, LowerCaser, SimpleTokenizer, StopWordFilter, TextAnalyzer};
@@ -188,7 +188,10 @@ mod tests {
     fn words_are_split_at_spaces_and_script_changes() {
         assert_eq!(query_words("Komatsu  PC200-8"), ["komatsu", "pc200-8"]);
         assert_eq!(query_words("コマツpc200"), ["コマツ", "pc200"]);
-        assert_eq!(query_words("油圧ショベル エアコン"), ["油圧ショベル", "エアコン"]);
+        assert_eq!(
+            query_words("油圧ショベル エアコン"),
+            ["油圧ショベル", "エアコン"]
+        );
         assert_eq!(query_words("excavator - a/c"), ["excavator", "a/c"]);
         assert!(query_words("  ").is_empty());
     }
