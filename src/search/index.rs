@@ -337,6 +337,7 @@ impl TextIndex {
             single_title: None,
             field_unit,
             ngram: None,
+            prefix_bit: 0,
         })
     }
 
@@ -524,7 +525,11 @@ impl TextIndex {
                     // What an alternative names joins the classes, not the strong
                     // words: the words as typed rank first.
                     let named = self.expansions_once(alt, &mut seen)?;
-                    let c = classes(&self.fields, &mut analyzers, alt, &self.tuning, doc_freq);
+                    let mut c = classes(&self.fields, &mut analyzers, alt, &self.tuning, doc_freq);
+                    // Its prefixes are not searched: its phrases imply none.
+                    for p in &mut c.phrase.costly {
+                        p.implies_prefix = false;
+                    }
                     own.phrase.absorb(c.phrase);
                     own.phrase.cheap.extend(named.phrase);
                     own.prefix.cheap.extend(named.prefix);
@@ -599,7 +604,18 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
             .own
             .costly
             .iter()
-            .map(|p| Ok((p.candidates.weight(unscored)?, p.exact.weight(unscored)?)))
+            .map(|p| {
+                let also = if p.implies_prefix {
+                    query.prefix_bit
+                } else {
+                    0
+                };
+                Ok((
+                    p.candidates.weight(unscored)?,
+                    p.exact.weight(unscored)?,
+                    also,
+                ))
+            })
             .collect::<tantivy::Result<Vec<_>>>()?;
         classes.push(TierClass {
             score: c.score,
@@ -693,7 +709,7 @@ impl PreparedSearch<'_> {
                 .flat_map(|c| {
                     c.cheap
                         .iter()
-                        .chain(c.costly.iter().map(|(candidates, _)| candidates))
+                        .chain(c.costly.iter().map(|(candidates, ..)| candidates))
                         .map(|w| w.as_ref())
                 })
                 .chain(t.named.iter().map(|(_, w)| w.as_ref()))

@@ -23,6 +23,11 @@ pub struct Costly {
     pub candidates: Box<dyn Query>,
     /// The query itself.
     pub exact: Box<dyn Query>,
+    /// A match is also one of the prefix class: this is a phrase whose phrase-prefix
+    /// (the same words, the last as a prefix) the prefix class holds, and a phrase
+    /// is its own prefix. The tiered evaluation then checks the prefix only where
+    /// the phrase failed (`search/tiers.rs`).
+    pub implies_prefix: bool,
 }
 
 /// Matches what `cheap` or any of `costly` matches; see the [module docs](self).
@@ -40,6 +45,7 @@ impl Clone for Costly {
         Costly {
             candidates: self.candidates.box_clone(),
             exact: self.exact.box_clone(),
+            implies_prefix: self.implies_prefix,
         }
     }
 }
@@ -296,10 +302,12 @@ mod tests {
                 Costly {
                     candidates: both("wheel", "loader"),
                     exact: phrase("wheel", "loader"),
+                    implies_prefix: false,
                 },
                 Costly {
                     candidates: both("air", "con"),
                     exact: phrase("air", "con"),
+                    implies_prefix: false,
                 },
             ],
         };

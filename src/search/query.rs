@@ -236,6 +236,7 @@ impl Members {
             self.costly.push(Costly {
                 candidates: all_of(&terms),
                 exact: Box::new(PhraseQuery::new(terms)),
+                implies_prefix: false,
             });
         }
     }
@@ -257,6 +258,7 @@ impl Members {
             self.costly.push(Costly {
                 candidates: Box::new(BooleanQuery::intersection(candidates)),
                 exact: Box::new(PhrasePrefixQuery::new(terms)),
+                implies_prefix: false,
             });
         }
     }
@@ -334,7 +336,13 @@ pub fn classes(
         if !last_is_cjk {
             prefix.phrase_prefix(ts.clone());
         }
+        let before = phrase.costly.len();
         phrase.phrase(ts);
+        if !last_is_cjk {
+            for c in &mut phrase.costly[before..] {
+                c.implies_prefix = true;
+            }
+        }
     }
     // Model numbers and maker names: the whole query as a prefix (`pc 200` → `PC200-8`).
     // Each word is matched as a prefix by itself in the word-level part
@@ -426,6 +434,9 @@ pub struct ListingQuery {
     pub field_unit: f32,
     /// The listing's own n-grams, BM25 already scaled.
     pub ngram: Option<ScaledNgrams>,
+    /// The bit (by index in `classes`) of the prefix class, which a phrase flagged
+    /// [`Costly::implies_prefix`] also puts a listing in; 0 when there is none.
+    pub prefix_bit: u8,
 }
 
 /// One constant-score class of a listing query.
@@ -529,13 +540,14 @@ pub fn listing_query(
 ) -> ListingQuery {
     let mut classes: Vec<ClassQuery> = Vec::new();
     let mut required = 0u8;
+    let mut prefix_bit = 0u8;
     let several = words.all.is_some();
     let all_words = words.all.map(|q| {
         let mut m = Members::default();
         m.cheap.push(q);
         m
     });
-    for (own, named, score, suffices, strong) in [
+    for (k, (own, named, score, suffices, strong)) in [
         (own.phrase, entities.phrase, tuning.phrase, true, true),
         (own.prefix, entities.prefix, tuning.prefix, true, true),
         (
@@ -552,8 +564,14 @@ pub fn listing_query(
             false,
             false,
         ),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         if !own.is_empty() || !named.is_empty() {
+            if k == 1 {
+                prefix_bit = 1 << classes.len();
+            }
             if several && suffices {
                 required |= 1 << classes.len();
             }
@@ -574,6 +592,7 @@ pub fn listing_query(
         single_title: words.single_title,
         field_unit,
         ngram,
+        prefix_bit,
     }
 }
 

@@ -79,8 +79,9 @@ pub struct TierClass {
     pub score: Score,
     /// Its cheap members, as one union.
     pub cheap: Option<Box<dyn Weight>>,
-    /// Its phrases: (candidates, the phrase itself).
-    pub costly: Vec<(Box<dyn Weight>, Box<dyn Weight>)>,
+    /// Its phrases: (candidates, the phrase itself, the bits of other classes a
+    /// match also puts a listing in: a phrase is its own prefix).
+    pub costly: Vec<(Box<dyn Weight>, Box<dyn Weight>, u8)>,
 }
 
 /// How the n-gram match marks its documents.
@@ -180,7 +181,7 @@ impl TieredQuery {
                     .enumerate()
                     .filter(|(_, (class_bit, _))| *class_bit == bit)
                     .fold(bit, |c, (j, _)| c | (NAMED << j));
-                for (candidates, exact) in &class.costly {
+                for (candidates, exact, also) in &class.costly {
                     let mut phrase = exact.scorer(segment, 1.0)?;
                     candidates.for_each_no_score(segment, &mut |docs| {
                         for &d in docs {
@@ -191,7 +192,7 @@ impl TieredQuery {
                                 phrase.seek(d);
                             }
                             if phrase.doc() == d {
-                                marks[d as usize] |= bit;
+                                marks[d as usize] |= bit | also;
                             }
                         }
                     })?;
