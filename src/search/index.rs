@@ -12,7 +12,7 @@ use super::query::{
     SearchRequest, Sort, Tuning,
 };
 use super::relax::{relaxed_query, word_query, Relax, Target};
-use super::tiers::{NgramMarking, TierClass, TierPass, TierScratch, TieredQuery};
+use super::tiers::{NgramMarking, TierClass, TierPass, TierPhrase, TierScratch, TieredQuery};
 use super::words::{is_stop_word, own_match, query_words, WordLevel, MAX_STRONG_WORDS};
 use super::writer::ListingWriter;
 use roaring::RoaringBitmap;
@@ -610,11 +610,11 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
                 } else {
                     0
                 };
-                Ok((
-                    p.candidates.weight(unscored)?,
-                    p.exact.weight(unscored)?,
+                Ok(TierPhrase {
+                    candidates: p.candidates.weight(unscored)?,
+                    exact: p.exact.weight(unscored)?,
                     also,
-                ))
+                })
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
         classes.push(TierClass {
@@ -709,7 +709,7 @@ impl PreparedSearch<'_> {
                 .flat_map(|c| {
                     c.cheap
                         .iter()
-                        .chain(c.costly.iter().map(|(candidates, ..)| candidates))
+                        .chain(c.costly.iter().map(|p| &p.candidates))
                         .map(|w| w.as_ref())
                 })
                 .chain(t.named.iter().map(|(_, w)| w.as_ref()))

@@ -9,6 +9,10 @@
 //! the phrase: [`EitherQuery`] checks positions only on the candidates the cheap part
 //! does not match, so that reading positions, a third of the time of such a query,
 //! all but goes away. The documents it matches are exactly those of the union.
+//!
+//! The tiered evaluation (`search/tiers.rs`) does the same with its per-document
+//! marks; this query serves the boolean form of a listing query (sorted searches, the
+//! tests' reference) and the catalog vocabulary.
 
 use tantivy::query::{
     BooleanQuery, EmptyScorer, EnableScoring, Explanation, Occur, Query, Scorer, Weight,

@@ -435,7 +435,7 @@ pub struct ListingQuery {
     /// The listing's own n-grams, BM25 already scaled.
     pub ngram: Option<ScaledNgrams>,
     /// The bit (by index in `classes`) of the prefix class, which a phrase flagged
-    /// [`Costly::implies_prefix`] also puts a listing in; 0 when there is none.
+    /// `implies_prefix` (`search/lazy.rs`) also puts a listing in; 0 when there is none.
     pub prefix_bit: u8,
 }
 

@@ -8,8 +8,13 @@
 //! largest possible BM25. So:
 //!
 //! 1. each class is listed without scoring, marking a byte per document (one bit per
-//!    class, one for the n-grams); marked documents are counted, put in the hit set,
-//!    tested against the selections, and filed under their tier;
+//!    class, one for the n-grams; for a query of one word, also the entities it names
+//!    and its title): named entities and cheap members first, then each phrase on the
+//!    candidates nothing else put in its class (a phrase match also counts for the
+//!    prefix class: a phrase is its own prefix), so positions are read only where
+//!    they decide; marked documents are counted, put in the hit set, tested against
+//!    the selections, and filed under their tier, the words they hold in titles or
+//!    catalog names looked up for the hits alone;
 //! 2. tiers are taken best bound first: a tier without n-grams has one score for all
 //!    its listings; in a tier with n-grams each listing's exact score is computed,
 //!    until the bound can no longer beat the page's worst, and every later tier is
@@ -79,9 +84,19 @@ pub struct TierClass {
     pub score: Score,
     /// Its cheap members, as one union.
     pub cheap: Option<Box<dyn Weight>>,
-    /// Its phrases: (candidates, the phrase itself, the bits of other classes a
-    /// match also puts a listing in: a phrase is its own prefix).
-    pub costly: Vec<(Box<dyn Weight>, Box<dyn Weight>, u8)>,
+    /// Its phrases.
+    pub costly: Vec<TierPhrase>,
+}
+
+/// A phrase of a class, unscored.
+pub struct TierPhrase {
+    /// A superset of its documents, cheap to list.
+    pub candidates: Box<dyn Weight>,
+    /// The phrase itself.
+    pub exact: Box<dyn Weight>,
+    /// Bits of other classes a match also puts a listing in (a phrase is its own
+    /// prefix).
+    pub also: u8,
 }
 
 /// How the n-gram match marks its documents.
@@ -181,7 +196,12 @@ impl TieredQuery {
                     .enumerate()
                     .filter(|(_, (class_bit, _))| *class_bit == bit)
                     .fold(bit, |c, (j, _)| c | (NAMED << j));
-                for (candidates, exact, also) in &class.costly {
+                for TierPhrase {
+                    candidates,
+                    exact,
+                    also,
+                } in &class.costly
+                {
                     let mut phrase = exact.scorer(segment, 1.0)?;
                     candidates.for_each_no_score(segment, &mut |docs| {
                         for &d in docs {
