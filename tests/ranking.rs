@@ -105,6 +105,14 @@ fn a_word_in_the_title_or_a_catalog_name_outranks_the_description() {
     // description says `Klimaanlage` (the bundled equipment words); the hauler last.
     assert_eq!(found, ["EC220E-ac", "PC200-8-bare", "EC220E-de", "A30G"]);
     assert!(!found.contains(&"EC220E-plain"));
+    // The same in German: the excavator whose title says both words first, then the
+    // excavators with air conditioning in English; the hauler names no excavator
+    // in German, and the plain excavator has no air conditioning.
+    let r = search("Bagger Klimaanlage", Lang::DE);
+    let found = ids(&r);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert_eq!(found[0], "EC220E-de");
+    assert!(found.contains(&"EC220E-ac") && found.contains(&"PC200-8-bare"));
 }
 
 /// WHEN the words match the catalog names of another language THEN the listing is
