@@ -124,6 +124,8 @@ pub struct TierScratch {
     by_tier: Vec<(u32, DocId, u32)>,
     /// Where each tier starts in `by_tier`; one more entry for the end.
     starts: Vec<usize>,
+    /// Where the counting sort writes each tier's next hit.
+    next: Vec<usize>,
 }
 
 /// What to rank and keep.
@@ -333,6 +335,7 @@ impl TieredQuery {
             found,
             by_tier,
             starts,
+            next,
             ..
         } = scratch;
         starts.clear();
@@ -345,13 +348,12 @@ impl TieredQuery {
         }
         by_tier.clear();
         by_tier.resize(found.len(), (0, 0, 0));
-        {
-            let mut next = starts.clone();
-            for &(t, seg, doc, key) in found.iter() {
-                let at = &mut next[usize::from(t)];
-                by_tier[*at] = (seg, doc, key);
-                *at += 1;
-            }
+        next.clear();
+        next.extend_from_slice(starts);
+        for &(t, seg, doc, key) in found.iter() {
+            let at = &mut next[usize::from(t)];
+            by_tier[*at] = (seg, doc, key);
+            *at += 1;
         }
         let tier_entries = |t: usize| &by_tier[starts[t]..starts[t + 1]];
 
