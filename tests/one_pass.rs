@@ -6,16 +6,15 @@
 //! it and counting facets, and a second text pass ranking the filtered set, every hit
 //! scored by the whole boolean query (no tiers).
 
+#[path = "common/ingested.rs"]
+mod ingested;
 #[path = "common/rng.rs"]
 mod rng;
 
 use rng::Rng;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 use stockyard::currency::Rates;
-use stockyard::engine::{
-    Engine, FacetWants, Format, GraphSource, SearchOutcome, SearchPlan, SearchPool, Settings,
-};
+use stockyard::engine::{Engine, FacetWants, GraphSource, SearchOutcome, SearchPlan, SearchPool};
 use stockyard::graph::{FacetRequest, Facets, NumberFilter, Range, Selections};
 use stockyard::search::relax::Relax;
 use stockyard::search::trade_words::TradeWords;
@@ -245,14 +244,7 @@ fn two_pass(engine: &Engine, plan: &SearchPlan) -> (usize, Vec<(String, f32)>, F
 #[test]
 fn one_pass_answers_equal_the_two_pass_reference() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::new(dir.path());
-    settings.max_delay = Duration::from_millis(10);
-    let engine = Engine::open(settings, detector()).unwrap();
-    let ingested = engine.ingest(DEMO, Format::Ndjson).unwrap();
-    assert!(engine.wait_visible(
-        ingested.last_position.unwrap() + 1,
-        Duration::from_secs(120)
-    ));
+    let engine = ingested::engine(dir.path(), detector(), DEMO);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let pool = SearchPool::new(2);
     let run = |plan: SearchPlan| -> SearchOutcome {

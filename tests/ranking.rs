@@ -1,12 +1,12 @@
 //! The ranking model of `docs/ranking.md`, as use cases: GIVEN these listings, WHEN a
 //! buyer types these words, THEN these hits, in this order.
 
+#[path = "common/ingested.rs"]
+mod ingested;
+
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 use stockyard::currency::Rates;
-use stockyard::engine::{
-    Engine, FacetWants, Format, GraphSource, SearchOutcome, SearchPlan, SearchPool, Settings,
-};
+use stockyard::engine::{Engine, FacetWants, GraphSource, SearchOutcome, SearchPlan, SearchPool};
 use stockyard::graph::Selections;
 use stockyard::search::relax::Relax;
 use stockyard::search::{LanguageDetector, Sort};
@@ -39,11 +39,7 @@ fn engine() -> &'static (Arc<Engine>, tokio::runtime::Runtime, SearchPool) {
     static E: OnceLock<(Arc<Engine>, tokio::runtime::Runtime, SearchPool)> = OnceLock::new();
     E.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep();
-        let mut settings = Settings::new(&dir);
-        settings.max_delay = Duration::from_millis(10);
-        let engine = Engine::open(settings, Arc::new(LanguageDetector::new())).unwrap();
-        let ingested = engine.ingest(CATALOG, Format::Ndjson).unwrap();
-        assert!(engine.wait_visible(ingested.last_position.unwrap() + 1, Duration::from_secs(60)));
+        let engine = ingested::engine(&dir, Arc::new(LanguageDetector::new()), CATALOG);
         (
             engine,
             tokio::runtime::Runtime::new().unwrap(),

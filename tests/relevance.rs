@@ -8,14 +8,14 @@
 //! queries that have a wanted listing in the buyer's language show one of the buyer's
 //! language first. Run it with `cargo test --test relevance -- --nocapture`.
 
+#[path = "common/ingested.rs"]
+mod ingested;
+
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 use stockyard::currency::Rates;
-use stockyard::engine::{
-    Engine, FacetWants, Format, GraphSource, SearchPlan, SearchPool, Settings,
-};
+use stockyard::engine::{FacetWants, GraphSource, SearchPlan, SearchPool};
 use stockyard::graph::Selections;
 use stockyard::search::{LanguageDetector, Sort};
 use stockyard_schema::Lang;
@@ -103,14 +103,7 @@ fn judged_queries_reach_the_thresholds() {
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::new(dir.path());
-    settings.max_delay = Duration::from_millis(10);
-    let engine = Engine::open(settings, Arc::new(LanguageDetector::new())).unwrap();
-    let ingested = engine.ingest(CATALOG, Format::Ndjson).unwrap();
-    assert!(engine.wait_visible(
-        ingested.last_position.unwrap() + 1,
-        Duration::from_secs(120)
-    ));
+    let engine = ingested::engine(dir.path(), Arc::new(LanguageDetector::new()), CATALOG);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let pool = SearchPool::new(2);
 

@@ -518,10 +518,8 @@ impl TextIndex {
                 // prefix matches of its own. For a query of several words, its
                 // alternatives match word by word (the words class) and add nothing
                 // here: the words as typed rank first.
-                for alt in &req.alternatives {
-                    if words.all.is_some() {
-                        continue;
-                    }
+                let one_word = words.all.is_none();
+                for alt in req.alternatives.iter().filter(|_| one_word) {
                     // What an alternative names joins the classes, not the strong
                     // words: the words as typed rank first.
                     let named = self.expansions_once(alt, &mut seen)?;
@@ -630,12 +628,6 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
     let (ngram, ngram_max) = match &query.ngram {
         None => (None, 0.0),
         Some(n) => {
-            // Each term's BM25 is at most its weight's maximum; the sum, scaled, bounds
-            // the match's score. A hair of slack keeps the bound above any rounding.
-            let mut max = 0.0;
-            for t in &n.terms {
-                max += Bm25Weight::for_terms(searcher, std::slice::from_ref(t))?.max_score();
-            }
             // A share of the n-grams is counted term by term; all of them is tantivy's
             // intersection, which skips through the rarest list block by block.
             let marking = if n.need < n.terms.len() {
@@ -662,7 +654,9 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
             };
             let scoring = EnableScoring::enabled_from_searcher(searcher);
             let scored = n.query.min_match_weight(scoring)?;
-            (Some((marking, scored)), max * n.scale * 1.001)
+            // Each term's BM25 is at most its weight's maximum; the sum, scaled, bounds
+            // the match's score. A hair of slack keeps the bound above any rounding.
+            (Some((marking, scored)), n.bm25_max * n.scale * 1.001)
         }
     };
     let strong = query

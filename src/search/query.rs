@@ -274,14 +274,13 @@ impl Members {
 
 /// Documents holding every one of `terms`.
 pub(super) fn all_of(terms: &[Term]) -> Box<dyn Query> {
-    Box::new(BooleanQuery::intersection(
-        terms
-            .iter()
-            .map(|t| {
-                Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic)) as Box<dyn Query>
-            })
-            .collect(),
-    ))
+    let term = |t: &Term| -> Box<dyn Query> {
+        Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic))
+    };
+    match terms {
+        [one] => term(one),
+        _ => Box::new(BooleanQuery::intersection(terms.iter().map(term).collect())),
+    }
 }
 
 /// The three ways a query can match, each as its own query over one index.
@@ -479,6 +478,8 @@ pub struct ScaledNgrams {
     pub terms: Vec<Term>,
     /// How many of them a document must hold.
     pub need: usize,
+    /// The largest BM25 sum the n-grams could reach, unscaled.
+    pub bm25_max: f32,
 }
 
 impl ListingQuery {
@@ -610,6 +611,7 @@ fn own_ngram(ngram: Option<Ngrams>, bm25_max: f32, tuning: &Tuning) -> Option<Sc
             scale,
             terms: n.terms,
             need: n.need,
+            bm25_max,
         }
     })
 }

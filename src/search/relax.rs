@@ -17,6 +17,7 @@
 
 use super::analysis::code_form;
 use super::fields::{Fields, Group};
+use super::query::all_of;
 use super::words::query_words;
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -106,17 +107,7 @@ pub fn word_query(
             0 => {}
             1 => any.push((Occur::Should, term(terms.remove(0), prefix))),
             // A CJK run: its bigrams, in order where positions are kept.
-            _ if target == Target::Title => any.push((
-                Occur::Should,
-                Box::new(BooleanQuery::intersection(
-                    terms
-                        .into_iter()
-                        .map(|t| {
-                            Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>
-                        })
-                        .collect(),
-                )),
-            )),
+            _ if target == Target::Title => any.push((Occur::Should, all_of(&terms))),
             _ => any.push((
                 Occur::Should,
                 Box::new(PhraseQuery::new(terms)) as Box<dyn Query>,

@@ -33,7 +33,7 @@ use super::min_match::{score_at, MinMatchWeight};
 use super::words::MAX_STRONG_WORDS;
 use std::sync::Arc;
 use tantivy::query::{Scorer, Weight};
-use tantivy::{DocAddress, DocId, Score, Searcher};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
 
 /// Bit of the n-gram match in a document's mark (the classes take the bits below).
 const NGRAM: u8 = 1 << 4;
@@ -175,21 +175,12 @@ impl TieredQuery {
             }
             let marks = &mut scratch.marks[..span];
             for (i, (_, weight)) in self.named.iter().enumerate() {
-                let bit = NAMED << i;
-                weight.for_each_no_score(segment, &mut |docs| {
-                    for &d in docs {
-                        marks[d as usize] |= bit;
-                    }
-                })?;
+                mark(weight.as_ref(), segment, marks, NAMED << i)?;
             }
             for (i, class) in self.classes.iter().enumerate() {
                 let bit = 1u8 << i;
                 if let Some(cheap) = &class.cheap {
-                    cheap.for_each_no_score(segment, &mut |docs| {
-                        for &d in docs {
-                            marks[d as usize] |= bit;
-                        }
-                    })?;
+                    mark(cheap.as_ref(), segment, marks, bit)?;
                 }
                 // Already in the class: its own bit, or its named entities' bit.
                 let covered = self
@@ -221,20 +212,12 @@ impl TieredQuery {
                 }
             }
             if let Some(weight) = &self.title {
-                weight.for_each_no_score(segment, &mut |docs| {
-                    for &d in docs {
-                        marks[d as usize] |= TITLE;
-                    }
-                })?;
+                mark(weight.as_ref(), segment, marks, TITLE)?;
             }
             match &self.ngram {
                 None => {}
                 Some((NgramMarking::Match(unscored), _)) => {
-                    unscored.for_each_no_score(segment, &mut |docs| {
-                        for &d in docs {
-                            marks[d as usize] |= NGRAM;
-                        }
-                    })?;
+                    mark(unscored.as_ref(), segment, marks, NGRAM)?;
                 }
                 Some((NgramMarking::Count { terms, need }, _)) => {
                     let counts = &mut scratch.counts;
@@ -316,11 +299,7 @@ impl TieredQuery {
                     }
                 } else {
                     // The marks are all zero again after the scan above.
-                    weight.for_each_no_score(segment, &mut |docs| {
-                        for &d in docs {
-                            marks[d as usize] = 1;
-                        }
-                    })?;
+                    mark(weight.as_ref(), segment, marks, 1)?;
                     for hit in hits.iter_mut() {
                         if marks[hit.2 as usize] != 0 {
                             hit.0 += MARKS as u16;
@@ -412,6 +391,20 @@ impl TieredQuery {
         }
         Ok(top.into_collected(total))
     }
+}
+
+/// Sets `bit` in the marks of every document `weight` matches in `segment`.
+fn mark(
+    weight: &dyn Weight,
+    segment: &SegmentReader,
+    marks: &mut [u8],
+    bit: u8,
+) -> tantivy::Result<()> {
+    weight.for_each_no_score(segment, &mut |docs| {
+        for &d in docs {
+            marks[d as usize] |= bit;
+        }
+    })
 }
 
 fn ranked(score: Score, key: u32, segment: u32, doc: DocId) -> Ranked {

@@ -30,8 +30,7 @@ use super::language::LangSet;
 use super::query::{all_of, Members};
 use std::sync::OnceLock;
 use stockyard_schema::Lang;
-use tantivy::query::{BooleanQuery, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use tantivy::query::Query;
 use tantivy::tokenizer::{Language, LowerCaser, SimpleTokenizer, StopWordFilter, TextAnalyzer};
 use tantivy::Term;
 
@@ -140,15 +139,7 @@ pub fn own_match(
                 .map(|t| Term::from_field_text(field, t))
                 .collect()
         };
-        let mut in_title: Vec<Box<dyn Query>> = in_field(fields.title(*group))
-            .into_iter()
-            .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
-            .collect();
-        title.push(if in_title.len() == 1 {
-            in_title.remove(0)
-        } else {
-            Box::new(BooleanQuery::intersection(in_title))
-        });
+        title.push(all_of(&in_field(fields.title(*group))));
         let terms = in_field(fields.text(*group));
         if terms.len() == 1 {
             if prefix {
