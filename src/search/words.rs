@@ -115,8 +115,7 @@ pub struct OwnMatch {
 }
 
 /// The own-text match of `word`; `last` makes a one-term word a prefix (unless CJK).
-/// `analyzers`
-/// are the text fields' analysers in [`Group::ALL`] order.
+/// `analyzers` are the text fields' analysers in [`Group::ALL`] order.
 pub fn own_match(
     fields: &Fields,
     analyzers: &mut [TextAnalyzer],
