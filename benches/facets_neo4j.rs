@@ -4,6 +4,7 @@
 //!
 //!     cargo bench --bench facets_neo4j                       # 2,000 listings
 //!     STOCKYARD_BENCH_LISTINGS=5000 cargo bench --bench facets_neo4j
+//!     STOCKYARD_BENCH_ROUNDS=21 cargo bench --bench facets_neo4j  # medians of 21, not 7
 
 #[path = "../tests/common/neo4j.rs"]
 mod neo4j_config;
@@ -130,10 +131,14 @@ async fn main() {
             CatalogGraph::facets(&neo, req).await.expect("neo4j facets");
         }
     }
+    let rounds: usize = std::env::var("STOCKYARD_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
     for (name, req) in &cases {
         let mut e = Vec::new();
         let mut n = Vec::new();
-        for _ in 0..7 {
+        for _ in 0..rounds {
             let t = Instant::now();
             assert!(CatalogGraph::facets(&embedded, req).await.is_ok());
             e.push(t.elapsed());
