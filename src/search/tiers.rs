@@ -118,7 +118,7 @@ pub struct TierScratch {
     marks: Vec<u8>,
     counts: Vec<u8>,
     /// Hits in the order found: (tier, segment, doc, key).
-    found: Vec<(u16, u32, DocId, u32)>,
+    found: Vec<Found>,
     /// Hits by tier: (segment, doc, key), tier after tier (a counting sort of
     /// `found`: one buffer for all tiers, so that a thread keeps no buffer per tier).
     by_tier: Vec<(u32, DocId, u32)>,
@@ -154,6 +154,21 @@ impl TieredQuery {
         c
     }
 
+    /// Whether the class of `bit` only ranks hits the required classes made: then
+    /// it is looked up for those hits after the scan, like a strong word, rather
+    /// than marked (in `komatsu pc200-8`, the n-gram class of the maker's name holds
+    /// 100,000 listings, which the scan would visit to keep 4,700). A class with
+    /// phrases or a named entity is marked as ever.
+    fn ranks_only(&self, bit: u8) -> bool {
+        let Some(class) = self.classes.get(bit.trailing_zeros() as usize) else {
+            return false;
+        };
+        self.required != 0
+            && self.required & bit == 0
+            && class.costly.is_empty()
+            && !self.named.iter().any(|(b, _)| *b == bit)
+    }
+
     /// Ranks the hits of every segment of `searcher` by relevance.
     pub fn run(
         &self,
@@ -179,6 +194,9 @@ impl TieredQuery {
             }
             for (i, class) in self.classes.iter().enumerate() {
                 let bit = 1u8 << i;
+                if self.ranks_only(bit) {
+                    continue;
+                }
                 if let Some(cheap) = &class.cheap {
                     mark(cheap.as_ref(), segment, marks, bit)?;
                 }
@@ -214,7 +232,11 @@ impl TieredQuery {
             if let Some(weight) = &self.title {
                 mark(weight.as_ref(), segment, marks, TITLE)?;
             }
-            match &self.ngram {
+            // Where a class is required, an n-gram match makes no hit, it only ranks
+            // one: it is looked up for the hits after the scan, like a strong word,
+            // rather than counted over every listing holding one of its n-grams.
+            let ngram_ranks_only = self.required != 0;
+            match self.ngram.as_ref().filter(|_| !ngram_ranks_only) {
                 None => {}
                 Some((NgramMarking::Match(unscored), _)) => {
                     mark(unscored.as_ref(), segment, marks, NGRAM)?;
@@ -284,28 +306,24 @@ impl TieredQuery {
             // Strong words are looked up for the hits alone: where hits are few
             // (`komatsu pc200-8` among 100,000 Komatsu listings) a seek each, in
             // document order; where they are many, one scan of the word's matches.
+            // The marks are all zero again after the scan above.
             let hits = &mut found[segment_start..];
+            for (i, class) in self.classes.iter().enumerate() {
+                let bit = 1u8 << i;
+                if let Some(cheap) = class.cheap.as_ref().filter(|_| self.ranks_only(bit)) {
+                    add_to_matches(cheap.as_ref(), segment, hits, marks, u16::from(bit))?;
+                }
+            }
             for weight in &self.strong {
-                let mut scorer = weight.scorer(segment, 1.0)?;
-                if (hits.len() as u64) * SEEK_SHARE < u64::from(scorer.size_hint()) {
-                    for hit in hits.iter_mut() {
-                        let doc = hit.2;
-                        if scorer.doc() < doc {
-                            scorer.seek(doc);
-                        }
-                        if scorer.doc() == doc {
-                            hit.0 += MARKS as u16;
-                        }
-                    }
-                } else {
-                    // The marks are all zero again after the scan above.
-                    mark(weight.as_ref(), segment, marks, 1)?;
-                    for hit in hits.iter_mut() {
-                        if marks[hit.2 as usize] != 0 {
-                            hit.0 += MARKS as u16;
-                        }
-                    }
-                    marks.fill(0);
+                add_to_matches(weight.as_ref(), segment, hits, marks, MARKS as u16)?;
+            }
+            match self.ngram.as_ref().filter(|_| ngram_ranks_only) {
+                None => {}
+                Some((NgramMarking::Match(unscored), _)) => {
+                    add_to_matches(unscored.as_ref(), segment, hits, marks, u16::from(NGRAM))?;
+                }
+                Some((NgramMarking::Count { terms, need }, _)) => {
+                    add_to_counted(terms, *need, segment, hits, &mut scratch.counts)?;
                 }
             }
         }
@@ -405,6 +423,92 @@ fn mark(
             marks[d as usize] |= bit;
         }
     })
+}
+
+/// A hit of [`TierScratch::found`]: (tier, segment, doc, key).
+type Found = (u16, u32, DocId, u32);
+
+/// Adds `add` to the tier of each of `hits` (one segment's, in document order) that
+/// `weight` matches: a seek per hit where its matches outnumber the hits
+/// [`SEEK_SHARE`] times, else one scan of its matches through `marks` (all zero
+/// before, and after).
+fn add_to_matches(
+    weight: &dyn Weight,
+    segment: &SegmentReader,
+    hits: &mut [Found],
+    marks: &mut [u8],
+    add: u16,
+) -> tantivy::Result<()> {
+    let mut scorer = weight.scorer(segment, 1.0)?;
+    if (hits.len() as u64) * SEEK_SHARE < u64::from(scorer.size_hint()) {
+        for hit in hits.iter_mut() {
+            let doc = hit.2;
+            if scorer.doc() < doc {
+                scorer.seek(doc);
+            }
+            if scorer.doc() == doc {
+                hit.0 += add;
+            }
+        }
+    } else {
+        mark(weight, segment, marks, 1)?;
+        for hit in hits.iter_mut() {
+            if marks[hit.2 as usize] != 0 {
+                hit.0 += add;
+            }
+        }
+        marks.fill(0);
+    }
+    Ok(())
+}
+
+/// Adds the n-gram bit to the tier of each of `hits` (one segment's, in document
+/// order) that holds at least `need` of `terms`: a seek per hit and term where the
+/// terms' matches outnumber those seeks [`SEEK_SHARE`] times, else a count over
+/// their matches in `counts`.
+fn add_to_counted(
+    terms: &[Box<dyn Weight>],
+    need: u8,
+    segment: &SegmentReader,
+    hits: &mut [Found],
+    counts: &mut Vec<u8>,
+) -> tantivy::Result<()> {
+    let mut scorers = terms
+        .iter()
+        .map(|t| t.scorer(segment, 1.0))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let matches: u64 = scorers.iter().map(|s| u64::from(s.size_hint())).sum();
+    if (hits.len() * terms.len()) as u64 * SEEK_SHARE < matches {
+        for hit in hits.iter_mut() {
+            let doc = hit.2;
+            let mut held = 0u8;
+            for scorer in scorers.iter_mut() {
+                if scorer.doc() < doc {
+                    scorer.seek(doc);
+                }
+                held += u8::from(scorer.doc() == doc);
+            }
+            if held >= need {
+                hit.0 += u16::from(NGRAM);
+            }
+        }
+    } else {
+        counts.clear();
+        counts.resize(segment.max_doc() as usize, 0);
+        for term in terms {
+            term.for_each_no_score(segment, &mut |docs| {
+                for &d in docs {
+                    counts[d as usize] = counts[d as usize].saturating_add(1);
+                }
+            })?;
+        }
+        for hit in hits.iter_mut() {
+            if counts[hit.2 as usize] >= need {
+                hit.0 += u16::from(NGRAM);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn ranked(score: Score, key: u32, segment: u32, doc: DocId) -> Ranked {

@@ -104,6 +104,9 @@ pub struct EmbeddedGraph {
     pub(crate) specs: Vec<Option<SpecCategory>>,
     pub(crate) machine_ids: Interner,
     pub(crate) machines: Vec<MachineNode>,
+    /// Each machine's model, by key, apart from `machines`: counting a hit set by
+    /// model reads 4 bytes per hit here instead of a whole node (a cache miss each).
+    pub(crate) model_of: Vec<u32>,
     /// Live machines.
     pub(crate) live: RoaringBitmap,
     /// Live machines per model.
@@ -247,6 +250,10 @@ impl EmbeddedGraph {
             return;
         }
         let (model, category, own) = (m.model, self.effective_category(m), m.category.is_some());
+        if self.model_of.len() <= key as usize {
+            self.model_of.resize(key as usize + 1, 0);
+        }
+        self.model_of[key as usize] = model;
         self.by_model[model as usize].insert(key);
         if let Some(c) = category {
             self.by_category[c as usize].insert(key);
