@@ -280,34 +280,80 @@ pub(crate) fn ordered(mut v: Vec<FacetCount>) -> Vec<FacetCount> {
     v
 }
 
+/// The machine attributes with ranges and histograms, in [`Facets::attributes`] order.
+pub(crate) const ATTRIBUTES: [&str; 3] = ["year", "hours", "price_usd"];
+
 /// Equal-width buckets over `(value, count)` pairs, as both graphs compute them.
 pub(crate) fn histogram(values: &[(f64, u64)], buckets: usize) -> SpecFacet {
     let present = values.iter().filter(|(_, n)| *n > 0);
     let min = present.clone().map(|(v, _)| *v).reduce(f64::min);
     let max = present.map(|(v, _)| *v).reduce(f64::max);
-    let mut out = Vec::new();
-    if let (Some(lo), Some(hi)) = (min, max) {
+    match (min, max) {
+        (Some(lo), Some(hi)) => {
+            let bars = Bars::new(lo, hi, buckets);
+            let mut counts = bars.counts();
+            for (v, c) in values {
+                counts[bars.index(*v)] += c;
+            }
+            bars.facet(counts)
+        }
+        _ => SpecFacet {
+            id: String::new(),
+            min,
+            max,
+            buckets: Vec::new(),
+        },
+    }
+}
+
+/// The equal-width bars of a histogram from `lo` to `hi`: which bar a value falls
+/// in, and the facet of their counts. One definition, so that a histogram counted
+/// another way (from the range buckets) gives the same bars.
+pub(crate) struct Bars {
+    lo: f64,
+    hi: f64,
+    n: usize,
+    width: f64,
+}
+
+impl Bars {
+    pub(crate) fn new(lo: f64, hi: f64, buckets: usize) -> Bars {
         let n = buckets.max(1);
         let width = if hi > lo { (hi - lo) / n as f64 } else { 1.0 };
-        let mut counts = vec![0u64; n];
-        for (v, c) in values {
-            let i = (((v - lo) / width) as usize).min(n - 1);
-            counts[i] += c;
-        }
-        for (i, c) in counts.into_iter().enumerate() {
-            let from = lo + width * i as f64;
-            let to = if i + 1 == n {
-                hi.max(from)
-            } else {
-                lo + width * (i + 1) as f64
-            };
-            out.push((from, to, c));
-        }
+        Bars { lo, hi, n, width }
     }
-    SpecFacet {
-        id: String::new(),
-        min,
-        max,
-        buckets: out,
+
+    /// Zero counts, one per bar.
+    pub(crate) fn counts(&self) -> Vec<u64> {
+        vec![0; self.n]
+    }
+
+    /// The bar of `v` (the values lie within `lo..=hi`); monotone in `v`.
+    pub(crate) fn index(&self, v: f64) -> usize {
+        (((v - self.lo) / self.width) as usize).min(self.n - 1)
+    }
+
+    /// The facet of the bars' `counts`.
+    pub(crate) fn facet(&self, counts: Vec<u64>) -> SpecFacet {
+        let (lo, hi, n, width) = (self.lo, self.hi, self.n, self.width);
+        let buckets = counts
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let from = lo + width * i as f64;
+                let to = if i + 1 == n {
+                    hi.max(from)
+                } else {
+                    lo + width * (i + 1) as f64
+                };
+                (from, to, c)
+            })
+            .collect();
+        SpecFacet {
+            id: String::new(),
+            min: Some(lo),
+            max: Some(hi),
+            buckets,
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! one against their exact values: a few thousand tests instead of every hit.
 
 use super::{EmbeddedGraph, MachineNode};
-use crate::graph::contract::{Range, Selections};
+use crate::graph::contract::{histogram, Bars, Range, Selections, SpecFacet};
 use roaring::RoaringBitmap;
 use std::collections::BTreeMap;
 
@@ -75,6 +75,59 @@ impl RangeIndex {
     }
 }
 
+impl RangeIndex {
+    /// The histogram of the values of `set`'s machines, as [`histogram`] gives it
+    /// from every value, read mostly from the buckets. A bucket whose values all fall
+    /// into one bar counts whole (an intersection with `set`); the others, and the
+    /// first and last (for the exact smallest and largest value), are read machine
+    /// by machine with `value`. `span` bounds a bucket's values (inclusive, or wider).
+    ///
+    /// Counting `wheel loaders` by price (114,000 machines) the old way read every
+    /// machine, a cache miss each; here a few hundred intersections and the
+    /// machines of the dozen buckets the bars cut.
+    fn histogram(
+        &self,
+        set: &RoaringBitmap,
+        span: impl Fn(i32) -> (f64, f64),
+        value: impl Fn(u32) -> Option<f64>,
+        bars: usize,
+    ) -> SpecFacet {
+        let counted: Vec<(i32, &RoaringBitmap, u64)> = self
+            .buckets
+            .iter()
+            .map(|(&b, bucket)| (b, bucket, bucket.intersection_len(set)))
+            .filter(|(_, _, n)| *n > 0)
+            .collect();
+        let values = |bucket: &RoaringBitmap| {
+            let held = bucket & set;
+            held.iter().filter_map(&value).collect::<Vec<f64>>()
+        };
+        let lo = counted
+            .first()
+            .and_then(|(_, b, _)| values(b).into_iter().reduce(f64::min));
+        let hi = counted
+            .last()
+            .and_then(|(_, b, _)| values(b).into_iter().reduce(f64::max));
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return histogram(&[], bars);
+        };
+        let bars = Bars::new(lo, hi, bars);
+        let mut counts = bars.counts();
+        for (b, bucket, n) in counted {
+            let (from, to) = span(b);
+            let bar = bars.index(from.max(lo));
+            if bar == bars.index(to.min(hi)) {
+                counts[bar] += n;
+            } else {
+                for v in values(bucket) {
+                    counts[bars.index(v)] += 1;
+                }
+            }
+        }
+        bars.facet(counts)
+    }
+}
+
 /// The bucket of a model year: the year itself, so no bucket is ever cut.
 fn year_bucket(year: Option<u16>) -> Option<i32> {
     year.map(i32::from)
@@ -87,6 +140,24 @@ fn hours_bucket(hours: Option<u32>) -> Option<i32> {
 fn price_bucket(usd: Option<f64>) -> Option<i32> {
     usd.filter(|p| p.is_finite())
         .map(|p| (p.max(1.0).log2() * PRICE_BUCKETS_PER_DOUBLING).floor() as i32)
+}
+
+/// Bounds of the values of an hours bucket.
+fn hours_span(b: i32) -> (f64, f64) {
+    let from = f64::from(b) * f64::from(HOURS_PER_BUCKET);
+    (from, from + f64::from(HOURS_PER_BUCKET - 1))
+}
+
+/// Bounds of the prices of a price bucket, widened by a billionth against the
+/// rounding of `log2` (bucket 0 also holds every price under 1).
+fn price_span(b: i32) -> (f64, f64) {
+    let edge = |b: i32| (f64::from(b) / PRICE_BUCKETS_PER_DOUBLING).exp2();
+    let from = if b <= 0 {
+        f64::NEG_INFINITY
+    } else {
+        edge(b) * (1.0 - 1e-9)
+    };
+    (from, edge(b + 1) * (1.0 + 1e-9))
 }
 
 /// The buckets a price range spans, `None` when it holds no finite price (a bound
@@ -142,43 +213,72 @@ impl EmbeddedGraph {
     /// The live machines inside every attribute range selected (year, hours,
     /// price); `None` when none is.
     pub(crate) fn in_ranges(&self, sel: &Selections) -> Option<RoaringBitmap> {
-        let mut out: Option<RoaringBitmap> = None;
-        let mut and = |set: RoaringBitmap| {
-            out = Some(match out.take() {
-                Some(o) => o & set,
-                None => set,
-            });
-        };
+        self.range_sets(sel)
+            .into_iter()
+            .flatten()
+            .reduce(|all, set| all & set)
+    }
+
+    /// The live machines inside each attribute range selected, in
+    /// [`ATTRIBUTES`](crate::graph::contract::ATTRIBUTES) order; `None` for a range left open.
+    pub(crate) fn range_sets(&self, sel: &Selections) -> [Option<RoaringBitmap>; 3] {
         let machine = |k: u32| &self.machines[k as usize];
-        if !sel.year.is_open() {
+        let year = (!sel.year.is_open()).then(|| {
             let r = &sel.year;
             let b = (year_bucket(r.min), year_bucket(r.max));
-            and(self
-                .ranges
+            self.ranges
                 .year
-                .select(b, |_| true, |k| r.contains(machine(k).year)));
-        }
-        if !sel.hours.is_open() {
+                .select(b, |_| true, |k| r.contains(machine(k).year))
+        });
+        let hours = (!sel.hours.is_open()).then(|| {
             let r = &sel.hours;
             let b = (hours_bucket(r.min), hours_bucket(r.max));
-            and(self.ranges.hours.select(
+            self.ranges.hours.select(
                 b,
                 |x| b.0.is_none_or(|lo| x > lo) && b.1.is_none_or(|hi| x < hi),
                 |k| r.contains(machine(k).hours),
-            ));
-        }
-        if !sel.price_usd.is_open() {
+            )
+        });
+        let price = (!sel.price_usd.is_open()).then(|| {
             let r = &sel.price_usd;
-            and(match price_buckets(r) {
+            match price_buckets(r) {
                 Some(b) => self.ranges.price.select(
                     b,
                     |x| b.0.is_none_or(|lo| x > lo) && b.1.is_none_or(|hi| x < hi),
                     |k| r.contains(machine(k).price_usd),
                 ),
                 None => RoaringBitmap::new(),
-            });
+            }
+        });
+        [year, hours, price]
+    }
+
+    /// The histogram of attribute `a` ([`ATTRIBUTES`](crate::graph::contract::ATTRIBUTES) order) over `set`, from the
+    /// range buckets (see [`RangeIndex::histogram`]).
+    pub(crate) fn bucketed_histogram(
+        &self,
+        a: usize,
+        set: &RoaringBitmap,
+        bars: usize,
+    ) -> SpecFacet {
+        let value = |k: u32| attribute(&self.machines[k as usize], a);
+        match a {
+            0 => self
+                .ranges
+                .year
+                .histogram(set, |b| (f64::from(b), f64::from(b)), value, bars),
+            1 => self.ranges.hours.histogram(set, hours_span, value, bars),
+            _ => self.ranges.price.histogram(set, price_span, value, bars),
         }
-        out
+    }
+}
+
+/// Attribute `a` of a machine ([`ATTRIBUTES`](crate::graph::contract::ATTRIBUTES) order).
+pub(crate) fn attribute(m: &MachineNode, a: usize) -> Option<f64> {
+    match a {
+        0 => m.year.map(f64::from),
+        1 => m.hours.map(f64::from),
+        _ => m.price_usd,
     }
 }
 
@@ -263,5 +363,44 @@ mod tests {
             !by_scan(&g, &priced).is_empty(),
             "a range that selects something"
         );
+    }
+
+    /// GIVEN the demo catalog, WHEN a histogram of each attribute is read from the
+    /// range buckets, THEN it equals the one counted from every machine's value, for
+    /// sets large and small and any number of bars (the cut buckets are read value
+    /// by value, the others counted whole).
+    #[test]
+    fn bucketed_histograms_equal_histograms_of_every_value() {
+        let events: Vec<Event> = demo::generate(11, 4_000).collect();
+        let mut g = EmbeddedGraph::new();
+        g.apply(events.iter());
+        let every = g.live.clone();
+        let sets = [
+            every.clone(),
+            every.iter().step_by(3).collect(),
+            every.iter().take(1).collect(),
+            RoaringBitmap::new(),
+        ];
+        let mut cut = 0;
+        for set in &sets {
+            for a in 0..3 {
+                let values: Vec<(f64, u64)> = set
+                    .iter()
+                    .filter_map(|k| attribute(&g.machines[k as usize], a))
+                    .map(|v| (v, 1))
+                    .collect();
+                for bars in [1, 7, 10, 40] {
+                    let expected = histogram(&values, bars);
+                    assert_eq!(
+                        g.bucketed_histogram(a, set, bars),
+                        expected,
+                        "attribute {a}, {} machines, {bars} bars",
+                        set.len()
+                    );
+                    cut += usize::from(expected.buckets.len() > 1);
+                }
+            }
+        }
+        assert!(cut > 0, "histograms with several bars were compared");
     }
 }

@@ -8,7 +8,7 @@ use super::{text_name, Neo4jGraph};
 use crate::currency::Rates;
 use crate::graph::contract::{
     histogram, ordered, Except, FacetCount, FacetRequest, Facets, GraphError, NumberFilter,
-    Selections, SpecFacet,
+    Selections, SpecFacet, ATTRIBUTES,
 };
 use query_dsl::functions::{coalesce, collect, count_star, size, sum};
 use query_dsl::query::state::Projected;
@@ -155,9 +155,6 @@ fn conditions(
 fn flag(i: usize) -> String {
     format!("f{i}")
 }
-
-/// The attributes counted as histograms, in [`crate::graph::Facets::attributes`] order.
-const ATTRIBUTES: [&str; 3] = ["year", "hours", "price_usd"];
 
 /// `CALL { WITH hits UNWIND hits AS h WITH h WHERE <flags of every group but except's>
 /// … }`: the start of a subquery over the collected hit set.
