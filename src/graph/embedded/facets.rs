@@ -23,7 +23,7 @@ const COUNT_BY_SCAN_BELOW: u64 = 65_536;
 /// Year, hours and price histograms read each machine below this many (a cache miss
 /// each, for the three at once), and count from the range buckets above it (a few
 /// hundred intersections, then the machines of the buckets the bars cut): at 1M
-/// listings, `wheel loaders` by price (114,000) went from 17 to 9.5 ms, and a
+/// listings, `wheel loaders` by price (114,000) went from about 17 to 9 ms, and a
 /// base of ~20,000 was slower by buckets.
 const HISTOGRAMS_BY_SCAN_BELOW: u64 = 65_536;
 

@@ -104,8 +104,9 @@ pub struct EmbeddedGraph {
     pub(crate) specs: Vec<Option<SpecCategory>>,
     pub(crate) machine_ids: Interner,
     pub(crate) machines: Vec<MachineNode>,
-    /// Each machine's model, by key, apart from `machines`: counting a hit set by
-    /// model reads 4 bytes per hit here instead of a whole node (a cache miss each).
+    /// Each live machine's model, by key (set as it is filed), apart from
+    /// `machines`: counting a hit set by model reads 4 bytes per hit here instead of
+    /// a whole node (a cache miss each).
     pub(crate) model_of: Vec<u32>,
     /// Live machines.
     pub(crate) live: RoaringBitmap,

@@ -73,9 +73,7 @@ impl RangeIndex {
         }
         out
     }
-}
 
-impl RangeIndex {
     /// The histogram of the values of `set`'s machines, as [`histogram`] gives it
     /// from every value, read mostly from the buckets. A bucket whose values all fall
     /// into one bar counts whole (an intersection with `set`); the others, and the
@@ -219,8 +217,10 @@ impl EmbeddedGraph {
             .reduce(|all, set| all & set)
     }
 
-    /// The live machines inside each attribute range selected, in
-    /// [`ATTRIBUTES`](crate::graph::contract::ATTRIBUTES) order; `None` for a range left open.
+    /// The live machines inside each attribute range selected, in [`ATTRIBUTES`]
+    /// order; `None` for a range left open.
+    ///
+    /// [`ATTRIBUTES`]: crate::graph::contract::ATTRIBUTES
     pub(crate) fn range_sets(&self, sel: &Selections) -> [Option<RoaringBitmap>; 3] {
         let machine = |k: u32| &self.machines[k as usize];
         let year = (!sel.year.is_open()).then(|| {
@@ -253,8 +253,10 @@ impl EmbeddedGraph {
         [year, hours, price]
     }
 
-    /// The histogram of attribute `a` ([`ATTRIBUTES`](crate::graph::contract::ATTRIBUTES) order) over `set`, from the
-    /// range buckets (see [`RangeIndex::histogram`]).
+    /// The histogram of attribute `a` (in [`ATTRIBUTES`] order) over `set`, from
+    /// the range buckets (see [`RangeIndex::histogram`]).
+    ///
+    /// [`ATTRIBUTES`]: crate::graph::contract::ATTRIBUTES
     pub(crate) fn bucketed_histogram(
         &self,
         a: usize,
@@ -273,7 +275,9 @@ impl EmbeddedGraph {
     }
 }
 
-/// Attribute `a` of a machine ([`ATTRIBUTES`](crate::graph::contract::ATTRIBUTES) order).
+/// Attribute `a` of a machine, in [`ATTRIBUTES`] order.
+///
+/// [`ATTRIBUTES`]: crate::graph::contract::ATTRIBUTES
 pub(crate) fn attribute(m: &MachineNode, a: usize) -> Option<f64> {
     match a {
         0 => m.year.map(f64::from),
