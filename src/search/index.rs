@@ -373,13 +373,14 @@ impl TextIndex {
             for (i, word) in words.iter().enumerate() {
                 let last = t == 0 && i + 1 == words.len();
                 let own = own_match(&self.fields, analyzers, word, last);
+                let one_word = t == 0 && typed.len() == 1;
                 // A query of one word names what the whole query names.
-                let named = if t == 0 && typed.len() == 1 {
+                let named = if one_word {
                     whole.cloned()
                 } else {
                     self.expansions_once(word, seen)?
                 };
-                if t == 0 && typed.len() == 1 {
+                if one_word {
                     single_title = Some(Box::new(BooleanQuery::new(
                         own.title
                             .iter()

@@ -154,19 +154,25 @@ impl TieredQuery {
         c
     }
 
-    /// Whether the class of `bit` only ranks hits the required classes made: then
-    /// it is looked up for those hits after the scan, like a strong word, rather
-    /// than marked (in `komatsu pc200-8`, the n-gram class of the maker's name holds
+    /// The bits of the classes that only rank hits the required classes made: they
+    /// are looked up for those hits after the scan, like strong words, rather than
+    /// marked (in `komatsu pc200-8`, the n-gram class of the maker's name holds
     /// 100,000 listings, which the scan would visit to keep 4,700). A class with
     /// phrases or a named entity is marked as ever.
-    fn ranks_only(&self, bit: u8) -> bool {
-        let Some(class) = self.classes.get(bit.trailing_zeros() as usize) else {
-            return false;
-        };
-        self.required != 0
-            && self.required & bit == 0
-            && class.costly.is_empty()
-            && !self.named.iter().any(|(b, _)| *b == bit)
+    fn ranking_only(&self) -> u8 {
+        if self.required == 0 {
+            return 0;
+        }
+        (0..self.classes.len())
+            .map(|i| 1u8 << i)
+            .filter(|&bit| {
+                self.required & bit == 0
+                    && self.classes[bit.trailing_zeros() as usize]
+                        .costly
+                        .is_empty()
+                    && !self.named.iter().any(|(b, _)| *b == bit)
+            })
+            .fold(0, |all, bit| all | bit)
     }
 
     /// Ranks the hits of every segment of `searcher` by relevance.
@@ -179,6 +185,11 @@ impl TieredQuery {
     ) -> tantivy::Result<Collected> {
         scratch.found.clear();
         let mut total = 0usize;
+        let ranking_only = self.ranking_only();
+        // Where a class is required, an n-gram match makes no hit, it only ranks one:
+        // it is looked up for the hits after the scan too, rather than counted over
+        // every listing holding one of its n-grams.
+        let ngram_ranks_only = self.required != 0;
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             let cols = &columns[ord];
             let segment_start = scratch.found.len();
@@ -194,7 +205,7 @@ impl TieredQuery {
             }
             for (i, class) in self.classes.iter().enumerate() {
                 let bit = 1u8 << i;
-                if self.ranks_only(bit) {
+                if ranking_only & bit != 0 {
                     continue;
                 }
                 if let Some(cheap) = &class.cheap {
@@ -232,30 +243,15 @@ impl TieredQuery {
             if let Some(weight) = &self.title {
                 mark(weight.as_ref(), segment, marks, TITLE)?;
             }
-            // Where a class is required, an n-gram match makes no hit, it only ranks
-            // one: it is looked up for the hits after the scan, like a strong word,
-            // rather than counted over every listing holding one of its n-grams.
-            let ngram_ranks_only = self.required != 0;
             match self.ngram.as_ref().filter(|_| !ngram_ranks_only) {
                 None => {}
                 Some((NgramMarking::Match(unscored), _)) => {
                     mark(unscored.as_ref(), segment, marks, NGRAM)?;
                 }
                 Some((NgramMarking::Count { terms, need }, _)) => {
-                    let counts = &mut scratch.counts;
-                    counts.clear();
-                    counts.resize(span, 0);
-                    for term in terms {
-                        term.for_each_no_score(segment, &mut |docs| {
-                            for &d in docs {
-                                let c = &mut counts[d as usize];
-                                *c += 1;
-                                if *c == *need {
-                                    marks[d as usize] |= NGRAM;
-                                }
-                            }
-                        })?;
-                    }
+                    count_terms(terms, *need, segment, &mut scratch.counts, |d| {
+                        marks[d] |= NGRAM;
+                    })?;
                 }
             }
             let alive = segment.alive_bitset();
@@ -310,7 +306,7 @@ impl TieredQuery {
             let hits = &mut found[segment_start..];
             for (i, class) in self.classes.iter().enumerate() {
                 let bit = 1u8 << i;
-                if let Some(cheap) = class.cheap.as_ref().filter(|_| self.ranks_only(bit)) {
+                if let Some(cheap) = class.cheap.as_ref().filter(|_| ranking_only & bit != 0) {
                     add_to_matches(cheap.as_ref(), segment, hits, marks, u16::from(bit))?;
                 }
             }
@@ -493,20 +489,37 @@ fn add_to_counted(
             }
         }
     } else {
-        counts.clear();
-        counts.resize(segment.max_doc() as usize, 0);
-        for term in terms {
-            term.for_each_no_score(segment, &mut |docs| {
-                for &d in docs {
-                    counts[d as usize] = counts[d as usize].saturating_add(1);
-                }
-            })?;
-        }
+        count_terms(terms, need, segment, counts, |_| {})?;
         for hit in hits.iter_mut() {
             if counts[hit.2 as usize] >= need {
                 hit.0 += u16::from(NGRAM);
             }
         }
+    }
+    Ok(())
+}
+
+/// Counts in `counts` (zeroed first), per document of `segment`, how many of `terms`
+/// it holds, calling `reached` with each document as its count reaches `need`.
+fn count_terms(
+    terms: &[Box<dyn Weight>],
+    need: u8,
+    segment: &SegmentReader,
+    counts: &mut Vec<u8>,
+    mut reached: impl FnMut(usize),
+) -> tantivy::Result<()> {
+    counts.clear();
+    counts.resize(segment.max_doc() as usize, 0);
+    for term in terms {
+        term.for_each_no_score(segment, &mut |docs| {
+            for &d in docs {
+                let c = &mut counts[d as usize];
+                *c = c.saturating_add(1);
+                if *c == need {
+                    reached(d as usize);
+                }
+            }
+        })?;
     }
     Ok(())
 }
