@@ -117,6 +117,14 @@ impl Top {
             .map_or(f64::NEG_INFINITY, |w| w.0.rank.primary)
     }
 
+    /// Whether a hit of `rank` would be kept now.
+    pub fn admits(&self, rank: &Rank) -> bool {
+        match self.heap.peek() {
+            Some(worst) if self.heap.len() >= self.n => *rank > worst.0.rank,
+            _ => self.n > 0,
+        }
+    }
+
     /// Keeps `ranked` if it is among the best `n`.
     pub fn offer(&mut self, ranked: Ranked) {
         if self.heap.len() < self.n {

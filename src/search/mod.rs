@@ -35,6 +35,7 @@ pub mod query;
 pub mod relax;
 mod tiers;
 pub mod trade_words;
+mod unsure;
 pub mod words;
 mod writer;
 

@@ -9,16 +9,19 @@
 //!
 //! 1. each class is listed without scoring, marking a byte per document (one bit per
 //!    class, one for the n-grams; for a query of one word, also the entities it names
-//!    and its title): named entities and cheap members first, then each phrase on the
-//!    candidates nothing else put in its class (a phrase match also counts for the
-//!    prefix class: a phrase is its own prefix), so positions are read only where
-//!    they decide; marked documents are counted, put in the hit set, tested against
-//!    the selections, and filed under their tier, the words they hold in titles or
-//!    catalog names looked up for the hits alone;
+//!    and its title): named entities and cheap members first, then the candidates
+//!    of each phrase that nothing else put in its class, marked *unsure* of it
+//!    (a phrase match also counts for the prefix class: a phrase is its own prefix);
+//!    marked documents are counted, put in the hit set, tested against the
+//!    selections, and filed under their tier (an unsure one under the tier its
+//!    phrases would give it), the words they hold in titles or catalog names looked
+//!    up for the hits alone;
 //! 2. tiers are taken best bound first: a tier without n-grams has one score for all
 //!    its listings; in a tier with n-grams each listing's exact score is computed,
 //!    until the bound can no longer beat the page's worst, and every later tier is
-//!    skipped once its bound cannot.
+//!    skipped once its bound cannot. An unsure listing's positions are read only if
+//!    its score would put it on the page; if its phrases fail it moves down to its
+//!    real tier ([`super::unsure`]).
 //!
 //! For `油圧ショベル` at a million listings, 470,000 hits cost a byte write and a few
 //! bit tests each; only the top tier's listings are scored. The classes' constants are
@@ -30,6 +33,7 @@ use super::collect::{Collected, Rank, Ranked, Top};
 use super::columns::SegmentColumns;
 use super::keyset::KeySet;
 use super::min_match::{score_at, MinMatchWeight};
+use super::unsure::{could_earn, PhraseChecks};
 use super::words::MAX_STRONG_WORDS;
 use std::sync::Arc;
 use tantivy::query::{Scorer, Weight};
@@ -118,12 +122,17 @@ pub enum NgramMarking {
 #[derive(Default)]
 pub struct TierScratch {
     marks: Vec<u8>,
+    /// Per document, the classes a phrase might put it in, unchecked (see
+    /// [`super::unsure`]); all zero between uses, like `marks`.
+    unsure: Vec<u8>,
     counts: Vec<u8>,
-    /// Hits in the order found: (tier, segment, doc, key).
+    /// Hits in the order found.
     found: Vec<Found>,
-    /// Hits by tier: (segment, doc, key), tier after tier (a counting sort of
-    /// `found`: one buffer for all tiers, so that a thread keeps no buffer per tier).
-    by_tier: Vec<(u32, DocId, u32)>,
+    /// Hits by tier, tier after tier (a counting sort of `found`: one buffer for all
+    /// tiers, so that a thread keeps no buffer per tier).
+    by_tier: Vec<Entry>,
+    /// Hits whose phrases failed, with the tier they moved down to.
+    moved: Vec<(u16, Entry)>,
     /// Where each tier starts in `by_tier`; one more entry for the end.
     starts: Vec<usize>,
     /// Where the counting sort writes each tier's next hit.
@@ -199,6 +208,15 @@ impl TieredQuery {
         })
     }
 
+    /// Every phrase with the bit of its class, classes in order.
+    fn phrases(&self) -> Vec<(u8, &TierPhrase)> {
+        self.classes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, class)| class.costly.iter().map(move |p| (1u8 << i, p)))
+            .collect()
+    }
+
     /// Ranks the hits of every segment of `searcher` by relevance.
     pub fn run(
         &self,
@@ -215,6 +233,9 @@ impl TieredQuery {
         // every listing holding one of its n-grams.
         let ngram_ranks_only = self.required != 0;
         let tiers = self.tier_of_marks();
+        let phrases = self.phrases();
+        let could_earn = could_earn(&phrases);
+        let mut checks = PhraseChecks::new(phrases);
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             let cols = &columns[ord];
             let segment_start = scratch.found.len();
@@ -224,7 +245,11 @@ impl TieredQuery {
             if scratch.marks.len() < span {
                 scratch.marks.resize(span, 0);
             }
+            if scratch.unsure.len() < span {
+                scratch.unsure.resize(span, 0);
+            }
             let marks = &mut scratch.marks[..span];
+            let unsure = &mut scratch.unsure[..span];
             for (i, (_, weight)) in self.named.iter().enumerate() {
                 mark(weight.as_ref(), segment, marks, NAMED << i)?;
             }
@@ -243,23 +268,13 @@ impl TieredQuery {
                     .enumerate()
                     .filter(|(_, (class_bit, _))| *class_bit == bit)
                     .fold(bit, |c, (j, _)| c | (NAMED << j));
-                for TierPhrase {
-                    candidates,
-                    exact,
-                    also,
-                } in &class.costly
-                {
-                    let mut phrase = exact.scorer(segment, 1.0)?;
-                    candidates.for_each_no_score(segment, &mut |docs| {
+                // Candidates not in the class yet are only unsure of it: their
+                // positions are read if they could reach the page.
+                for phrase in &class.costly {
+                    phrase.candidates.for_each_no_score(segment, &mut |docs| {
                         for &d in docs {
-                            if marks[d as usize] & covered != 0 {
-                                continue;
-                            }
-                            if phrase.doc() < d {
-                                phrase.seek(d);
-                            }
-                            if phrase.doc() == d {
-                                marks[d as usize] |= bit | also;
+                            if marks[d as usize] & covered == 0 {
+                                unsure[d as usize] |= bit;
                             }
                         }
                     })?;
@@ -287,17 +302,62 @@ impl TieredQuery {
             // (`resolve`): read here, each key would wait for memory in turn.
             for (w, chunk) in marks.chunks_exact_mut(8).enumerate() {
                 let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-                if word == 0 {
+                let doubt = &mut unsure[w * 8..w * 8 + 8];
+                let doubts = u64::from_le_bytes((&*doubt).try_into().expect("eight bytes"));
+                if doubts == 0 {
+                    if word == 0 {
+                        continue;
+                    }
+                    chunk.fill(0);
+                    for (j, raw) in word.to_le_bytes().into_iter().enumerate() {
+                        let tier = tiers[usize::from(raw)];
+                        let d = (w * 8 + j) as DocId;
+                        if tier != NO_HIT && alive.is_none_or(|a| a.is_alive(d)) {
+                            found.push(Found::sure(tier, ord as u32, d));
+                        }
+                    }
                     continue;
                 }
                 chunk.fill(0);
-                for (j, raw) in word.to_le_bytes().into_iter().enumerate() {
+                doubt.fill(0);
+                for (j, (raw, doubt)) in word
+                    .to_le_bytes()
+                    .into_iter()
+                    .zip(doubts.to_le_bytes())
+                    .enumerate()
+                {
                     let tier = tiers[usize::from(raw)];
                     let d = (w * 8 + j) as DocId;
-                    if tier == NO_HIT || alive.is_some_and(|a| !a.is_alive(d)) {
+                    if (doubt == 0 && tier == NO_HIT) || alive.is_some_and(|a| !a.is_alive(d)) {
                         continue;
                     }
-                    found.push((tier, ord as u32, d, 0));
+                    if doubt == 0 {
+                        found.push(Found::sure(tier, ord as u32, d));
+                        continue;
+                    }
+                    let best = tiers[usize::from(raw | could_earn[usize::from(doubt)])];
+                    if best == NO_HIT {
+                        continue;
+                    }
+                    if tier != NO_HIT {
+                        // A hit whatever its phrases: filed at its best tier, the
+                        // class bits it holds on trust noted.
+                        let trusted = (best - tier) as u8;
+                        found.push(Found {
+                            tier: best,
+                            unsure: doubt | trusted << 4,
+                            segment: ord as u32,
+                            doc: d,
+                            key: 0,
+                        });
+                        continue;
+                    }
+                    // Only a phrase can make it a hit: checked now.
+                    let earned = checks.earned(segment, ord as u32, d, doubt)?;
+                    let tier = tiers[usize::from(raw | earned)];
+                    if tier != NO_HIT {
+                        found.push(Found::sure(tier, ord as u32, d));
+                    }
                 }
             }
             total += resolve(&mut pass, cols, found, segment_start);
@@ -309,16 +369,22 @@ impl TieredQuery {
             for (i, class) in self.classes.iter().enumerate() {
                 let bit = 1u8 << i;
                 if let Some(cheap) = class.cheap.as_ref().filter(|_| ranking_only & bit != 0) {
-                    add_to_matches(cheap.as_ref(), segment, hits, marks, u16::from(bit))?;
+                    add_to_matches(cheap.as_ref(), segment, hits, marks, |t| {
+                        *t |= u16::from(bit)
+                    })?;
                 }
             }
             for weight in &self.strong {
-                add_to_matches(weight.as_ref(), segment, hits, marks, MARKS as u16)?;
+                add_to_matches(weight.as_ref(), segment, hits, marks, |t| {
+                    *t += MARKS as u16
+                })?;
             }
             match self.ngram.as_ref().filter(|_| ngram_ranks_only) {
                 None => {}
                 Some((NgramMarking::Match(unscored), _)) => {
-                    add_to_matches(unscored.as_ref(), segment, hits, marks, u16::from(NGRAM))?;
+                    add_to_matches(unscored.as_ref(), segment, hits, marks, |t| {
+                        *t |= u16::from(NGRAM)
+                    })?;
                 }
                 Some((NgramMarking::Count { terms, need }, _)) => {
                     add_to_counted(terms, *need, segment, hits, &mut scratch.counts)?;
@@ -329,32 +395,33 @@ impl TieredQuery {
         let TierScratch {
             found,
             by_tier,
+            moved,
             starts,
             next,
             ..
         } = scratch;
         starts.clear();
         starts.resize(2 * LANG + 1, 0);
-        for &(t, ..) in found.iter() {
-            starts[usize::from(t) + 1] += 1;
+        for f in found.iter() {
+            starts[usize::from(f.tier) + 1] += 1;
         }
         for t in 1..starts.len() {
             starts[t] += starts[t - 1];
         }
         by_tier.clear();
-        by_tier.resize(found.len(), (0, 0, 0));
+        by_tier.resize(found.len(), Entry::default());
         next.clear();
         next.extend_from_slice(starts);
-        for &(t, seg, doc, key) in found.iter() {
-            let at = &mut next[usize::from(t)];
-            by_tier[*at] = (seg, doc, key);
+        for f in found.iter() {
+            let at = &mut next[usize::from(f.tier)];
+            by_tier[*at] = f.entry();
             *at += 1;
         }
-        let tier_entries = |t: usize| &by_tier[starts[t]..starts[t + 1]];
+        moved.clear();
 
-        // Tiers by their best possible score, best first.
+        // Every tier by its best possible score, best first (a hit whose phrases fail
+        // moves down to a tier that may have had no hits of its own).
         let mut order: Vec<(Score, Score, usize)> = (0..2 * LANG)
-            .filter(|&t| starts[t] < starts[t + 1])
             .map(|t| {
                 let bonus = if t >= LANG { pass.lang_bonus } else { 0.0 };
                 let base = self.base(t);
@@ -369,40 +436,60 @@ impl TieredQuery {
         order.sort_by(|a, b| b.0.total_cmp(&a.0));
 
         let mut top = Top::new(pass.top);
+        let mut arrived: Vec<Entry> = Vec::new();
         for (best, bonus, t) in order {
             if top.is_full() && f64::from(best) < top.floor() {
                 break;
             }
+            arrived.clear();
+            arrived.extend(
+                moved
+                    .iter()
+                    .filter(|(to, _)| usize::from(*to) == t)
+                    .map(|(_, e)| *e),
+            );
+            arrived.sort_unstable_by_key(|e| (e.segment, e.doc));
             let base = self.base(t);
-            let entries = tier_entries(t);
-            match &self.ngram {
-                Some((_, scored)) if t & usize::from(NGRAM) != 0 => {
-                    // A listing of this tier holds the n-grams the match needs, so its
-                    // exact score is the scaled sum of its terms' BM25, each term's
-                    // postings seeking forward by their skip lists.
-                    let mut segment_ord = u32::MAX;
-                    let mut terms: Vec<Box<dyn Scorer>> = Vec::new();
-                    for &(seg, doc, key) in entries {
-                        if top.is_full() && f64::from(best) < top.floor() {
-                            break;
+            // A listing of an n-gram tier holds the n-grams the match needs, so its
+            // exact score is the scaled sum of its terms' BM25, each term's postings
+            // seeking forward by their skip lists (opened again where the documents
+            // start over: at a new segment, and at the hits that moved here).
+            let scored = self
+                .ngram
+                .as_ref()
+                .filter(|_| t & usize::from(NGRAM) != 0)
+                .map(|(_, scored)| scored);
+            let mut terms: Vec<Box<dyn Scorer>> = Vec::new();
+            let mut at: Option<(u32, DocId)> = None;
+            for &e in by_tier[starts[t]..starts[t + 1]].iter().chain(&arrived) {
+                if top.is_full() && f64::from(best) < top.floor() {
+                    break;
+                }
+                let score = match scored {
+                    Some(scored) => {
+                        if at.is_none_or(|(seg, doc)| seg != e.segment || doc > e.doc) {
+                            let segment = searcher.segment_reader(e.segment);
+                            terms = scored.term_scorers(segment, 1.0)?;
                         }
-                        if seg != segment_ord {
-                            segment_ord = seg;
-                            terms = scored.term_scorers(searcher.segment_reader(seg), 1.0)?;
-                        }
-                        let score = (base + score_at(&mut terms, doc)) + bonus;
-                        top.offer(ranked(score, key, seg, doc));
+                        at = Some((e.segment, e.doc));
+                        (base + score_at(&mut terms, e.doc)) + bonus
+                    }
+                    None => base + bonus,
+                };
+                let hit = ranked(score, e.key, e.segment, e.doc);
+                if e.unsure != 0 {
+                    // Its phrases are checked only if it would make the page.
+                    if !top.admits(&hit.rank) {
+                        continue;
+                    }
+                    let earned = checks.earned_in(searcher, e.segment, e.doc, e.unsure & 0x0F)?;
+                    let lost = (e.unsure >> 4) & !earned;
+                    if lost != 0 {
+                        moved.push((t as u16 - u16::from(lost), Entry { unsure: 0, ..e }));
+                        continue;
                     }
                 }
-                _ => {
-                    let score = base + bonus;
-                    for &(seg, doc, key) in entries {
-                        if top.is_full() && f64::from(score) < top.floor() {
-                            break;
-                        }
-                        top.offer(ranked(score, key, seg, doc));
-                    }
-                }
+                top.offer(hit);
             }
         }
         Ok(top.into_collected(total))
@@ -423,8 +510,50 @@ fn mark(
     })
 }
 
-/// A hit of [`TierScratch::found`]: (tier, segment, doc, key).
-type Found = (u16, u32, DocId, u32);
+/// A hit as the scan finds it.
+#[derive(Clone, Copy)]
+struct Found {
+    /// Its tier, without the language until its languages are read.
+    tier: u16,
+    /// The classes its phrases might add, unchecked (low four bits), and the class
+    /// bits its tier holds on that trust (high four bits).
+    unsure: u8,
+    segment: u32,
+    doc: DocId,
+    /// Its machine key, once read.
+    key: u32,
+}
+
+impl Found {
+    fn sure(tier: u16, segment: u32, doc: DocId) -> Found {
+        Found {
+            tier,
+            unsure: 0,
+            segment,
+            doc,
+            key: 0,
+        }
+    }
+
+    fn entry(&self) -> Entry {
+        Entry {
+            segment: self.segment,
+            doc: self.doc,
+            key: self.key,
+            unsure: self.unsure,
+        }
+    }
+}
+
+/// A hit filed in its tier.
+#[derive(Clone, Copy, Default)]
+struct Entry {
+    segment: u32,
+    doc: DocId,
+    key: u32,
+    /// As [`Found::unsure`].
+    unsure: u8,
+}
 
 /// Documents ahead whose key and languages are fetched into the cache while a hit is
 /// resolved: enough to keep several reads from memory in flight.
@@ -444,10 +573,11 @@ fn resolve(
     let mut kept = from;
     for i in from..found.len() {
         if let Some(ahead) = found.get(i + FETCH_AHEAD) {
-            fetch(&cols.keys[ahead.2 as usize]);
-            fetch(&cols.langs[ahead.2 as usize]);
+            fetch(&cols.keys[ahead.doc as usize]);
+            fetch(&cols.langs[ahead.doc as usize]);
         }
-        let (tier, segment, d, _) = found[i];
+        let hit = found[i];
+        let d = hit.doc;
         let key = cols.keys[d as usize];
         if key == u32::MAX {
             continue;
@@ -463,7 +593,11 @@ fn resolve(
         } else {
             0
         };
-        found[kept] = (tier + lang, segment, d, key);
+        found[kept] = Found {
+            tier: hit.tier + lang,
+            key,
+            ..hit
+        };
         kept += 1;
     }
     found.truncate(kept);
@@ -484,8 +618,8 @@ fn fetch<T>(value: &T) {
     let _ = value;
 }
 
-/// Adds `add` to the tier of each of `hits` (one segment's, in document order) that
-/// `weight` matches: a seek per hit where its matches outnumber the hits
+/// Raises the tier of each of `hits` (one segment's, in document order) that `weight`
+/// matches, by `raise` (a class bit is set, not added: a phrase may have set it): a seek per hit where its matches outnumber the hits
 /// [`SEEK_SHARE`] times, else one scan of its matches through `marks` (all zero
 /// before, and after).
 fn add_to_matches(
@@ -493,24 +627,24 @@ fn add_to_matches(
     segment: &SegmentReader,
     hits: &mut [Found],
     marks: &mut [u8],
-    add: u16,
+    raise: impl Fn(&mut u16),
 ) -> tantivy::Result<()> {
     let mut scorer = weight.scorer(segment, 1.0)?;
     if (hits.len() as u64) * SEEK_SHARE < u64::from(scorer.size_hint()) {
         for hit in hits.iter_mut() {
-            let doc = hit.2;
+            let doc = hit.doc;
             if scorer.doc() < doc {
                 scorer.seek(doc);
             }
             if scorer.doc() == doc {
-                hit.0 += add;
+                raise(&mut hit.tier);
             }
         }
     } else {
         mark(weight, segment, marks, 1)?;
         for hit in hits.iter_mut() {
-            if marks[hit.2 as usize] != 0 {
-                hit.0 += add;
+            if marks[hit.doc as usize] != 0 {
+                raise(&mut hit.tier);
             }
         }
         marks.fill(0);
@@ -536,7 +670,7 @@ fn add_to_counted(
     let matches: u64 = scorers.iter().map(|s| u64::from(s.size_hint())).sum();
     if (hits.len() * terms.len()) as u64 * SEEK_SHARE < matches {
         for hit in hits.iter_mut() {
-            let doc = hit.2;
+            let doc = hit.doc;
             let mut held = 0u8;
             for scorer in scorers.iter_mut() {
                 if scorer.doc() < doc {
@@ -545,14 +679,14 @@ fn add_to_counted(
                 held += u8::from(scorer.doc() == doc);
             }
             if held >= need {
-                hit.0 += u16::from(NGRAM);
+                hit.tier |= u16::from(NGRAM);
             }
         }
     } else {
         count_terms(terms, need, segment, counts, |_| {})?;
         for hit in hits.iter_mut() {
-            if counts[hit.2 as usize] >= need {
-                hit.0 += u16::from(NGRAM);
+            if counts[hit.doc as usize] >= need {
+                hit.tier |= u16::from(NGRAM);
             }
         }
     }
