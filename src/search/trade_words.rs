@@ -26,9 +26,67 @@ struct Group {
 }
 
 /// A dictionary of trade words.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct TradeWords {
     groups: Vec<Group>,
+    /// Every name and alias, found in one pass over a query.
+    finder: Finder,
+}
+
+impl PartialEq for TradeWords {
+    fn eq(&self, other: &Self) -> bool {
+        self.groups == other.groups
+    }
+}
+
+/// The names and aliases of a dictionary as one automaton (Aho–Corasick): a query is
+/// read once for all of them, instead of once per word (some 400 searches of the
+/// query text for the bundled dictionary, 4 % of the time of a model-number search).
+#[derive(Debug, Clone, Default)]
+struct Finder {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    /// Per pattern: whether it is CJK (found anywhere, not only as a whole word).
+    cjk: Vec<bool>,
+}
+
+impl Finder {
+    /// Patterns in order: each group's name, then its aliases.
+    fn of(groups: &[Group]) -> Finder {
+        let patterns: Vec<&str> = groups
+            .iter()
+            .flat_map(|g| std::iter::once(&g.name).chain(&g.aliases))
+            .map(String::as_str)
+            .collect();
+        Finder {
+            automaton: aho_corasick::AhoCorasick::new(&patterns).ok(),
+            cjk: patterns.iter().map(|p| p.chars().any(is_cjk)).collect(),
+        }
+    }
+
+    /// Per pattern, where it first stands in `text` as whole words (CJK words
+    /// anywhere).
+    fn first_in(&self, text: &str) -> Vec<Option<usize>> {
+        let mut first: Vec<Option<usize>> = vec![None; self.cjk.len()];
+        let Some(automaton) = &self.automaton else {
+            return first;
+        };
+        for m in automaton.find_overlapping_iter(text) {
+            let p = m.pattern().as_usize();
+            if first[p].is_some_and(|f| f <= m.start()) {
+                continue;
+            }
+            if self.cjk[p] || whole_words(text, m.start(), m.end()) {
+                first[p] = Some(m.start());
+            }
+        }
+        first
+    }
+}
+
+/// Whether `text[start..end]` begins and ends at word boundaries.
+fn whole_words(text: &str, start: usize, end: usize) -> bool {
+    let bounded = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() || is_cjk(c));
+    bounded(text[..start].chars().next_back()) && bounded(text[end..].chars().next())
 }
 
 /// Why a dictionary was refused: its line and what is wrong.
@@ -96,7 +154,7 @@ impl TradeWords {
                     .chain(aliases.iter().copied())
                     .map(str::to_owned)
                     .collect();
-                groups.extend(TradeWords::from_sets([terms.as_slice()]).groups);
+                groups.extend(groups_of_sets([terms.as_slice()]));
                 continue;
             }
             let name = normalize(name);
@@ -114,7 +172,14 @@ impl TradeWords {
             group.aliases.sort_by_key(|a| std::cmp::Reverse(a.len()));
             groups.push(group);
         }
-        Ok(TradeWords { groups })
+        Ok(TradeWords::of(groups))
+    }
+
+    fn of(groups: Vec<Group>) -> TradeWords {
+        TradeWords {
+            finder: Finder::of(&groups),
+            groups,
+        }
     }
 
     /// The dictionary that ships with Stockyard.
@@ -139,26 +204,7 @@ impl TradeWords {
     /// A marketplace's synonym sets as a dictionary: each term of a set leads to
     /// each other term.
     pub fn from_sets<'a>(sets: impl IntoIterator<Item = &'a [String]>) -> TradeWords {
-        let mut groups = Vec::new();
-        for set in sets {
-            let terms: Vec<String> = set.iter().map(|t| normalize(t)).collect();
-            for name in &terms {
-                let mut aliases: Vec<String> = Vec::new();
-                for t in &terms {
-                    if t != name && !t.is_empty() && !aliases.contains(t) {
-                        aliases.push(t.clone());
-                    }
-                }
-                aliases.sort_by_key(|a| std::cmp::Reverse(a.len()));
-                if !name.is_empty() && !aliases.is_empty() {
-                    groups.push(Group {
-                        name: name.clone(),
-                        aliases,
-                    });
-                }
-            }
-        }
-        TradeWords { groups }
+        TradeWords::of(groups_of_sets(sets))
     }
 
     /// Whether `word` (normalised) is a name or an alias here.
@@ -186,16 +232,20 @@ impl TradeWords {
     }
 
     fn add_alternatives(&self, text: &str, out: &mut Vec<String>, overridden: &TradeWords) {
+        let first = self.finder.first_in(text);
+        let mut pattern = 0;
         for group in &self.groups {
+            let name = pattern;
+            pattern += 1 + group.aliases.len();
             if out.len() == MAX_ALTERNATIVES {
                 break;
             }
-            if find(text, &group.name).is_some() {
+            if first[name].is_some() {
                 continue;
             }
             // Only an alias the query holds is looked up among the overriding words.
-            let found = group.aliases.iter().find_map(|a| {
-                find(text, a)
+            let found = group.aliases.iter().enumerate().find_map(|(i, a)| {
+                first[name + 1 + i]
                     .filter(|_| !overridden.knows(a))
                     .map(|at| (at, a.len()))
             });
@@ -209,17 +259,39 @@ impl TradeWords {
     }
 }
 
-/// Where `word` stands in `text` as whole words (CJK words anywhere).
+/// The groups of synonym sets: each term of a set leads to each other term.
+fn groups_of_sets<'a>(sets: impl IntoIterator<Item = &'a [String]>) -> Vec<Group> {
+    let mut groups = Vec::new();
+    for set in sets {
+        let terms: Vec<String> = set.iter().map(|t| normalize(t)).collect();
+        for name in &terms {
+            let mut aliases: Vec<String> = Vec::new();
+            for t in &terms {
+                if t != name && !t.is_empty() && !aliases.contains(t) {
+                    aliases.push(t.clone());
+                }
+            }
+            aliases.sort_by_key(|a| std::cmp::Reverse(a.len()));
+            if !name.is_empty() && !aliases.is_empty() {
+                groups.push(Group {
+                    name: name.clone(),
+                    aliases,
+                });
+            }
+        }
+    }
+    groups
+}
+
+/// Where `word` stands in `text` as whole words (CJK words anywhere), word by word:
+/// the reference [`Finder`] is checked against.
+#[cfg(test)]
 fn find(text: &str, word: &str) -> Option<usize> {
     let cjk = word.chars().any(is_cjk);
     let mut from = 0;
     while let Some(i) = text[from..].find(word) {
         let at = from + i;
-        let end = at + word.len();
-        let before = text[..at].chars().next_back();
-        let after = text[end..].chars().next();
-        let bounded = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() || is_cjk(c));
-        if cjk || (bounded(before) && bounded(after)) {
+        if cjk || whole_words(text, at, at + word.len()) {
             return Some(at);
         }
         from = at + text[at..].chars().next().map_or(1, char::len_utf8);
@@ -230,6 +302,42 @@ fn find(text: &str, word: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// GIVEN the bundled dictionary, WHEN each of its names and aliases is looked for
+    /// in texts holding it as a word, inside a longer word, after CJK text, twice, and
+    /// in texts of the other words, THEN the one-pass finder gives every word the same
+    /// first position as searching the text for that word alone.
+    #[test]
+    fn the_one_pass_finder_finds_what_word_by_word_search_finds() {
+        let words = TradeWords::builtin();
+        let patterns: Vec<&str> = words
+            .groups
+            .iter()
+            .flat_map(|g| std::iter::once(&g.name).chain(&g.aliases))
+            .map(String::as_str)
+            .collect();
+        let mut texts = vec![
+            String::new(),
+            "komatsu pc200-8".to_owned(),
+            "air conditioning".to_owned(),
+        ];
+        for w in &patterns {
+            texts.push(format!("used {w} for sale"));
+            texts.push(format!("{w}s and {w}"));
+            texts.push(format!("x{w} {w}"));
+            texts.push(format!("中古{w}"));
+            texts.push(w.to_string());
+        }
+        let mut found = 0;
+        for text in &texts {
+            let first = words.finder.first_in(text);
+            for (p, w) in patterns.iter().enumerate() {
+                assert_eq!(first[p], find(text, w), "{w:?} in {text:?}");
+                found += usize::from(first[p].is_some());
+            }
+        }
+        assert!(found >= 4 * patterns.len(), "{found} found");
+    }
 
     #[test]
     fn the_bundled_dictionary_parses_and_covers_every_language() {
