@@ -252,11 +252,13 @@ impl TieredQuery {
             if scratch.marks.len() < span {
                 scratch.marks.resize(span, 0);
             }
-            if scratch.unsure.len() < span {
-                scratch.unsure.resize(span, 0);
+            // A query without phrases has nothing unsure: no array to read.
+            let unsure_span = if could_earn[0b1111] == 0 { 0 } else { span };
+            if scratch.unsure.len() < unsure_span {
+                scratch.unsure.resize(unsure_span, 0);
             }
             let marks = &mut scratch.marks[..span];
-            let unsure = &mut scratch.unsure[..span];
+            let unsure = &mut scratch.unsure[..unsure_span];
             for (i, (_, weight)) in self.named.iter().enumerate() {
                 mark(weight.as_ref(), segment, marks, NAMED << i)?;
             }
@@ -309,8 +311,16 @@ impl TieredQuery {
             // (`resolve`): read here, each key would wait for memory in turn.
             for (w, chunk) in marks.chunks_exact_mut(8).enumerate() {
                 let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-                let doubt = &mut unsure[w * 8..w * 8 + 8];
-                let doubts = u64::from_le_bytes((&*doubt).try_into().expect("eight bytes"));
+                let doubts = match unsure.get_mut(w * 8..w * 8 + 8) {
+                    Some(doubt) => {
+                        let doubts = u64::from_le_bytes((&*doubt).try_into().expect("eight"));
+                        if doubts != 0 {
+                            doubt.fill(0);
+                        }
+                        doubts
+                    }
+                    None => 0,
+                };
                 if doubts == 0 {
                     if word == 0 {
                         continue;
@@ -326,7 +336,6 @@ impl TieredQuery {
                     continue;
                 }
                 chunk.fill(0);
-                doubt.fill(0);
                 for (j, (raw, doubt)) in word
                     .to_le_bytes()
                     .into_iter()
