@@ -10,7 +10,7 @@
 //! only computed when the order or a minimum score needs them.
 
 use super::columns::{KeyMap, SegmentColumns};
-use super::keyset::KeySet;
+use super::keyset::{record_hit, KeySet};
 use super::query::{Order, Sort};
 use crate::currency::Rates;
 use std::cmp::{Ordering, Reverse};
@@ -127,12 +127,13 @@ impl Top {
 
     /// Keeps `ranked` if it is among the best `n`.
     pub fn offer(&mut self, ranked: Ranked) {
+        if !self.admits(&ranked.rank) {
+            return;
+        }
         if self.heap.len() < self.n {
             self.heap.push(Reverse(ranked));
         } else if let Some(mut worst) = self.heap.peek_mut() {
-            if ranked.rank > worst.0.rank {
-                *worst = Reverse(ranked);
-            }
+            *worst = Reverse(ranked);
         }
     }
 
@@ -295,13 +296,7 @@ impl Pass<'_> {
                     return;
                 }
                 let key = cols.keys[d];
-                if key == u32::MAX {
-                    return;
-                }
-                if let Some(hits) = self.hits.as_deref_mut() {
-                    hits.insert(key);
-                }
-                if self.filter.is_some_and(|f| !f.contains(key)) {
+                if !record_hit(self.hits.as_deref_mut(), self.filter, key) {
                     return;
                 }
                 total += 1;

@@ -9,6 +9,20 @@
 
 use roaring::RoaringBitmap;
 
+/// A hit of machine `key` (`u32::MAX`: a document of no machine, never a hit) goes
+/// into the hit set `hits`; whether it passes `filter`, the selections, and so may be
+/// counted and ranked.
+#[inline]
+pub fn record_hit(hits: Option<&mut KeySet>, filter: Option<&KeySet>, key: u32) -> bool {
+    if key == u32::MAX {
+        return false;
+    }
+    if let Some(hits) = hits {
+        hits.insert(key);
+    }
+    filter.is_none_or(|f| f.contains(key))
+}
+
 /// A set of keys below a bound, one bit each. Reused between searches of a thread
 /// ([`KeySet::reset`]), so that a search allocates nothing for it.
 #[derive(Debug, Default, Clone)]

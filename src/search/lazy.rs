@@ -252,22 +252,17 @@ impl Scorer for EitherScorer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::tagged_index::{tagged_index, TaggedIndex};
     use tantivy::collector::DocSetCollector;
     use tantivy::query::{PhraseQuery, TermQuery};
-    use tantivy::schema::{IndexRecordOption, Schema, STRING, TEXT};
-    use tantivy::{doc, Index, Term};
+    use tantivy::schema::IndexRecordOption;
+    use tantivy::Term;
 
     /// GIVEN documents with a tag and a text, WHEN matching "tag a, or the phrase
     /// `wheel loader`, or the phrase `air con`", THEN the lazy query finds exactly
     /// what the plain union finds, with candidates inside and outside the cheap part.
     #[test]
     fn matches_exactly_what_the_union_matches() {
-        let mut schema = Schema::builder();
-        let tag = schema.add_text_field("tag", STRING);
-        let text = schema.add_text_field("text", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
         let texts = [
             "wheel loader for sale",
             "loader wheel reversed",
@@ -276,14 +271,12 @@ mod tests {
             "big wheel and a loader",
             "wheel loader",
         ];
-        for i in 0..600 {
-            let t = if i % 3 == 0 { "a" } else { "b" };
-            writer
-                .add_document(doc!(tag => t, text => texts[i % texts.len()]))
-                .unwrap();
-        }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        let tags = (0..600usize).map(|i| if i % 3 == 0 { "a" } else { "b" });
+        let TaggedIndex {
+            searcher,
+            tag,
+            text,
+        } = tagged_index(tags.zip(texts.iter().copied().cycle()), usize::MAX);
         let term = |w: &str| Term::from_field_text(text, w);
         let phrase = |a: &str, b: &str| -> Box<dyn Query> {
             Box::new(PhraseQuery::new(vec![term(a), term(b)]))

@@ -33,6 +33,8 @@ pub mod min_match;
 pub mod names;
 pub mod query;
 pub mod relax;
+#[cfg(test)]
+mod tagged_index;
 mod tiers;
 pub mod trade_words;
 mod unsure;

@@ -31,7 +31,7 @@
 
 use super::collect::{Collected, Rank, Ranked, Top};
 use super::columns::SegmentColumns;
-use super::keyset::KeySet;
+use super::keyset::{record_hit, KeySet};
 use super::min_match::{score_at, MinMatchWeight};
 use super::unsure::{could_earn, PhraseChecks};
 use super::words::MAX_STRONG_WORDS;
@@ -241,8 +241,11 @@ impl TieredQuery {
         let ngram_ranks_only = self.required != 0;
         let tiers = self.tier_of_marks();
         let phrases = self.phrases();
+        let has_phrases = !phrases.is_empty();
         let could_earn = could_earn(&phrases);
         let mut checks = PhraseChecks::new(phrases);
+        // Whether any hit is filed on trust (then it may move to a tier of no hits).
+        let mut any_unsure = false;
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             let cols = &columns[ord];
             let segment_start = scratch.found.len();
@@ -253,7 +256,7 @@ impl TieredQuery {
                 scratch.marks.resize(span, 0);
             }
             // A query without phrases has nothing unsure: no array to read.
-            let unsure_span = if could_earn[0b1111] == 0 { 0 } else { span };
+            let unsure_span = if has_phrases { span } else { 0 };
             if scratch.unsure.len() < unsure_span {
                 scratch.unsure.resize(unsure_span, 0);
             }
@@ -359,6 +362,7 @@ impl TieredQuery {
                         // A hit whatever its phrases: filed at its best tier, the
                         // class bits it holds on trust noted.
                         let trusted = (best - tier) as u8;
+                        any_unsure = true;
                         found.push(Found {
                             tier: best,
                             unsure: doubt | trusted << 4,
@@ -435,9 +439,10 @@ impl TieredQuery {
         }
         moved.clear();
 
-        // Every tier by its best possible score, best first (a hit whose phrases fail
-        // moves down to a tier that may have had no hits of its own).
+        // The tiers by their best possible score, best first: those with hits, or all
+        // where a hit whose phrases fail may move down to a tier of no hits.
         let mut order: Vec<(Score, Score, usize)> = (0..2 * LANG)
+            .filter(|&t| any_unsure || starts[t] < starts[t + 1])
             .map(|t| {
                 let bonus = if t >= LANG { pass.lang_bonus } else { 0.0 };
                 let base = self.base(t);
@@ -498,8 +503,9 @@ impl TieredQuery {
                     if !top.admits(&hit.rank) {
                         continue;
                     }
-                    let segment = u32::from(e.segment);
-                    let earned = checks.earned_in(searcher, segment, e.doc, e.unsure & 0x0F)?;
+                    let ord = u32::from(e.segment);
+                    let segment = searcher.segment_reader(ord);
+                    let earned = checks.earned(segment, ord, e.doc, e.unsure & 0x0F)?;
                     let lost = (e.unsure >> 4) & !earned;
                     if lost != 0 {
                         moved.push((t as u16 - u16::from(lost), Entry { unsure: 0, ..e }));
@@ -600,13 +606,7 @@ fn resolve(
         let hit = found[i];
         let d = hit.doc;
         let key = cols.keys[d as usize];
-        if key == u32::MAX {
-            continue;
-        }
-        if let Some(hits) = pass.hits.as_deref_mut() {
-            hits.insert(key);
-        }
-        if pass.filter.is_some_and(|f| !f.contains(key)) {
+        if !record_hit(pass.hits.as_deref_mut(), pass.filter, key) {
             continue;
         }
         let lang = if cols.langs[d as usize] & pass.lang_bits != 0 {
@@ -640,9 +640,9 @@ fn fetch<T>(value: &T) {
 }
 
 /// Raises the tier of each of `hits` (one segment's, in document order) that `weight`
-/// matches, by `raise` (a class bit is set, not added: a phrase may have set it): a seek per hit where its matches outnumber the hits
-/// [`SEEK_SHARE`] times, else one scan of its matches through `marks` (all zero
-/// before, and after).
+/// matches, by `raise` (a class bit is set, not added: a phrase may have set it): a
+/// seek per hit where its matches outnumber the hits [`SEEK_SHARE`] times, else one
+/// scan of its matches through `marks` (all zero before, and after).
 fn add_to_matches(
     weight: &dyn Weight,
     segment: &SegmentReader,
