@@ -45,4 +45,13 @@ pub trait Projection {
     /// it with the checkpoint `batch`'s last position + 1, atomically. Events it cannot
     /// apply are returned as dead letters; they count as applied.
     fn apply(&mut self, batch: &[(u64, Event)]) -> Result<Vec<DeadLetter>, ProjectionError>;
+
+    /// Told that a backlog (a catch-up in big batches: start-up, a burst, a rebuild)
+    /// has been applied and the log has nothing more for now: the moment to reorganise
+    /// the store for reads, which doing during the catch-up would only redo batch after
+    /// batch. Runs on the indexer's thread, so long work belongs in the background;
+    /// nothing may change what the projection answers.
+    fn caught_up(&mut self) -> Result<(), ProjectionError> {
+        Ok(())
+    }
 }

@@ -209,6 +209,18 @@ impl Indexer {
         }
     }
 
+    /// Tells every projection that a backlog has been applied (see
+    /// [`Projection::caught_up`]); the first failure is returned after all were told.
+    pub fn caught_up(&mut self) -> Result<(), RunError> {
+        let mut first_error = None;
+        for p in &mut self.projections {
+            if let Err(e) = p.caught_up() {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), |e| Err(e.into()))
+    }
+
     /// Dead letters recorded so far, oldest first.
     pub fn dead_letters(&self) -> &[DeadLetter] {
         self.dead_letters.all()

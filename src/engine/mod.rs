@@ -352,8 +352,17 @@ impl Engine {
     }
 
     fn run_worker(&self) {
+        // Whether events came as a backlog (big batches) since projections were last
+        // told they had caught up (see `Projection::caught_up`); a generation that a
+        // rebuild switched to was built from one.
+        let mut backlog = false;
+        let mut serving = self.current().number();
         while !self.stop.load(Ordering::Acquire) {
             let generation = self.current();
+            if generation.number() != serving {
+                serving = generation.number();
+                backlog = true;
+            }
             let lag = self.log.head().saturating_sub(self.applied());
             if lag == 0 {
                 let mut pending = self
@@ -369,8 +378,16 @@ impl Engine {
                         .unwrap_or_else(|e| e.into_inner())
                         .0;
                 }
-                *pending = false;
+                let woken = std::mem::take(&mut *pending);
                 drop(pending);
+                // A quiet second after a backlog: a bulk import that pauses between
+                // its files is not reorganised after each.
+                if !woken && backlog && self.log.head() <= self.applied() {
+                    backlog = false;
+                    if let Err(e) = generation.indexer().caught_up() {
+                        tracing::warn!("indexer: after the backlog: {e}");
+                    }
+                }
                 if self.log.head() > self.applied() {
                     // Let a burst gather into one commit.
                     std::thread::sleep(self.settings.max_delay);
@@ -379,6 +396,7 @@ impl Engine {
             }
             let mut indexer = generation.indexer();
             // A backlog (start-up, a burst) goes in big batches: fewer commits.
+            backlog |= lag > self.settings.batch;
             indexer.set_batch(if lag > self.settings.batch {
                 self.settings.rebuild_batch
             } else {
@@ -407,6 +425,14 @@ impl Engine {
                 *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
             }
             self.notify_progress();
+        }
+        // Stopped right after a backlog (the CLI's `ingest`): the next start would
+        // begin with the index as the backlog left it.
+        backlog |= self.current().number() != serving;
+        if backlog && self.log.head() <= self.applied() {
+            if let Err(e) = self.current().indexer().caught_up() {
+                tracing::warn!("indexer: after the backlog: {e}");
+            }
         }
     }
 

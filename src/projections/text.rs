@@ -28,6 +28,8 @@ pub struct TextProjection {
     catalog: CatalogState,
     keys: MachineKeys,
     checkpoint: u64,
+    /// Whether listings changed since the last compaction.
+    changed: bool,
 }
 
 /// The commit payload: the checkpoint, and the catalog state as of it (written from
@@ -71,6 +73,7 @@ impl TextProjection {
             catalog: committed.catalog,
             keys: MachineKeys::open(keys_file).map_err(failed)?,
             checkpoint: committed.checkpoint,
+            changed: false,
         })
     }
 
@@ -236,6 +239,17 @@ impl Projection for TextProjection {
             return Err(failed(e));
         }
         self.checkpoint = last + 1;
+        self.changed = true;
         Ok(letters)
+    }
+
+    /// Merges the listing segments into one (~5-10 s for 1M listings on one core;
+    /// searches go on meanwhile on the segments as they were, and events that arrive
+    /// wait).
+    fn caught_up(&mut self) -> Result<(), ProjectionError> {
+        if std::mem::take(&mut self.changed) {
+            self.writer.compact().map_err(failed)?;
+        }
+        Ok(())
     }
 }

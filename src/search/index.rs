@@ -105,6 +105,15 @@ thread_local! {
 /// The catalog entities texts named, by text, within one search.
 type Named = std::collections::HashMap<String, Expansions>;
 
+/// How the committed listings lie on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Segments searches go through one after the other.
+    pub segments: usize,
+    /// Documents deleted but still in their segments' postings.
+    pub deleted: u64,
+}
+
 /// One tantivy index with its reader.
 struct Part {
     index: Index,
@@ -201,6 +210,19 @@ impl TextIndex {
             catalog_reader: self.catalog.reader.clone(),
             fields: self.fields.clone(),
             detector: self.detector.clone(),
+        })
+    }
+
+    /// How the committed listings lie on disk: segments and deleted documents still
+    /// in them (see [`super::ListingWriter::start_compaction`]).
+    pub fn layout(&self) -> Result<Layout, SearchError> {
+        let segments = self.listings.index.searchable_segment_metas()?;
+        Ok(Layout {
+            segments: segments.len(),
+            deleted: segments
+                .iter()
+                .map(|s| u64::from(s.num_deleted_docs()))
+                .sum(),
         })
     }
 
