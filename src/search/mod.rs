@@ -31,6 +31,7 @@ pub mod language;
 mod lazy;
 pub mod min_match;
 pub mod names;
+pub mod prefix;
 pub mod query;
 pub mod relax;
 #[cfg(test)]

@@ -32,6 +32,7 @@ use super::analysis::{code_form, is_cjk, ngram_terms, normalize, segments};
 use super::fields::{Fields, Group};
 use super::lazy::{Costly, EitherQuery};
 use super::min_match::MinMatchQuery;
+use super::prefix::PrefixQuery;
 use super::words::WordLevel;
 use stockyard_schema::Lang;
 use tantivy::query::{
@@ -244,7 +245,8 @@ impl Members {
     /// Adds `terms` in order with the last one as a prefix.
     pub(super) fn phrase_prefix(&mut self, terms: Vec<Term>) {
         if terms.len() == 1 {
-            self.cheap.push(Box::new(PhrasePrefixQuery::new(terms)));
+            let t = terms.into_iter().next().expect("one term");
+            self.cheap.push(Box::new(PrefixQuery::new(t)));
         } else {
             // Candidates: the leading words, and any word the last one begins.
             let (last, leading) = terms.split_last().expect("two terms or more");
@@ -254,7 +256,7 @@ impl Members {
                     Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic)) as Box<dyn Query>
                 })
                 .collect();
-            candidates.push(Box::new(PhrasePrefixQuery::new(vec![last.clone()])));
+            candidates.push(Box::new(PrefixQuery::new(last.clone())));
             self.costly.push(Costly {
                 candidates: Box::new(BooleanQuery::intersection(candidates)),
                 exact: Box::new(PhrasePrefixQuery::new(terms)),
