@@ -49,8 +49,8 @@ pub trait Projection {
     /// Told that a backlog (a catch-up in big batches: start-up, a burst, a rebuild)
     /// has been applied and the log has nothing more for now: the moment to reorganise
     /// the store for reads, which doing during the catch-up would only redo batch after
-    /// batch. Runs on the indexer's thread, so long work belongs in the background;
-    /// nothing may change what the projection answers.
+    /// batch. Runs on the indexer's thread: new events wait until it returns. Nothing
+    /// it does may change what the projection answers.
     fn caught_up(&mut self) -> Result<(), ProjectionError> {
         Ok(())
     }

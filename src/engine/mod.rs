@@ -384,9 +384,7 @@ impl Engine {
                 // its files is not reorganised after each.
                 if !woken && backlog && self.log.head() <= self.applied() {
                     backlog = false;
-                    if let Err(e) = generation.indexer().caught_up() {
-                        tracing::warn!("indexer: after the backlog: {e}");
-                    }
+                    Self::caught_up(&generation);
                 }
                 if self.log.head() > self.applied() {
                     // Let a burst gather into one commit.
@@ -430,9 +428,15 @@ impl Engine {
         // begin with the index as the backlog left it.
         backlog |= self.current().number() != serving;
         if backlog && self.log.head() <= self.applied() {
-            if let Err(e) = self.current().indexer().caught_up() {
-                tracing::warn!("indexer: after the backlog: {e}");
-            }
+            Self::caught_up(&self.current());
+        }
+    }
+
+    /// Tells `generation`'s projections a backlog is applied; a failure leaves their
+    /// stores as they were, so it is only logged.
+    fn caught_up(generation: &Generation) {
+        if let Err(e) = generation.indexer().caught_up() {
+            tracing::warn!("indexer: after the backlog: {e}");
         }
     }
 

@@ -214,7 +214,7 @@ impl TextIndex {
     }
 
     /// How the committed listings lie on disk: segments and deleted documents still
-    /// in them (see [`super::ListingWriter::start_compaction`]).
+    /// in them (see [`super::ListingWriter::compact`]).
     pub fn layout(&self) -> Result<Layout, SearchError> {
         let segments = self.listings.index.searchable_segment_metas()?;
         Ok(Layout {

@@ -9,7 +9,7 @@
 //! documents an intersection seeks (a profile of model-number searches put 8 % of
 //! their time there, most of it the allocator faulting in fresh zeroed pages). A
 //! prefix typed by a buyer usually ends as a handful of words (`pc200`, `pc200-8`):
-//! for up to [`FEW`] of them this query merges their posting lists as they are read,
+//! for up to eight of them (`FEW`) this query merges their posting lists as they are read,
 //! with real seeks; a prefix with more expansions keeps tantivy's bitset, which is
 //! the cheaper of the two for many long lists.
 
@@ -24,7 +24,7 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATE
 
 /// Most expansions merged as posting lists; above, the bitset of
 /// [`InvertedIndexRangeWeight`].
-pub const FEW: usize = 8;
+const FEW: usize = 8;
 
 /// Expansions tantivy's `PhrasePrefixQuery` considers per segment, kept so that both
 /// paths give the documents it gives.
