@@ -15,7 +15,7 @@ mod tools;
 use roaring::RoaringBitmap;
 use std::time::{Duration, Instant};
 use stockyard::graph::{
-    CatalogGraph, EmbeddedGraph, FacetRequest, Neo4jGraph, NumberFilter, Range, Selections,
+    CatalogGraph, EmbeddedGraph, FacetRequest, Neo4jWriter, NumberFilter, Range, Selections,
 };
 use stockyard_schema::{demo, Event, Lang};
 
@@ -35,12 +35,13 @@ async fn main() {
         return;
     };
     let config = neo4j_config::config(&server);
-    let mut neo = Neo4jGraph::connect(&config).await.expect("connect");
-    neo.clear().await.expect("clear");
+    let mut writer = Neo4jWriter::connect(&config).await.expect("connect");
+    writer.clear().await.expect("clear");
     let events: Vec<Event> = demo::generate(5, listings).collect();
     let t = Instant::now();
-    neo.apply(&events).await.expect("apply");
+    writer.apply(&events).await.expect("apply");
     let neo_load = t.elapsed();
+    let neo = writer.graph();
     let mut embedded = EmbeddedGraph::new();
     let t = Instant::now();
     embedded.apply(&events);
@@ -128,7 +129,7 @@ async fn main() {
     // a warm-up round over every case keeps that out of the medians.
     for (_, req) in &cases {
         for _ in 0..3 {
-            CatalogGraph::facets(&neo, req).await.expect("neo4j facets");
+            CatalogGraph::facets(neo, req).await.expect("neo4j facets");
         }
     }
     let rounds: usize = std::env::var("STOCKYARD_BENCH_ROUNDS")
@@ -143,7 +144,7 @@ async fn main() {
             assert!(CatalogGraph::facets(&embedded, req).await.is_ok());
             e.push(t.elapsed());
             let t = Instant::now();
-            let got = CatalogGraph::facets(&neo, req).await.expect("neo4j facets");
+            let got = CatalogGraph::facets(neo, req).await.expect("neo4j facets");
             n.push(t.elapsed());
             assert_eq!(got, embedded.facets(req), "both give the same answer");
         }

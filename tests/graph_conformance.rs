@@ -12,7 +12,7 @@ use roaring::RoaringBitmap;
 use stockyard::currency::Rates;
 use stockyard::graph::{
     CatalogGraph, CategoryTree, EmbeddedGraph, FacetCount, FacetRequest, Facets, ModelView,
-    Neo4jConfig, Neo4jGraph, NumberFilter, Range, Selections,
+    Neo4jConfig, Neo4jGraph, Neo4jWriter, NumberFilter, Range, Selections,
 };
 use stockyard_schema::{Decoder, Event, Lang, Payload};
 use tools::{need, BoltServer, Linter};
@@ -175,12 +175,45 @@ enum Answer {
     Others(Vec<String>),
 }
 
+/// A graph the suite can write events into and then question: the embedded graph
+/// itself, or Neo4j through its writer.
+trait Store {
+    type Reader: CatalogGraph;
+    async fn feed(&mut self, events: &[Event]);
+    fn key(&mut self, machine_id: &str) -> u32;
+    fn reader(&self) -> &Self::Reader;
+}
+
+impl Store for EmbeddedGraph {
+    type Reader = EmbeddedGraph;
+    async fn feed(&mut self, events: &[Event]) {
+        self.apply(events);
+    }
+    fn key(&mut self, machine_id: &str) -> u32 {
+        self.machine_key(machine_id)
+    }
+    fn reader(&self) -> &EmbeddedGraph {
+        self
+    }
+}
+
+impl Store for Neo4jWriter {
+    type Reader = Neo4jGraph;
+    async fn feed(&mut self, events: &[Event]) {
+        self.apply(events).await.expect("events written");
+    }
+    fn key(&mut self, machine_id: &str) -> u32 {
+        self.machine_key(machine_id)
+    }
+    fn reader(&self) -> &Neo4jGraph {
+        self.graph()
+    }
+}
+
 /// Applies a scenario to a graph and asks it every question.
-async fn answers<G: CatalogGraph>(g: &mut G, scenario: &Scenario) -> Vec<(String, Answer)> {
+async fn answers<S: Store>(store: &mut S, scenario: &Scenario) -> Vec<(String, Answer)> {
     for batch in &scenario.batches {
-        g.apply_events(batch)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
+        store.feed(batch).await;
     }
     // The rates the engine would pass: the latest set of the scenario.
     let rates = scenario
@@ -197,7 +230,8 @@ async fn answers<G: CatalogGraph>(g: &mut G, scenario: &Scenario) -> Vec<(String
     for (name, hits, selections) in requests() {
         let keys: Option<RoaringBitmap> = hits
             .as_ref()
-            .map(|ids| ids.iter().map(|id| g.machine_key(id)).collect());
+            .map(|ids| ids.iter().map(|id| store.key(id)).collect());
+        let g = store.reader();
         for lang in [Lang::EN, Lang::JA] {
             let req = FacetRequest {
                 hits: keys.as_ref(),
@@ -218,6 +252,7 @@ async fn answers<G: CatalogGraph>(g: &mut G, scenario: &Scenario) -> Vec<(String
             out.push((format!("facets {name} {lang}"), Answer::Facets(facets)));
         }
     }
+    let g = store.reader();
     for lang in [Lang::EN, Lang::JA] {
         out.push((
             format!("tree {lang}"),
@@ -258,7 +293,7 @@ async fn embedded_and_neo4j_give_the_same_answers() {
         return;
     };
     let config = neo4j_config::config(&server);
-    let mut neo = Neo4jGraph::connect(&config).await.expect("connect");
+    let mut neo = Neo4jWriter::connect(&config).await.expect("connect");
     neo.record_statements();
     let mut compared = 0;
     for scenario in scenarios() {
@@ -277,7 +312,7 @@ async fn embedded_and_neo4j_give_the_same_answers() {
     let Some(linter) = need(Linter::prepare(), "node, npm and shared/tools/cypher-lint") else {
         return;
     };
-    let mut sent = neo.recorded();
+    let mut sent = neo.graph().recorded();
     sent.sort();
     sent.dedup();
     let statements: Vec<(String, String)> = sent

@@ -21,26 +21,18 @@ pub use contract::{
     Range, Selections, SpecCategoryView, SpecFacet, SpecView,
 };
 pub use embedded::{EmbeddedGraph, EntityKind, MachineFacts, NamedEntity, SnapshotError};
-pub use neo4j::{Neo4jConfig, Neo4jGraph};
+pub use neo4j::{Neo4jConfig, Neo4jGraph, Neo4jWriter};
 pub use reader::{NeoReader, ReadError};
 
 use std::future::Future;
-use stockyard_schema::{Event, Lang};
+use stockyard_schema::Lang;
 
 /// The seam between the service and a catalog graph: one method per question, named
 /// as each implementation names it, with the same answers (the conformance suite holds
 /// them to it). The engine asks the configured graph through it; nothing above the
-/// engine names a store.
+/// engine names a store. Only questions: the embedded graph is written by its
+/// projection, Neo4j by a [`Neo4jWriter`], and readers never write.
 pub trait CatalogGraph {
-    /// Applies events in order; replays change nothing.
-    fn apply_events(
-        &mut self,
-        events: &[Event],
-    ) -> impl Future<Output = Result<(), GraphError>> + Send;
-
-    /// The dense key of a machine (the text index's key for it).
-    fn machine_key(&mut self, machine_id: &str) -> u32;
-
     /// Facets over a hit set; see [`EmbeddedGraph::facets`].
     fn facets(
         &self,
@@ -104,14 +96,6 @@ macro_rules! answer {
 macro_rules! forward_questions {
     ($ty:ty, $mode:ident) => {
         impl CatalogGraph for $ty {
-            async fn apply_events(&mut self, events: &[Event]) -> Result<(), GraphError> {
-                answer!($mode, self.apply(events))
-            }
-
-            fn machine_key(&mut self, machine_id: &str) -> u32 {
-                <$ty>::machine_key(self, machine_id)
-            }
-
             async fn facets(&self, req: &FacetRequest<'_>) -> Result<Facets, GraphError> {
                 answer!($mode, <$ty>::facets(self, req))
             }

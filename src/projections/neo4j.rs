@@ -1,7 +1,7 @@
 //! The Neo4j graph as a projection: each batch and the projection's offset node are
 //! written in one transaction.
 
-use crate::graph::{GraphError, Neo4jConfig, Neo4jGraph};
+use crate::graph::{GraphError, Neo4jConfig, Neo4jWriter};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use stockyard_indexer::{DeadLetter, Projection, ProjectionError};
@@ -29,7 +29,7 @@ pub struct Neo4jProjection {
 }
 
 struct Connected {
-    graph: Neo4jGraph,
+    graph: Neo4jWriter,
     checkpoint: u64,
 }
 
@@ -92,8 +92,8 @@ impl Neo4jProjection {
         let mut slot = self.connection.lock().unwrap_or_else(|e| e.into_inner());
         let result = (|| {
             if slot.is_none() {
-                let graph = self.timed(Neo4jGraph::connect(&self.config))?;
-                let checkpoint = self.timed(graph.offset(&self.offset))?;
+                let graph = self.timed(Neo4jWriter::connect(&self.config))?;
+                let checkpoint = self.timed(graph.graph().offset(&self.offset))?;
                 *slot = Some(Connected { graph, checkpoint });
             }
             f(self, slot.as_mut().expect("connected above"))

@@ -2,19 +2,19 @@
 //! neo4rs. Every statement is built with `query-dsl` from the schema crate's typed
 //! labels; writes are idempotent (MERGE on ids), so replaying events changes nothing.
 //!
-//! By job: the connection here, event writes in [`writes`], facets in [`facets`] (one
-//! statement per search), browse queries in [`browse`].
+//! By job: the read connection here, event writes (and the writer that owns the
+//! machine keys) in [`writes`], facets in [`facets`] (one statement per search), browse
+//! queries in [`browse`].
 
 mod browse;
 mod facets;
 mod writes;
 
+pub use writes::Neo4jWriter;
+
 use super::contract::GraphError;
-use super::embedded::Interner;
 use neo4rs::{ConfigBuilder, Graph, Row};
-use query_dsl::types::Int;
-use query_dsl::{match_, node, var, Statement};
-use stockyard_schema::graph::{Category, Machine, Maker, Model, Spec, SpecCategory};
+use query_dsl::{param, Query, Statement};
 use stockyard_schema::{Lang, Text};
 
 /// A name in the buyer's language from names stored as JSON; the id without them.
@@ -36,19 +36,20 @@ pub struct Neo4jConfig {
     pub database: String,
 }
 
-/// The catalog graph on a Bolt server, through neo4rs: every statement is built with
-/// `query-dsl` from the schema crate's typed labels, and writes are idempotent (MERGE
-/// on ids), so replaying events changes nothing.
+/// A connection to the catalog graph on a Bolt server, through neo4rs, that answers
+/// the graph's questions. It holds no state of its own beyond the connection, so a
+/// reader connects quickly and reconnects cheaply; writing events needs the machine
+/// keys assigned so far, which only [`Neo4jWriter`] loads.
 pub struct Neo4jGraph {
     graph: Graph,
     uri: String,
-    keys: Interner,
     /// Every statement sent, when recording (tests lint them with Neo4j's parser).
     recorded: Option<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Neo4jGraph {
-    /// Connects and creates the id constraints (idempotent).
+    /// Connects and checks, in one round trip that reads nothing, that the server
+    /// answers (the driver's pool would otherwise connect only on first use).
     pub async fn connect(cfg: &Neo4jConfig) -> Result<Neo4jGraph, GraphError> {
         let unreachable = |e: neo4rs::Error| GraphError::Unreachable {
             uri: cfg.uri.clone(),
@@ -62,48 +63,14 @@ impl Neo4jGraph {
             .build()
             .map_err(unreachable)?;
         let graph = Graph::connect(config).await.map_err(unreachable)?;
-        let mut g = Neo4jGraph {
+        let g = Neo4jGraph {
             graph,
             uri: cfg.uri.clone(),
-            keys: Interner::default(),
             recorded: None,
         };
-        for s in Self::schema_statements()? {
-            g.run(&s).await?;
-        }
-        // Machine keys already assigned, in key order, so that new ones follow them.
-        let m = node::<Machine>("m");
-        let rows = g
-            .rows(
-                &match_(&m)
-                    .return_((
-                        m.prop(Machine::ID).alias("id"),
-                        m.prop(Machine::KEY).alias("key"),
-                    ))
-                    .order_by(var::<Int>("key"))
-                    .build()?,
-            )
+        g.rows(&Query::new().return_(param(1).alias("ok")).build()?)
             .await?;
-        for row in rows {
-            if let Ok(id) = row.get::<String>("id") {
-                g.keys.intern(&id);
-            }
-        }
         Ok(g)
-    }
-
-    /// The constraints on ids the store relies on.
-    pub fn schema_statements() -> Result<Vec<Statement>, GraphError> {
-        Ok(vec![
-            Statement::unique_constraint("machine_id", Machine::ID)?,
-            // Facets look machines up by the keys of a hit set.
-            Statement::unique_constraint("machine_key", Machine::KEY)?,
-            Statement::unique_constraint("model_id", Model::ID)?,
-            Statement::unique_constraint("maker_id", Maker::ID)?,
-            Statement::unique_constraint("category_id", Category::ID)?,
-            Statement::unique_constraint("spec_category_id", SpecCategory::ID)?,
-            Statement::unique_constraint("spec_id", Spec::ID)?,
-        ])
     }
 
     /// Starts keeping every statement sent, for [`Neo4jGraph::recorded`].
@@ -123,14 +90,6 @@ impl Neo4jGraph {
         if let Some(r) = &self.recorded {
             r.lock().expect("not poisoned").push(s.cypher().to_owned());
         }
-    }
-
-    /// Removes the whole catalog (before a rebuild).
-    pub async fn clear(&mut self) -> Result<(), GraphError> {
-        let n = query_dsl::any_node("n");
-        self.run(&match_(&n).detach_delete(&n).build()?).await?;
-        self.keys = Interner::default();
-        Ok(())
     }
 
     /// Tells a server that cannot be reached from one that refused a statement.
@@ -166,10 +125,5 @@ impl Neo4jGraph {
             out.push(row);
         }
         Ok(out)
-    }
-
-    /// The dense key of a machine (the text index's), assigned on first sight.
-    pub fn machine_key(&mut self, machine_id: &str) -> u32 {
-        self.keys.intern(machine_id)
     }
 }

@@ -1,10 +1,11 @@
 //! Events as Cypher writes, and the projection's offset written with them.
 
-use super::Neo4jGraph;
+use super::{Neo4jConfig, Neo4jGraph};
 use crate::graph::contract::GraphError;
+use crate::graph::embedded::Interner;
 use query_dsl::functions::coalesce;
 use query_dsl::types::{Any, Float, Int, Str};
-use query_dsl::{anon, exists, match_, node, param, path, rel, Expr, Query, Statement, Value};
+use query_dsl::{anon, exists, match_, node, param, path, rel, var, Expr, Query, Statement, Value};
 use std::collections::BTreeMap;
 use stockyard_schema::domain::{Patch, SpecValue};
 use stockyard_schema::graph::{
@@ -29,7 +30,87 @@ fn opt_str(v: Option<&str>) -> Expr<Str> {
     v.map_or_else(query_dsl::null, param)
 }
 
-impl Neo4jGraph {
+/// Writes events into the graph on a Bolt server. Machines get the text index's dense
+/// keys in the order they are first listed, so the writer loads the keys already
+/// assigned when it connects and assigns the next ones; readers ([`Neo4jGraph`]) never
+/// need them.
+pub struct Neo4jWriter {
+    graph: Neo4jGraph,
+    keys: Interner,
+}
+
+impl Neo4jWriter {
+    /// Connects, creates the id constraints (idempotent) and loads the machine keys
+    /// already assigned.
+    pub async fn connect(cfg: &Neo4jConfig) -> Result<Neo4jWriter, GraphError> {
+        let mut w = Neo4jWriter {
+            graph: Neo4jGraph::connect(cfg).await?,
+            keys: Interner::default(),
+        };
+        for s in Self::schema_statements()? {
+            w.graph.run(&s).await?;
+        }
+        // In key order, so that new keys follow them.
+        let m = node::<Machine>("m");
+        let rows = w
+            .graph
+            .rows(
+                &match_(&m)
+                    .return_((
+                        m.prop(Machine::ID).alias("id"),
+                        m.prop(Machine::KEY).alias("key"),
+                    ))
+                    .order_by(var::<Int>("key"))
+                    .build()?,
+            )
+            .await?;
+        for row in rows {
+            if let Ok(id) = row.get::<String>("id") {
+                w.keys.intern(&id);
+            }
+        }
+        Ok(w)
+    }
+
+    /// The constraints on ids the store relies on.
+    fn schema_statements() -> Result<Vec<Statement>, GraphError> {
+        Ok(vec![
+            Statement::unique_constraint("machine_id", Machine::ID)?,
+            // Facets look machines up by the keys of a hit set.
+            Statement::unique_constraint("machine_key", Machine::KEY)?,
+            Statement::unique_constraint("model_id", Model::ID)?,
+            Statement::unique_constraint("maker_id", Maker::ID)?,
+            Statement::unique_constraint("category_id", Category::ID)?,
+            Statement::unique_constraint("spec_category_id", SpecCategory::ID)?,
+            Statement::unique_constraint("spec_id", Spec::ID)?,
+        ])
+    }
+
+    /// The connection the writer sends through, to ask the graph's questions too.
+    pub fn graph(&self) -> &Neo4jGraph {
+        &self.graph
+    }
+
+    /// Starts keeping every statement sent; see [`Neo4jGraph::recorded`].
+    pub fn record_statements(&mut self) {
+        self.graph.record_statements();
+    }
+
+    /// The dense key of a machine (the text index's), assigned on first sight.
+    pub fn machine_key(&mut self, machine_id: &str) -> u32 {
+        self.keys.intern(machine_id)
+    }
+
+    /// Removes the whole catalog (before a rebuild).
+    pub async fn clear(&mut self) -> Result<(), GraphError> {
+        let n = query_dsl::any_node("n");
+        self.graph
+            .run(&match_(&n).detach_delete(&n).build()?)
+            .await?;
+        self.keys = Interner::default();
+        Ok(())
+    }
+
     /// The statements that apply one event, in order. Exposed so that every
     /// statement the store can send is checked by Neo4j's parser in the tests.
     pub fn statements_for(&mut self, event: &Event) -> Result<Vec<Statement>, GraphError> {
@@ -347,28 +428,40 @@ impl Neo4jGraph {
         for e in events {
             statements.extend(self.statements_for(e)?);
         }
-        let [write, _] = Self::offset_statements(name, checkpoint)?;
+        let [write, _] = Neo4jGraph::offset_statements(name, checkpoint)?;
         statements.push(write);
         let begin = |e: neo4rs::Error| GraphError::Unreachable {
-            uri: self.uri.clone(),
+            uri: self.graph.uri.clone(),
             reason: e.to_string(),
         };
-        let mut txn = self.graph.start_txn().await.map_err(begin)?;
+        let mut txn = self.graph.graph.start_txn().await.map_err(begin)?;
         for s in &statements {
-            self.note(s);
+            self.graph.note(s);
             if let Err(e) = txn.run(s.into()).await {
                 let _ = txn.rollback().await;
-                return Err(self.failure(s, e));
+                return Err(self.graph.failure(s, e));
             }
         }
         txn.commit().await.map_err(|e| GraphError::Unreachable {
-            uri: self.uri.clone(),
+            uri: self.graph.uri.clone(),
             reason: format!("commit: {e}"),
         })
     }
 
+    /// Applies events in order.
+    pub async fn apply(&mut self, events: &[Event]) -> Result<(), GraphError> {
+        for e in events {
+            for s in self.statements_for(e)? {
+                self.graph.run(&s).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Neo4jGraph {
     /// The statements that write and read the offset of the projection `name`.
-    /// Exposed, like [`Neo4jGraph::statements_for`], so that the tests check them with
+    /// Exposed, like [`Neo4jWriter::statements_for`], so that the tests check them with
     /// Neo4j's parser.
     pub fn offset_statements(name: &str, checkpoint: u64) -> Result<[Statement; 2], GraphError> {
         let o = node::<IndexerOffset>("o");
@@ -391,15 +484,5 @@ impl Neo4jGraph {
             .first()
             .and_then(|r| r.get::<i64>("position").ok())
             .map_or(0, |p| p.max(0) as u64))
-    }
-
-    /// Applies events in order.
-    pub async fn apply(&mut self, events: &[Event]) -> Result<(), GraphError> {
-        for e in events {
-            for s in self.statements_for(e)? {
-                self.run(&s).await?;
-            }
-        }
-        Ok(())
     }
 }
