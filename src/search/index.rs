@@ -591,25 +591,29 @@ enum Evaluation {
     Tiered(TieredQuery),
 }
 
+/// About how many documents a union of sets of `sizes` documents (of `max_doc`) holds,
+/// taking the sets as independent, with overlap a little above chance as words of one
+/// listing tend to come together (the estimate tantivy's unions give).
+fn union_hint(sizes: &[u32], max_doc: u32) -> u64 {
+    if let [one] = sizes {
+        return u64::from(*one);
+    }
+    let max = f64::from(max_doc.max(1));
+    let outside: f64 = sizes
+        .iter()
+        .map(|&n| 1.0 - 0.8 * f64::from(n) / max)
+        .product();
+    (max * (1.0 - outside)).round() as u64
+}
+
 /// The tiered form of a listing query.
 fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, SearchError> {
     let unscored = EnableScoring::disabled_from_searcher(searcher);
     // A query of one word: the entities it names are marked once, for their class
     // and as its strong match (with its title); see `search/tiers.rs`.
     let split = query.single_title.is_some();
-    let union = |queries: Vec<&Box<dyn Query>>| -> tantivy::Result<Option<Box<dyn Weight>>> {
-        match queries.len() {
-            0 => Ok(None),
-            1 => queries[0].weight(unscored).map(Some),
-            _ => BooleanQuery::new(
-                queries
-                    .into_iter()
-                    .map(|q| (Occur::Should, q.box_clone()))
-                    .collect(),
-            )
-            .weight(unscored)
-            .map(Some),
-        }
+    let weights = |queries: Vec<&Box<dyn Query>>| -> tantivy::Result<Vec<Box<dyn Weight>>> {
+        queries.into_iter().map(|q| q.weight(unscored)).collect()
     };
     let mut classes = Vec::with_capacity(query.classes.len());
     let mut named = Vec::new();
@@ -617,7 +621,7 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
         let apart = split && c.named_is_strong && !c.named.is_empty();
         let mut cheap: Vec<&Box<dyn Query>> = c.own.cheap.iter().collect();
         if apart {
-            named.push((1u8 << i, union(c.named.iter().collect())?.expect("named")));
+            named.push((1u8 << i, weights(c.named.iter().collect())?));
         } else {
             cheap.extend(&c.named);
         }
@@ -640,7 +644,7 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
             .collect::<tantivy::Result<Vec<_>>>()?;
         classes.push(TierClass {
             score: c.score,
-            cheap: union(cheap)?,
+            cheap: weights(cheap)?,
             costly,
         });
     }
@@ -718,25 +722,33 @@ impl PreparedSearch<'_> {
         if self.browse {
             return Ok(self.searcher.num_docs());
         }
-        let weights: Vec<&dyn Weight> = match &self.evaluation {
-            Evaluation::Whole(w) => vec![w.as_ref()],
+        // Groups of weights listed as one: a class's cheap members, a named entity's
+        // terms. Each group is hinted as a union would be (its members overlap).
+        let groups: Vec<Vec<&dyn Weight>> = match &self.evaluation {
+            Evaluation::Whole(w) => vec![vec![w.as_ref()]],
             Evaluation::Tiered(t) => t
                 .classes
                 .iter()
                 .flat_map(|c| {
-                    c.cheap
-                        .iter()
-                        .chain(c.costly.iter().map(|p| &p.candidates))
-                        .map(|w| w.as_ref())
+                    std::iter::once(c.cheap.iter().map(|w| w.as_ref()).collect())
+                        .chain(c.costly.iter().map(|p| vec![p.candidates.as_ref()]))
                 })
-                .chain(t.named.iter().map(|(_, w)| w.as_ref()))
-                .chain(t.ngram.iter().map(|(_, w)| w as &dyn Weight))
+                .chain(
+                    t.named
+                        .iter()
+                        .map(|(_, ws)| ws.iter().map(|w| w.as_ref()).collect()),
+                )
+                .chain(t.ngram.iter().map(|(_, w)| vec![w as &dyn Weight]))
                 .collect(),
         };
         let mut n = 0u64;
         for segment in self.searcher.segment_readers() {
-            for w in &weights {
-                n += u64::from(w.scorer(segment, 1.0)?.size_hint());
+            for group in &groups {
+                let mut hints = Vec::with_capacity(group.len());
+                for w in group {
+                    hints.push(w.scorer(segment, 1.0)?.size_hint());
+                }
+                n += union_hint(&hints, segment.max_doc());
             }
         }
         Ok(n)

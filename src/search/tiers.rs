@@ -37,7 +37,9 @@ use super::unsure::{could_earn, PhraseChecks};
 use super::words::MAX_STRONG_WORDS;
 use std::sync::Arc;
 use tantivy::query::{Scorer, Weight};
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
+use tantivy::{
+    DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, COLLECT_BLOCK_BUFFER_LEN,
+};
 
 /// Bit of the n-gram match in a document's mark (the classes take the bits below).
 const NGRAM: u8 = 1 << 4;
@@ -65,8 +67,9 @@ pub struct TieredQuery {
     /// A query of one word: the catalog entities it names, by the bit of the class
     /// they belong to (at most two: phrase and prefix), marked apart from their
     /// classes' own members so that one pass over their postings gives both the
-    /// class and the strong word.
-    pub named: Vec<(u8, Box<dyn Weight>)>,
+    /// class and the strong word. Each entity is marked on its own, like a class's
+    /// cheap members.
+    pub named: Vec<(u8, Vec<Box<dyn Weight>>)>,
     /// A query of one word: its title match (the rest of its strong match).
     pub title: Option<Box<dyn Weight>>,
     /// Per query word (at most [`MAX_STRONG_WORDS`]): its title or catalog-name
@@ -80,16 +83,17 @@ pub struct TieredQuery {
     pub ngram_max: Score,
 }
 
-/// A constant-score class, unscored: what it adds, its cheap members as one union,
-/// and its phrases with their candidates. A phrase is checked only on candidates
+/// A constant-score class, unscored: what it adds, its cheap members, and its phrases with their candidates. A phrase is checked only on candidates
 /// nothing else put in the class (its cheap members, its named entities): the
 /// marks say which, so that reading positions all but goes away where a catalog
 /// entity covers most of a phrase's listings (`油圧ショベル`: the category).
 pub struct TierClass {
     /// What the class adds to a score.
     pub score: Score,
-    /// Its cheap members, as one union.
-    pub cheap: Option<Box<dyn Weight>>,
+    /// Its cheap members (term and prefix queries), each marked on its own: setting
+    /// a bit twice changes nothing, so listing them through a union, which sorts
+    /// their documents into one stream window by window, would only add work.
+    pub cheap: Vec<Box<dyn Weight>>,
     /// Its phrases.
     pub costly: Vec<TierPhrase>,
 }
@@ -262,16 +266,18 @@ impl TieredQuery {
             }
             let marks = &mut scratch.marks[..span];
             let unsure = &mut scratch.unsure[..unsure_span];
-            for (i, (_, weight)) in self.named.iter().enumerate() {
-                mark(weight.as_ref(), segment, marks, NAMED << i)?;
+            for (i, (_, entities)) in self.named.iter().enumerate() {
+                for weight in entities {
+                    mark(weight.as_ref(), segment, marks, NAMED << i)?;
+                }
             }
             for (i, class) in self.classes.iter().enumerate() {
                 let bit = 1u8 << i;
                 if ranking_only & bit != 0 {
                     continue;
                 }
-                if let Some(cheap) = &class.cheap {
-                    mark(cheap.as_ref(), segment, marks, bit)?;
+                for member in &class.cheap {
+                    mark(member.as_ref(), segment, marks, bit)?;
                 }
                 // Already in the class: its own bit, or its named entities' bit.
                 let covered = self
@@ -383,28 +389,24 @@ impl TieredQuery {
             total += resolve(&mut pass, cols, found, segment_start);
             // Strong words are looked up for the hits alone: where hits are few
             // (`komatsu pc200-8` among 100,000 Komatsu listings) a seek each, in
-            // document order; where they are many, one scan of the word's matches.
-            // The marks are all zero again after the scan above.
+            // document order; where they are many, one walk along the word's matches.
             let hits = &mut found[segment_start..];
             for (i, class) in self.classes.iter().enumerate() {
                 let bit = 1u8 << i;
-                if let Some(cheap) = class.cheap.as_ref().filter(|_| ranking_only & bit != 0) {
-                    add_to_matches(cheap.as_ref(), segment, hits, marks, |t| {
-                        *t |= u16::from(bit)
-                    })?;
+                if ranking_only & bit == 0 {
+                    continue;
+                }
+                for member in &class.cheap {
+                    add_to_matches(member.as_ref(), segment, hits, |t| *t |= u16::from(bit))?;
                 }
             }
             for weight in &self.strong {
-                add_to_matches(weight.as_ref(), segment, hits, marks, |t| {
-                    *t += MARKS as u16
-                })?;
+                add_to_matches(weight.as_ref(), segment, hits, |t| *t += MARKS as u16)?;
             }
             match self.ngram.as_ref().filter(|_| ngram_ranks_only) {
                 None => {}
                 Some((NgramMarking::Match(unscored), _)) => {
-                    add_to_matches(unscored.as_ref(), segment, hits, marks, |t| {
-                        *t |= u16::from(NGRAM)
-                    })?;
+                    add_to_matches(unscored.as_ref(), segment, hits, |t| *t |= u16::from(NGRAM))?;
                 }
                 Some((NgramMarking::Count { terms, need }, _)) => {
                     add_to_counted(terms, *need, segment, hits, &mut scratch.counts)?;
@@ -642,12 +644,11 @@ fn fetch<T>(value: &T) {
 /// Raises the tier of each of `hits` (one segment's, in document order) that `weight`
 /// matches, by `raise` (a class bit is set, not added: a phrase may have set it): a
 /// seek per hit where its matches outnumber the hits [`SEEK_SHARE`] times, else one
-/// scan of its matches through `marks` (all zero before, and after).
+/// walk along its matches beside the hits (both in document order).
 fn add_to_matches(
     weight: &dyn Weight,
     segment: &SegmentReader,
     hits: &mut [Found],
-    marks: &mut [u8],
     raise: impl Fn(&mut u16),
 ) -> tantivy::Result<()> {
     let mut scorer = weight.scorer(segment, 1.0)?;
@@ -662,13 +663,24 @@ fn add_to_matches(
             }
         }
     } else {
-        mark(weight, segment, marks, 1)?;
-        for hit in hits.iter_mut() {
-            if marks[hit.doc as usize] != 0 {
-                raise(&mut hit.tier);
+        let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
+        let mut at = 0;
+        loop {
+            let n = scorer.fill_buffer(&mut buffer);
+            for &d in &buffer[..n] {
+                while hits.get(at).is_some_and(|h| h.doc < d) {
+                    at += 1;
+                }
+                match hits.get_mut(at) {
+                    Some(hit) if hit.doc == d => raise(&mut hit.tier),
+                    Some(_) => {}
+                    None => return Ok(()),
+                }
+            }
+            if n < buffer.len() {
+                return Ok(());
             }
         }
-        marks.fill(0);
     }
     Ok(())
 }

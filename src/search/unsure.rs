@@ -173,7 +173,7 @@ mod tests {
             classes: vec![
                 TierClass {
                     score: 4.0,
-                    cheap: None,
+                    cheap: Vec::new(),
                     costly: vec![TierPhrase {
                         candidates: both().weight(unscored).unwrap(),
                         exact: phrase().weight(unscored).unwrap(),
@@ -182,7 +182,7 @@ mod tests {
                 },
                 TierClass {
                     score: 2.0,
-                    cheap: Some(tagged().weight(unscored).unwrap()),
+                    cheap: vec![tagged().weight(unscored).unwrap()],
                     costly: Vec::new(),
                 },
             ],
