@@ -130,6 +130,10 @@ pub struct TierScratch {
     /// [`super::unsure`]); all zero between uses, like `marks`.
     unsure: Vec<u8>,
     counts: Vec<u8>,
+    /// A bit per eight documents (one word of `marks` and `unsure`), set where any
+    /// of them is marked or unsure, so that the scan reads only those words: a model
+    /// number marks a few thousand of a million listings. All zero between uses.
+    dirty: Vec<u64>,
     /// Hits in the order found.
     found: Vec<Found>,
     /// Hits by tier, tier after tier (a counting sort of `found`: one buffer for all
@@ -264,11 +268,16 @@ impl TieredQuery {
             if scratch.unsure.len() < unsure_span {
                 scratch.unsure.resize(unsure_span, 0);
             }
+            let dirty_span = (span / 8).div_ceil(64);
+            if scratch.dirty.len() < dirty_span {
+                scratch.dirty.resize(dirty_span, 0);
+            }
             let marks = &mut scratch.marks[..span];
             let unsure = &mut scratch.unsure[..unsure_span];
+            let dirty = &mut scratch.dirty[..dirty_span];
             for (i, (_, entities)) in self.named.iter().enumerate() {
                 for weight in entities {
-                    mark(weight.as_ref(), segment, marks, NAMED << i)?;
+                    mark(weight.as_ref(), segment, marks, dirty, NAMED << i)?;
                 }
             }
             for (i, class) in self.classes.iter().enumerate() {
@@ -277,7 +286,7 @@ impl TieredQuery {
                     continue;
                 }
                 for member in &class.cheap {
-                    mark(member.as_ref(), segment, marks, bit)?;
+                    mark(member.as_ref(), segment, marks, dirty, bit)?;
                 }
                 // Already in the class: its own bit, or its named entities' bit.
                 let covered = self
@@ -293,96 +302,103 @@ impl TieredQuery {
                         for &d in docs {
                             if marks[d as usize] & covered == 0 {
                                 unsure[d as usize] |= bit;
+                                note(dirty, d);
                             }
                         }
                     })?;
                 }
             }
             if let Some(weight) = &self.title {
-                mark(weight.as_ref(), segment, marks, TITLE)?;
+                mark(weight.as_ref(), segment, marks, dirty, TITLE)?;
             }
             match self.ngram.as_ref().filter(|_| !ngram_ranks_only) {
                 None => {}
                 Some((NgramMarking::Match(unscored), _)) => {
-                    mark(unscored.as_ref(), segment, marks, NGRAM)?;
+                    mark(unscored.as_ref(), segment, marks, dirty, NGRAM)?;
                 }
                 Some((NgramMarking::Count { terms, need }, _)) => {
                     count_terms(terms, *need, segment, &mut scratch.counts, |d| {
                         marks[d] |= NGRAM;
+                        note(dirty, d as DocId);
                     })?;
                 }
             }
             let alive = segment.alive_bitset();
             let found = &mut scratch.found;
             // First the marked documents alone, in document order, marks cleared as
-            // they are read; eight at a time, since most words of a selective query
-            // are zero. Their keys are read after, in a loop of independent loads
+            // they are read: eight at a time, only the words the summary names. Their keys are read after, in a loop of independent loads
             // (`resolve`): read here, each key would wait for memory in turn.
-            for (w, chunk) in marks.chunks_exact_mut(8).enumerate() {
-                let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-                let doubts = match unsure.get_mut(w * 8..w * 8 + 8) {
-                    Some(doubt) => {
-                        let doubts = u64::from_le_bytes((&*doubt).try_into().expect("eight"));
-                        if doubts != 0 {
-                            doubt.fill(0);
+            for (at, summary) in dirty.iter_mut().enumerate() {
+                let mut words = std::mem::take(summary);
+                while words != 0 {
+                    let w = at * 64 + words.trailing_zeros() as usize;
+                    words &= words - 1;
+                    let chunk = &mut marks[w * 8..w * 8 + 8];
+                    let word = u64::from_le_bytes((&*chunk).try_into().expect("eight bytes"));
+                    let doubts = match unsure.get_mut(w * 8..w * 8 + 8) {
+                        Some(doubt) => {
+                            let doubts = u64::from_le_bytes((&*doubt).try_into().expect("eight"));
+                            if doubts != 0 {
+                                doubt.fill(0);
+                            }
+                            doubts
                         }
-                        doubts
-                    }
-                    None => 0,
-                };
-                if doubts == 0 {
-                    if word == 0 {
+                        None => 0,
+                    };
+                    if doubts == 0 {
+                        if word == 0 {
+                            continue;
+                        }
+                        chunk.fill(0);
+                        for (j, raw) in word.to_le_bytes().into_iter().enumerate() {
+                            let tier = tiers[usize::from(raw)];
+                            let d = (w * 8 + j) as DocId;
+                            if tier != NO_HIT && alive.is_none_or(|a| a.is_alive(d)) {
+                                found.push(Found::sure(tier, ord as u32, d));
+                            }
+                        }
                         continue;
                     }
                     chunk.fill(0);
-                    for (j, raw) in word.to_le_bytes().into_iter().enumerate() {
+                    for (j, (raw, doubt)) in word
+                        .to_le_bytes()
+                        .into_iter()
+                        .zip(doubts.to_le_bytes())
+                        .enumerate()
+                    {
                         let tier = tiers[usize::from(raw)];
                         let d = (w * 8 + j) as DocId;
-                        if tier != NO_HIT && alive.is_none_or(|a| a.is_alive(d)) {
+                        if (doubt == 0 && tier == NO_HIT) || alive.is_some_and(|a| !a.is_alive(d)) {
+                            continue;
+                        }
+                        if doubt == 0 {
+                            found.push(Found::sure(tier, ord as u32, d));
+                            continue;
+                        }
+                        let best = tiers[usize::from(raw | could_earn[usize::from(doubt)])];
+                        if best == NO_HIT {
+                            continue;
+                        }
+                        if tier != NO_HIT {
+                            // A hit whatever its phrases: filed at its best tier, the
+                            // class bits it holds on trust noted.
+                            let trusted = (best - tier) as u8;
+                            any_unsure = true;
+                            found.push(Found {
+                                tier: best,
+                                unsure: doubt | trusted << 4,
+                                segment: ord as u32,
+                                doc: d,
+                                key: 0,
+                            });
+                            continue;
+                        }
+                        // Only a phrase can make it a hit: checked now.
+                        let earned = checks.earned(segment, ord as u32, d, doubt)?;
+                        let tier = tiers[usize::from(raw | earned)];
+                        if tier != NO_HIT {
                             found.push(Found::sure(tier, ord as u32, d));
                         }
-                    }
-                    continue;
-                }
-                chunk.fill(0);
-                for (j, (raw, doubt)) in word
-                    .to_le_bytes()
-                    .into_iter()
-                    .zip(doubts.to_le_bytes())
-                    .enumerate()
-                {
-                    let tier = tiers[usize::from(raw)];
-                    let d = (w * 8 + j) as DocId;
-                    if (doubt == 0 && tier == NO_HIT) || alive.is_some_and(|a| !a.is_alive(d)) {
-                        continue;
-                    }
-                    if doubt == 0 {
-                        found.push(Found::sure(tier, ord as u32, d));
-                        continue;
-                    }
-                    let best = tiers[usize::from(raw | could_earn[usize::from(doubt)])];
-                    if best == NO_HIT {
-                        continue;
-                    }
-                    if tier != NO_HIT {
-                        // A hit whatever its phrases: filed at its best tier, the
-                        // class bits it holds on trust noted.
-                        let trusted = (best - tier) as u8;
-                        any_unsure = true;
-                        found.push(Found {
-                            tier: best,
-                            unsure: doubt | trusted << 4,
-                            segment: ord as u32,
-                            doc: d,
-                            key: 0,
-                        });
-                        continue;
-                    }
-                    // Only a phrase can make it a hit: checked now.
-                    let earned = checks.earned(segment, ord as u32, d, doubt)?;
-                    let tier = tiers[usize::from(raw | earned)];
-                    if tier != NO_HIT {
-                        found.push(Found::sure(tier, ord as u32, d));
                     }
                 }
             }
@@ -526,13 +542,22 @@ fn mark(
     weight: &dyn Weight,
     segment: &SegmentReader,
     marks: &mut [u8],
+    dirty: &mut [u64],
     bit: u8,
 ) -> tantivy::Result<()> {
     weight.for_each_no_score(segment, &mut |docs| {
         for &d in docs {
             marks[d as usize] |= bit;
+            note(dirty, d);
         }
     })
+}
+
+/// Notes in `dirty` that the word of marks holding `doc` has a bit set.
+#[inline(always)]
+fn note(dirty: &mut [u64], doc: DocId) {
+    let word = doc as usize / 8;
+    dirty[word / 64] |= 1 << (word % 64);
 }
 
 /// A hit as the scan finds it.
