@@ -54,10 +54,27 @@ impl KeySet {
             .is_some_and(|b| b & (1 << (key & 7)) != 0)
     }
 
-    /// Adds every key of a roaring bitmap.
+    /// Adds every key of a roaring bitmap: grown once to its largest key, then filled
+    /// from batches of keys (a selection of half a million keys is copied per search,
+    /// and roaring's one-key-at-a-time iterator was most of that copy's cost).
     pub fn extend_from(&mut self, keys: &RoaringBitmap) {
-        for k in keys {
-            self.insert(k);
+        let Some(max) = keys.max() else {
+            return;
+        };
+        let need = (max >> 3) as usize + 1;
+        if self.bytes.len() < need {
+            self.bytes.resize(need, 0);
+        }
+        let mut iter = keys.iter();
+        let mut batch = [0u32; 256];
+        loop {
+            let keys = iter.next_many(&mut batch);
+            if keys.is_empty() {
+                return;
+            }
+            for &k in keys.iter() {
+                self.bytes[(k >> 3) as usize] |= 1 << (k & 7);
+            }
         }
     }
 
