@@ -24,24 +24,88 @@ const PRICE_BUCKETS_PER_DOUBLING: f64 = 16.0;
 #[derive(Debug, Default, Clone)]
 pub(crate) struct RangeIndex {
     buckets: BTreeMap<i32, RoaringBitmap>,
+    /// Per key, its bucket ([`NO_BUCKET`] when it has none or is not live): a set
+    /// much smaller than the machines filed is counted by its keys' buckets rather
+    /// than by intersecting every bucket, which reads every machine filed.
+    of: Vec<i32>,
+    /// Machines filed under a bucket.
+    filed: u64,
 }
+
+/// [`RangeIndex::of`] of a machine in no bucket.
+const NO_BUCKET: i32 = i32::MIN;
+
+/// Most buckets between the lowest and highest for a histogram to be counted key by
+/// key (one counter per bucket in between).
+const MOST_COUNTERS: usize = 4096;
 
 impl RangeIndex {
     fn insert(&mut self, bucket: Option<i32>, key: u32) {
         if let Some(b) = bucket {
-            self.buckets.entry(b).or_default().insert(key);
+            if self.buckets.entry(b).or_default().insert(key) {
+                self.filed += 1;
+            }
+            let k = key as usize;
+            if self.of.len() <= k {
+                self.of.resize(k + 1, NO_BUCKET);
+            }
+            self.of[k] = b;
         }
     }
 
     fn remove(&mut self, bucket: Option<i32>, key: u32) {
         if let Some(b) = bucket {
             if let Some(set) = self.buckets.get_mut(&b) {
-                set.remove(key);
+                if set.remove(key) {
+                    self.filed -= 1;
+                }
                 if set.is_empty() {
                     self.buckets.remove(&b);
                 }
             }
+            if let Some(of) = self.of.get_mut(key as usize) {
+                *of = NO_BUCKET;
+            }
         }
+    }
+
+    /// How many of `set`'s machines each bucket holds, for the buckets holding any,
+    /// in bucket order.
+    fn counts<'a>(&'a self, set: &RoaringBitmap) -> Vec<(i32, &'a RoaringBitmap, u64)> {
+        let (Some((&lo, _)), Some((&hi, _))) =
+            (self.buckets.first_key_value(), self.buckets.last_key_value())
+        else {
+            return Vec::new();
+        };
+        let span = (i64::from(hi) - i64::from(lo) + 1) as usize;
+        if set.len() * 4 >= self.filed || span > MOST_COUNTERS {
+            return self
+                .buckets
+                .iter()
+                .map(|(&b, bucket)| (b, bucket, bucket.intersection_len(set)))
+                .filter(|(_, _, n)| *n > 0)
+                .collect();
+        }
+        let mut counters = vec![0u64; span];
+        let mut keys = set.iter();
+        let mut batch = [0u32; 256];
+        loop {
+            let some = keys.next_many(&mut batch);
+            if some.is_empty() {
+                break;
+            }
+            for &k in some.iter() {
+                match self.of.get(k as usize) {
+                    Some(&b) if b != NO_BUCKET => counters[(b - lo) as usize] += 1,
+                    _ => {}
+                }
+            }
+        }
+        self.buckets
+            .iter()
+            .map(|(&b, bucket)| (b, bucket, counters[(b - lo) as usize]))
+            .filter(|(_, _, n)| *n > 0)
+            .collect()
     }
 
     /// The machines of the buckets from `lo` to `hi`: whole where the bucket lies
@@ -90,12 +154,7 @@ impl RangeIndex {
         value: impl Fn(u32) -> Option<f64>,
         bars: usize,
     ) -> SpecFacet {
-        let counted: Vec<(i32, &RoaringBitmap, u64)> = self
-            .buckets
-            .iter()
-            .map(|(&b, bucket)| (b, bucket, bucket.intersection_len(set)))
-            .filter(|(_, _, n)| *n > 0)
-            .collect();
+        let counted = self.counts(set);
         let values = |bucket: &RoaringBitmap| {
             let held = bucket & set;
             held.iter().filter_map(&value).collect::<Vec<f64>>()
@@ -382,6 +441,8 @@ mod tests {
         let sets = [
             every.clone(),
             every.iter().step_by(3).collect(),
+            // Small enough to be counted key by key.
+            every.iter().step_by(7).collect(),
             every.iter().take(1).collect(),
             RoaringBitmap::new(),
         ];
