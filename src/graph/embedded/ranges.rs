@@ -72,9 +72,10 @@ impl RangeIndex {
     /// How many of `set`'s machines each bucket holds, for the buckets holding any,
     /// in bucket order.
     fn counts<'a>(&'a self, set: &RoaringBitmap) -> Vec<(i32, &'a RoaringBitmap, u64)> {
-        let (Some((&lo, _)), Some((&hi, _))) =
-            (self.buckets.first_key_value(), self.buckets.last_key_value())
-        else {
+        let (Some((&lo, _)), Some((&hi, _))) = (
+            self.buckets.first_key_value(),
+            self.buckets.last_key_value(),
+        ) else {
             return Vec::new();
         };
         let span = (i64::from(hi) - i64::from(lo) + 1) as usize;
