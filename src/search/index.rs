@@ -403,12 +403,7 @@ impl TextIndex {
                     self.expansions_once(word, seen)?
                 };
                 if one_word {
-                    single_title = Some(Box::new(BooleanQuery::new(
-                        own.title
-                            .iter()
-                            .map(|q| (Occur::Should, q.box_clone()))
-                            .collect(),
-                    )) as Box<dyn Query>);
+                    single_title = Some(own.title.iter().map(|q| q.box_clone()).collect());
                 }
                 if t == 0 && i < MAX_STRONG_WORDS {
                     let strong_of_word: Vec<(Occur, Box<dyn Query>)> = own
@@ -649,8 +644,8 @@ fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, Sear
         });
     }
     let title = match &query.single_title {
-        Some(q) => Some(q.weight(unscored)?),
-        None => None,
+        Some(members) => weights(members.iter().collect())?,
+        None => Vec::new(),
     };
     let (ngram, ngram_max) = match &query.ngram {
         None => (None, 0.0),

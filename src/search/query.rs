@@ -429,8 +429,8 @@ pub struct ListingQuery {
     pub strong: Vec<Box<dyn Query>>,
     /// For a query of one word, the title part of its strong match alone: its
     /// catalog part is the classes' `named` entities (`search/tiers.rs` marks them
-    /// once for both).
-    pub single_title: Option<Box<dyn Query>>,
+    /// once for both). Its members: a listing holding any one has the word in its title.
+    pub single_title: Option<Vec<Box<dyn Query>>>,
     /// What each word in `strong` adds.
     pub field_unit: f32,
     /// The listing's own n-grams, BM25 already scaled.

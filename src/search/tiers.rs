@@ -70,8 +70,9 @@ pub struct TieredQuery {
     /// class and the strong word. Each entity is marked on its own, like a class's
     /// cheap members.
     pub named: Vec<(u8, Vec<Box<dyn Weight>>)>,
-    /// A query of one word: its title match (the rest of its strong match).
-    pub title: Option<Box<dyn Weight>>,
+    /// A query of one word: its title match (the rest of its strong match), as the
+    /// members of that union (one per language group's title), each marked on its own.
+    pub title: Vec<Box<dyn Weight>>,
     /// Per query word (at most [`MAX_STRONG_WORDS`]): its title or catalog-name
     /// match, unscored.
     pub strong: Vec<Box<dyn Weight>>,
@@ -308,7 +309,7 @@ impl TieredQuery {
                     })?;
                 }
             }
-            if let Some(weight) = &self.title {
+            for weight in &self.title {
                 mark(weight.as_ref(), segment, marks, dirty, TITLE)?;
             }
             match self.ngram.as_ref().filter(|_| !ngram_ranks_only) {

@@ -188,7 +188,7 @@ mod tests {
             ],
             required,
             named: Vec::new(),
-            title: None,
+            title: Vec::new(),
             strong: Vec::new(),
             field_unit: 0.0,
             ngram: None,

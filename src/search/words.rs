@@ -166,8 +166,8 @@ pub struct WordLevel {
     /// it in the title or in the name of one of their catalog entities.
     pub strong: Vec<Box<dyn Query>>,
     /// For a query of one word: its title match alone (the catalog part of its strong
-    /// match is what the match classes name).
-    pub single_title: Option<Box<dyn Query>>,
+    /// match is what the match classes name), as the members of that union.
+    pub single_title: Option<Vec<Box<dyn Query>>>,
 }
 
 #[cfg(test)]
