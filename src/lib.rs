@@ -11,6 +11,7 @@ pub mod currency;
 pub mod engine;
 mod fsutil;
 pub mod graph;
+pub mod keys;
 pub mod projections;
 pub mod search;
 pub mod server;

@@ -737,9 +737,10 @@ impl PreparedSearch<'_> {
                 .collect(),
         };
         let mut n = 0u64;
+        let mut hints = Vec::new();
         for segment in self.searcher.segment_readers() {
             for group in &groups {
-                let mut hints = Vec::with_capacity(group.len());
+                hints.clear();
                 for w in group {
                     hints.push(w.scorer(segment, 1.0)?.size_hint());
                 }

@@ -7,6 +7,7 @@
 //! bitmaps stay the currency between the text index and the graph: a set is turned
 //! into one once, at the end (container by container, not key by key).
 
+use crate::keys::for_each_key;
 use roaring::RoaringBitmap;
 
 /// A hit of machine `key` (`u32::MAX`: a document of no machine, never a hit) goes
@@ -54,9 +55,8 @@ impl KeySet {
             .is_some_and(|b| b & (1 << (key & 7)) != 0)
     }
 
-    /// Adds every key of a roaring bitmap: grown once to its largest key, then filled
-    /// from batches of keys (a selection of half a million keys is copied per search,
-    /// and roaring's one-key-at-a-time iterator was most of that copy's cost).
+    /// Adds every key of a roaring bitmap (a selection of half a million keys is
+    /// copied per search): grown once to its largest key, then filled in batches.
     pub fn extend_from(&mut self, keys: &RoaringBitmap) {
         let Some(max) = keys.max() else {
             return;
@@ -65,17 +65,8 @@ impl KeySet {
         if self.bytes.len() < need {
             self.bytes.resize(need, 0);
         }
-        let mut iter = keys.iter();
-        let mut batch = [0u32; 256];
-        loop {
-            let keys = iter.next_many(&mut batch);
-            if keys.is_empty() {
-                return;
-            }
-            for &k in keys.iter() {
-                self.bytes[(k >> 3) as usize] |= 1 << (k & 7);
-            }
-        }
+        let bytes = &mut self.bytes;
+        for_each_key(keys, |k| bytes[(k >> 3) as usize] |= 1 << (k & 7));
     }
 
     /// The set as a roaring bitmap.

@@ -84,7 +84,8 @@ pub struct TieredQuery {
     pub ngram_max: Score,
 }
 
-/// A constant-score class, unscored: what it adds, its cheap members, and its phrases with their candidates. A phrase is checked only on candidates
+/// A constant-score class, unscored: what it adds, its cheap members, and its
+/// phrases with their candidates. A phrase is checked only on candidates
 /// nothing else put in the class (its cheap members, its named entities): the
 /// marks say which, so that reading positions all but goes away where a catalog
 /// entity covers most of a phrase's listings (`油圧ショベル`: the category).
@@ -327,8 +328,9 @@ impl TieredQuery {
             let alive = segment.alive_bitset();
             let found = &mut scratch.found;
             // First the marked documents alone, in document order, marks cleared as
-            // they are read: eight at a time, only the words the summary names. Their keys are read after, in a loop of independent loads
-            // (`resolve`): read here, each key would wait for memory in turn.
+            // they are read: eight at a time, only the words the summary names. Their
+            // keys are read after, in a loop of independent loads (`resolve`): read
+            // here, each key would wait for memory in turn.
             for (at, summary) in dirty.iter_mut().enumerate() {
                 let mut words = std::mem::take(summary);
                 while words != 0 {

@@ -10,6 +10,7 @@
 
 use super::{EmbeddedGraph, MachineNode};
 use crate::graph::contract::{histogram, Bars, Range, Selections, SpecFacet};
+use crate::keys::for_each_key;
 use roaring::RoaringBitmap;
 use std::collections::BTreeMap;
 
@@ -28,8 +29,6 @@ pub(crate) struct RangeIndex {
     /// much smaller than the machines filed is counted by its keys' buckets rather
     /// than by intersecting every bucket, which reads every machine filed.
     of: Vec<i32>,
-    /// Machines filed under a bucket.
-    filed: u64,
 }
 
 /// [`RangeIndex::of`] of a machine in no bucket.
@@ -42,9 +41,7 @@ const MOST_COUNTERS: usize = 4096;
 impl RangeIndex {
     fn insert(&mut self, bucket: Option<i32>, key: u32) {
         if let Some(b) = bucket {
-            if self.buckets.entry(b).or_default().insert(key) {
-                self.filed += 1;
-            }
+            self.buckets.entry(b).or_default().insert(key);
             let k = key as usize;
             if self.of.len() <= k {
                 self.of.resize(k + 1, NO_BUCKET);
@@ -56,9 +53,7 @@ impl RangeIndex {
     fn remove(&mut self, bucket: Option<i32>, key: u32) {
         if let Some(b) = bucket {
             if let Some(set) = self.buckets.get_mut(&b) {
-                if set.remove(key) {
-                    self.filed -= 1;
-                }
+                set.remove(key);
                 if set.is_empty() {
                     self.buckets.remove(&b);
                 }
@@ -79,7 +74,8 @@ impl RangeIndex {
             return Vec::new();
         };
         let span = (i64::from(hi) - i64::from(lo) + 1) as usize;
-        if set.len() * 4 >= self.filed || span > MOST_COUNTERS {
+        let filed: u64 = self.buckets.values().map(RoaringBitmap::len).sum();
+        if set.len() * 4 >= filed || span > MOST_COUNTERS {
             return self
                 .buckets
                 .iter()
@@ -88,20 +84,10 @@ impl RangeIndex {
                 .collect();
         }
         let mut counters = vec![0u64; span];
-        let mut keys = set.iter();
-        let mut batch = [0u32; 256];
-        loop {
-            let some = keys.next_many(&mut batch);
-            if some.is_empty() {
-                break;
-            }
-            for &k in some.iter() {
-                match self.of.get(k as usize) {
-                    Some(&b) if b != NO_BUCKET => counters[(b - lo) as usize] += 1,
-                    _ => {}
-                }
-            }
-        }
+        for_each_key(set, |k| match self.of.get(k as usize) {
+            Some(&b) if b != NO_BUCKET => counters[(b - lo) as usize] += 1,
+            _ => {}
+        });
         self.buckets
             .iter()
             .map(|(&b, bucket)| (b, bucket, counters[(b - lo) as usize]))
