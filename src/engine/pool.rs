@@ -5,8 +5,16 @@
 //! there are cores, the light lane four times as many, so a burst of broad queries
 //! queues in its own lane while cheap ones (model numbers, narrow words) keep running
 //! beside them; and no burst can start more searching threads than that.
+//!
+//! Each lane also keeps the buffers its searches run in ([`SearchBuffers`]: a few bytes
+//! per indexed document, a dozen per hit), lent to a search while it holds a permit: so
+//! the server keeps at most one set per search that can run at once, and only the
+//! heavy lane's few sets grow to the size of the broadest queries. (Buffers per thread
+//! would multiply by the blocking threads, which outnumber the permits and come and
+//! go: at a million listings that kept several hundred megabytes more resident.)
 
-use std::sync::Arc;
+use crate::search::SearchBuffers;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Where searches run: a light lane of four searches per core and a heavy lane of one
@@ -15,7 +23,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub struct SearchPool {
     light: Arc<Semaphore>,
     heavy: Arc<Semaphore>,
+    light_buffers: Shelf,
+    heavy_buffers: Shelf,
 }
+
+/// The buffers of a lane's searches not running now.
+type Shelf = Arc<Mutex<Vec<SearchBuffers>>>;
 
 impl Default for SearchPool {
     fn default() -> Self {
@@ -23,20 +36,23 @@ impl Default for SearchPool {
     }
 }
 
-/// A running search's place: it holds a light permit until it moves to the heavy lane.
+/// A running search's place: it holds a light permit until it moves to the heavy lane,
+/// and the buffers of its lane once it asks for them.
 pub struct Lane<'a> {
     pool: &'a SearchPool,
     permit: Option<OwnedSemaphorePermit>,
     heavy: bool,
+    buffers: Option<SearchBuffers>,
 }
 
-impl Lane<'_> {
+impl<'a> Lane<'a> {
     /// Moves the search to the heavy lane, waiting for room there; the light lane's
-    /// place is given up first.
+    /// place (and buffers) are given up first.
     pub fn heavy(&mut self) {
         if self.heavy {
             return;
         }
+        self.give_back();
         self.permit = None;
         let heavy = self.pool.heavy.clone();
         self.permit = tokio::runtime::Handle::current()
@@ -44,6 +60,46 @@ impl Lane<'_> {
             .ok();
         self.heavy = true;
     }
+
+    /// The buffers to search in: the lane's, lent until the search ends or moves lanes.
+    pub fn buffers(&mut self) -> &mut SearchBuffers {
+        let shelf = self.shelf();
+        self.buffers
+            .get_or_insert_with(|| lock(shelf).pop().unwrap_or_default())
+    }
+
+    fn shelf(&self) -> &'a Shelf {
+        if self.heavy {
+            &self.pool.heavy_buffers
+        } else {
+            &self.pool.light_buffers
+        }
+    }
+
+    /// Returns the buffers to their shelf, unless a panic may have left them half used
+    /// (the tiered pass counts on its marks being clear between searches).
+    fn give_back(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(buffers) = self.buffers.take() {
+            lock(self.shelf()).push(buffers);
+        }
+    }
+}
+
+impl Drop for Lane<'_> {
+    fn drop(&mut self) {
+        self.give_back();
+    }
+}
+
+/// The shelf, whether or not a search panicked while holding it (a shelf is a list of
+/// buffers; none is left half moved).
+fn lock(shelf: &Shelf) -> std::sync::MutexGuard<'_, Vec<SearchBuffers>> {
+    shelf
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl SearchPool {
@@ -56,6 +112,8 @@ impl SearchPool {
         SearchPool {
             light: Arc::new(Semaphore::new(4 * cores)),
             heavy: Arc::new(Semaphore::new(cores)),
+            light_buffers: Shelf::default(),
+            heavy_buffers: Shelf::default(),
         }
     }
 
@@ -72,6 +130,7 @@ impl SearchPool {
                 pool: &pool,
                 permit: Some(permit),
                 heavy: false,
+                buffers: None,
             };
             let out = f(&mut lane);
             drop(lane);
@@ -79,5 +138,69 @@ impl SearchPool {
         })
         .await
         .ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn shelved(shelf: &Shelf) -> usize {
+        lock(shelf).len()
+    }
+
+    /// GIVEN a pool for one core (four light searches at once, one heavy), WHEN forty
+    /// searches arrive together and half of them move to the heavy lane, THEN at most
+    /// four sets of buffers exist for the light lane and one for the heavy, all back on
+    /// their shelves — however many blocking threads ran the searches.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn buffers_are_kept_per_running_search_not_per_thread() {
+        let pool = SearchPool::new(1);
+        let searches: Vec<_> = (0..40)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    pool.run(move |lane| {
+                        lane.buffers();
+                        std::thread::sleep(Duration::from_millis(2));
+                        if i % 2 == 0 {
+                            lane.heavy();
+                            lane.buffers();
+                            std::thread::sleep(Duration::from_millis(2));
+                        }
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for search in searches {
+            search.await.unwrap().expect("the search ran");
+        }
+        let light = shelved(&pool.light_buffers);
+        assert!((1..=4).contains(&light), "{light} light sets");
+        assert_eq!(shelved(&pool.heavy_buffers), 1);
+    }
+
+    /// GIVEN a search that panics while it holds buffers, THEN the pool says it failed
+    /// and does not shelve buffers it may have left half used; the next search gets
+    /// fresh ones.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_search_does_not_shelve_its_buffers() {
+        let pool = SearchPool::new(1);
+        let failed = pool
+            .run(|lane| {
+                lane.buffers();
+                panic!("a search gone wrong");
+            })
+            .await;
+        assert!(failed.is_none());
+        assert_eq!(shelved(&pool.light_buffers), 0);
+        pool.run(|lane| {
+            lane.buffers();
+        })
+        .await
+        .expect("the next search ran");
+        assert_eq!(shelved(&pool.light_buffers), 1);
     }
 }

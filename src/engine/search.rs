@@ -247,7 +247,7 @@ impl Engine {
         if prepared.estimate()? > HEAVY_ABOVE {
             lane.heavy();
         }
-        let mut results = prepared.run(&request)?;
+        let mut results = prepared.run(&request, lane.buffers())?;
         // The words matched nothing at all (whatever the selections): forgive typos,
         // then leave a word out, and say so. Words that match, only not within the
         // selections, are the selections' business.
@@ -262,7 +262,10 @@ impl Engine {
                 relax,
                 ..request.clone()
             };
-            results = generation.text().prepare(&request)?.run(&request)?;
+            results = generation
+                .text()
+                .prepare(&request)?
+                .run(&request, lane.buffers())?;
             relaxed = relax;
         }
         let facets = embedded_facets.then(|| {

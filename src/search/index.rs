@@ -88,18 +88,30 @@ pub struct SearchResults {
     pub hit_set: Option<RoaringBitmap>,
 }
 
-/// The buffers of a search: the selections and the hits as bit arrays, and the
-/// tiered evaluation's marks and tiers.
+/// The buffers of a search: the selections and the hits as bit arrays, and the tiered
+/// evaluation's marks and tiers — a few bytes per indexed document, and a dozen per hit
+/// of the broadest query run with them.
+///
+/// A search allocates none of this: the caller lends buffers to [`PreparedSearch::run`]
+/// and keeps them for the next search. The server keeps one set per search that may run
+/// at once (see `engine::pool`), not one per thread, because its blocking threads come
+/// and go and outnumber the searches running.
 #[derive(Default)]
-struct Scratch {
+pub struct SearchBuffers {
     filter: KeySet,
     hits: KeySet,
     tiers: TierScratch,
 }
 
+impl std::fmt::Debug for SearchBuffers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchBuffers").finish_non_exhaustive()
+    }
+}
+
 thread_local! {
-    /// Each searching thread keeps its buffers, so that a search allocates none.
-    static SCRATCH: RefCell<Scratch> = RefCell::default();
+    /// The buffers of [`TextIndex::search`], kept per thread.
+    static BUFFERS: RefCell<SearchBuffers> = RefCell::default();
 }
 
 /// The catalog entities texts named, by text, within one search.
@@ -484,9 +496,10 @@ impl TextIndex {
         Ok(())
     }
 
-    /// Runs a search.
+    /// Runs a search with buffers kept by the calling thread.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
-        self.prepare(req)?.run(req)
+        let prepared = self.prepare(req)?;
+        BUFFERS.with(|buffers| prepared.run(req, &mut buffers.borrow_mut()))
     }
 
     /// Builds the query of a search without running it, so that the caller can judge
@@ -751,17 +764,22 @@ impl PreparedSearch<'_> {
     }
 
     /// Runs the search: one pass over the hits (see [`SearchRequest::filter`] and
-    /// [`SearchRequest::hit_set`]), then the stored listings of the page.
-    pub fn run(self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+    /// [`SearchRequest::hit_set`]), then the stored listings of the page, in the
+    /// given buffers (cleared first; they may come from any earlier search).
+    pub fn run(
+        self,
+        req: &SearchRequest,
+        buffers: &mut SearchBuffers,
+    ) -> Result<SearchResults, SearchError> {
         let index = self.index;
         let searcher = &self.searcher;
         let columns = index.columns.for_searcher(searcher)?;
-        let (collected, hit_set) = SCRATCH.with(|scratch| {
-            let Scratch {
+        let (collected, hit_set) = {
+            let SearchBuffers {
                 filter,
                 hits,
                 tiers,
-            } = &mut *scratch.borrow_mut();
+            } = buffers;
             let by_keys = self.browse && req.filter.is_some();
             if let Some(f) = req.filter.as_deref().filter(|_| !by_keys) {
                 filter.reset();
@@ -817,8 +835,8 @@ impl PreparedSearch<'_> {
                     tiers,
                 )?,
             };
-            tantivy::Result::Ok((collected, req.hit_set.then(|| hits.to_roaring())))
-        })?;
+            (collected, req.hit_set.then(|| hits.to_roaring()))
+        };
         let mut hits = Vec::with_capacity(req.limit);
         for r in collected.top.iter().skip(req.offset) {
             let doc: TantivyDocument = searcher.doc(r.address)?;

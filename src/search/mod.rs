@@ -43,7 +43,9 @@ pub mod words;
 mod writer;
 
 pub use document::{CatalogEntry, Listing, StoredListing};
-pub use index::{Hit, Layout, PreparedSearch, SearchError, SearchResults, StoredBy, TextIndex};
+pub use index::{
+    Hit, Layout, PreparedSearch, SearchBuffers, SearchError, SearchResults, StoredBy, TextIndex,
+};
 pub use language::{LangSet, LanguageDetector};
 pub use query::{Order, RequestError, SearchRequest, Sort, Tuning};
 pub use writer::ListingWriter;
