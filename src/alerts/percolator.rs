@@ -13,17 +13,22 @@
 //! just before and just after its event. Whether a search matched before is computed
 //! then, not remembered, so nothing per search and machine is kept.
 
+mod probe;
+mod texts;
+
 use super::notification::{Card, Kind, Recipient};
 use super::QueryError;
 use crate::graph::{EmbeddedGraph, Selections};
 use crate::search::analysis::{code_form, word_terms};
 use foldhash::{HashMap, HashMapExt};
+use probe::Probe;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use stockyard_schema::domain::Machine;
 use stockyard_schema::domain::{Patch, Price};
 use stockyard_schema::{Event, Lang, MachineId, Payload, SavedSearchId, SubscriberId, Text};
+use texts::{Listing, Vocabulary};
 
 /// A saved query in the form matching needs.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -95,101 +100,6 @@ impl Saved {
     }
 }
 
-/// What the alerts keep of a listing besides the graph: its words and its title,
-/// packed, since a large catalog holds a million of them (one allocation for the
-/// words, a small one per title language; a `Text` map would cost several times
-/// more).
-#[derive(Default, Clone)]
-struct Listing {
-    /// Vocabulary ids of the words of its title, then of its description, each part
-    /// sorted.
-    words: Box<[u32]>,
-    /// Where the description's words start in `words`.
-    title_len: u32,
-    /// Its title in each language given (`None`: a language not known).
-    title: Box<[(Option<Lang>, Box<str>)]>,
-}
-
-impl Listing {
-    fn title_words(&self) -> &[u32] {
-        &self.words[..self.title_len as usize]
-    }
-
-    fn description_words(&self) -> &[u32] {
-        &self.words[self.title_len as usize..]
-    }
-
-    fn has(&self, word: u32) -> bool {
-        self.title_words().binary_search(&word).is_ok()
-            || self.description_words().binary_search(&word).is_ok()
-    }
-
-    fn words(&self) -> impl Iterator<Item = u32> + '_ {
-        self.words.iter().copied()
-    }
-
-    /// Replaces the title's words, the description's, or both.
-    fn set_words(&mut self, title: Option<Vec<u32>>, description: Option<Vec<u32>>) {
-        let mut words = title.unwrap_or_else(|| self.title_words().to_vec());
-        let title_len = words.len() as u32;
-        match description {
-            Some(d) => words.extend(d),
-            None => words.extend_from_slice(self.description_words()),
-        }
-        self.words = words.into_boxed_slice();
-        self.title_len = title_len;
-    }
-
-    /// The title for a reader of `lang`, chosen as [`Text::best`] chooses.
-    fn title(&self, lang: Lang) -> &str {
-        let find = |l: Lang| self.title.iter().find(|(x, _)| *x == Some(l));
-        find(lang)
-            .or_else(|| find(Lang::EN))
-            .or_else(|| self.title.first())
-            .map_or("", |(_, t)| t)
-    }
-}
-
-/// Words to dense ids and back.
-#[derive(Default)]
-struct Vocabulary {
-    ids: HashMap<Box<str>, u32>,
-    spelled: Vec<Box<str>>,
-}
-
-impl Vocabulary {
-    fn get(&self, w: &str) -> Option<u32> {
-        self.ids.get(w).copied()
-    }
-
-    fn spell(&self, id: u32) -> &str {
-        &self.spelled[id as usize]
-    }
-
-    /// The sorted, distinct ids of the words of `text`, adding new words.
-    fn ids_of(&mut self, text: &Text) -> Vec<u32> {
-        let mut ids: Vec<u32> = Vec::new();
-        for (_, t) in text.iter() {
-            for w in word_terms(t) {
-                let id = match self.ids.get(w.as_str()) {
-                    Some(&id) => id,
-                    None => {
-                        let id = self.spelled.len() as u32;
-                        let w: Box<str> = w.into();
-                        self.spelled.push(w.clone());
-                        self.ids.insert(w, id);
-                        id
-                    }
-                };
-                ids.push(id);
-            }
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
-}
-
 /// Saved searches, watches and what matching needs of each machine.
 pub struct Percolator {
     compile: Compile,
@@ -215,25 +125,6 @@ fn few_years(sel: &Selections) -> Option<std::ops::RangeInclusive<u16>> {
         (Some(a), Some(b)) if b >= a && b - a < MOST_YEARS_FILED => Some(a..=b),
         _ => None,
     }
-}
-
-/// A machine's place in the catalog and its catalog words, for one event.
-struct Probe {
-    key: u32,
-    model: String,
-    maker: Option<String>,
-    /// Its category and each ancestor.
-    categories: Vec<String>,
-    /// The letters and digits of its model number.
-    number: String,
-    /// Its model year: searches bounded to a few years are filed under each.
-    year: Option<u16>,
-    /// Whether it is for sale.
-    live: bool,
-    /// Its asking price as listed.
-    price: Option<Price>,
-    /// Words of its model number, maker names and category names, sorted.
-    catalog_words: Vec<String>,
 }
 
 impl Percolator {
@@ -528,110 +419,6 @@ impl Percolator {
             }
             self.slots[slot as usize] = Some(saved);
         }
-    }
-
-    /// What matching needs of machine `key` as it is now, gathered once per event.
-    fn probe(&self, graph: &EmbeddedGraph, key: u32) -> Option<Probe> {
-        let facts = graph.machine_facts(key)?;
-        let mut catalog_words = Vec::new();
-        let mut add = |t: &str| catalog_words.extend(word_terms(t));
-        if let Some(number) = facts.model.1 {
-            add(number);
-        }
-        if let Some((_, Some(names))) = facts.maker {
-            names.iter().for_each(|(_, n)| add(n));
-        }
-        for (_, names) in &facts.categories {
-            if let Some(names) = names {
-                names.iter().for_each(|(_, n)| add(n));
-            }
-        }
-        catalog_words.sort_unstable();
-        catalog_words.dedup();
-        Some(Probe {
-            key,
-            model: facts.model.0.to_owned(),
-            maker: facts.maker.map(|(m, _)| m.to_owned()),
-            categories: facts
-                .categories
-                .iter()
-                .map(|(c, _)| (*c).to_owned())
-                .collect(),
-            number: facts.model.1.map(code_form).unwrap_or_default(),
-            year: facts.year,
-            live: facts.live,
-            price: facts.price,
-            catalog_words,
-        })
-    }
-
-    /// The saved searches that may match the machine of `probe`.
-    fn candidates(&self, probe: &Probe) -> Vec<u32> {
-        let mut out: Vec<u32> = self.everything.clone();
-        if let Some(list) = probe.year.and_then(|y| self.index.get(&format!("@{y}"))) {
-            out.extend_from_slice(list);
-        }
-        // One buffer for every key looked up: no allocation per key. Each key is
-        // looked up as it is and, for a machine with a year, with that year.
-        let mut key = String::new();
-        let year = probe.year.map(|y| format!("@{y}"));
-        let mut look = |kind: &str, id: &str| {
-            key.clear();
-            key.push_str(kind);
-            key.push_str(id);
-            if let Some(list) = self.index.get(key.as_str()) {
-                out.extend_from_slice(list);
-            }
-            if let Some(y) = &year {
-                key.push_str(y);
-                if let Some(list) = self.index.get(key.as_str()) {
-                    out.extend_from_slice(list);
-                }
-            }
-        };
-        look("model:", &probe.model);
-        if let Some(maker) = &probe.maker {
-            look("maker:", maker);
-        }
-        for c in &probe.categories {
-            look("category:", c);
-        }
-        if let Some(listing) = self.listings.get(probe.key as usize) {
-            for w in listing.words() {
-                look("word:", self.vocabulary.spell(w));
-            }
-        }
-        for w in &probe.catalog_words {
-            look("word:", w);
-        }
-        // A query word may be the start of the model number (`zx135` of `ZX135US-7`).
-        for (end, c) in probe.number.char_indices().skip(1) {
-            look("word:", &probe.number[..end + c.len_utf8()]);
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    /// Whether the machine of `probe` matches saved search `slot` now.
-    fn matches(&self, graph: &EmbeddedGraph, slot: u32, probe: &Probe) -> bool {
-        let Some(saved) = &self.slots[slot as usize] else {
-            return false;
-        };
-        let Some(compiled) = &saved.compiled else {
-            return false;
-        };
-        if !graph.passes(probe.key, &compiled.selections) {
-            return false;
-        }
-        let own = self.listings.get(probe.key as usize);
-        saved.words.iter().all(|(w, code)| {
-            self.vocabulary
-                .get(w)
-                .is_some_and(|id| own.is_some_and(|l| l.has(id)))
-                || probe.catalog_words.binary_search(w).is_ok()
-                || (!code.is_empty() && probe.number.starts_with(code.as_str()))
-        })
     }
 
     /// Keeps a listing's words and title when an event gives them: `description` is

@@ -1,33 +1,31 @@
 //! The listing index on disk, with its catalog vocabulary: writing, and searching.
 
 use super::analysis;
-use super::collect::Pass;
 use super::columns::ColumnCache;
 use super::document::StoredListing;
 use super::fields::{Fields, Group};
-use super::keyset::KeySet;
 use super::language::{LangSet, LanguageDetector};
 use super::query::{
     classes, listing_query, ClassQuery, Expansions, ListingQuery, Members, RequestError,
     SearchRequest, Sort, Tuning,
 };
 use super::relax::{relaxed_query, word_query, Relax, Target};
-use super::tiers::{NgramMarking, TierClass, TierPass, TierPhrase, TierScratch, TieredQuery};
 use super::words::{is_stop_word, own_match, query_words, WordLevel, MAX_STRONG_WORDS};
 use super::writer::ListingWriter;
+use prepared::{tiered, Evaluation, BUFFERS};
+pub use prepared::{PreparedSearch, SearchBuffers};
 use roaring::RoaringBitmap;
-use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
 use stockyard_schema::Lang;
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{
-    AllQuery, Bm25Weight, BooleanQuery, EnableScoring, Occur, Query, TermQuery, Weight,
-};
+use tantivy::query::{AllQuery, Bm25Weight, BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+mod prepared;
 
 /// Why the index could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -86,32 +84,6 @@ pub struct SearchResults {
     /// Every hit (at or above the minimum score, whatever the filter), when
     /// requested: what the graph counts facets over.
     pub hit_set: Option<RoaringBitmap>,
-}
-
-/// The buffers of a search: the selections and the hits as bit arrays, and the tiered
-/// evaluation's marks and tiers — a few bytes per indexed document, and a dozen per hit
-/// of the broadest query run with them.
-///
-/// A search allocates none of this: the caller lends buffers to [`PreparedSearch::run`]
-/// and keeps them for the next search. The server keeps one set per search that may run
-/// at once (see `engine::pool`), not one per thread, because its blocking threads come
-/// and go and outnumber the searches running.
-#[derive(Default)]
-pub struct SearchBuffers {
-    filter: KeySet,
-    hits: KeySet,
-    tiers: TierScratch,
-}
-
-impl std::fmt::Debug for SearchBuffers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchBuffers").finish_non_exhaustive()
-    }
-}
-
-thread_local! {
-    /// The buffers of [`TextIndex::search`], kept per thread.
-    static BUFFERS: RefCell<SearchBuffers> = RefCell::default();
 }
 
 /// The catalog entities texts named, by text, within one search.
@@ -586,277 +558,6 @@ impl TextIndex {
             langs,
             browse,
             sort,
-        })
-    }
-}
-
-/// How a search visits its hits.
-enum Evaluation {
-    /// One query, every hit scored when the order or a minimum score needs it
-    /// (browsing, sorting by a value, a minimum score, or asked for).
-    Whole(Box<dyn Weight>),
-    /// By relevance, in tiers: exact scores only where they can reach the page.
-    Tiered(TieredQuery),
-}
-
-/// About how many documents a union of sets of `sizes` documents (of `max_doc`) holds,
-/// taking the sets as independent, with overlap a little above chance as words of one
-/// listing tend to come together (the estimate tantivy's unions give).
-fn union_hint(sizes: &[u32], max_doc: u32) -> u64 {
-    if let [one] = sizes {
-        return u64::from(*one);
-    }
-    let max = f64::from(max_doc.max(1));
-    let outside: f64 = sizes
-        .iter()
-        .map(|&n| 1.0 - 0.8 * f64::from(n) / max)
-        .product();
-    (max * (1.0 - outside)).round() as u64
-}
-
-/// The tiered form of a listing query.
-fn tiered(query: &ListingQuery, searcher: &Searcher) -> Result<TieredQuery, SearchError> {
-    let unscored = EnableScoring::disabled_from_searcher(searcher);
-    // A query of one word: the entities it names are marked once, for their class
-    // and as its strong match (with its title); see `search/tiers.rs`.
-    let split = query.single_title.is_some();
-    let weights = |queries: Vec<&Box<dyn Query>>| -> tantivy::Result<Vec<Box<dyn Weight>>> {
-        queries.into_iter().map(|q| q.weight(unscored)).collect()
-    };
-    let mut classes = Vec::with_capacity(query.classes.len());
-    let mut named = Vec::new();
-    for (i, c) in query.classes.iter().enumerate() {
-        let apart = split && c.named_is_strong && !c.named.is_empty();
-        let mut cheap: Vec<&Box<dyn Query>> = c.own.cheap.iter().collect();
-        if apart {
-            named.push((1u8 << i, weights(c.named.iter().collect())?));
-        } else {
-            cheap.extend(&c.named);
-        }
-        let costly = c
-            .own
-            .costly
-            .iter()
-            .map(|p| {
-                let also = if p.implies_prefix {
-                    query.prefix_bit
-                } else {
-                    0
-                };
-                Ok(TierPhrase {
-                    candidates: p.candidates.weight(unscored)?,
-                    exact: p.exact.weight(unscored)?,
-                    also,
-                })
-            })
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        classes.push(TierClass {
-            score: c.score,
-            cheap: weights(cheap)?,
-            costly,
-        });
-    }
-    let title = match &query.single_title {
-        Some(members) => weights(members.iter().collect())?,
-        None => Vec::new(),
-    };
-    let (ngram, ngram_max) = match &query.ngram {
-        None => (None, 0.0),
-        Some(n) => {
-            // A share of the n-grams is counted term by term; all of them is tantivy's
-            // intersection, which skips through the rarest list block by block.
-            let marking = if n.need < n.terms.len() {
-                NgramMarking::Count {
-                    terms: n
-                        .terms
-                        .iter()
-                        .map(|t| {
-                            TermQuery::new(t.clone(), IndexRecordOption::Basic).weight(unscored)
-                        })
-                        .collect::<tantivy::Result<Vec<_>>>()?,
-                    need: n.need as u8,
-                }
-            } else {
-                let all: Vec<Box<dyn Query>> = n
-                    .terms
-                    .iter()
-                    .map(|t| {
-                        Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic))
-                            as Box<dyn Query>
-                    })
-                    .collect();
-                NgramMarking::Match(BooleanQuery::intersection(all).weight(unscored)?)
-            };
-            let scoring = EnableScoring::enabled_from_searcher(searcher);
-            let scored = n.query.min_match_weight(scoring)?;
-            // Each term's BM25 is at most its weight's maximum; the sum, scaled, bounds
-            // the match's score. A hair of slack keeps the bound above any rounding.
-            (Some((marking, scored)), n.bm25_max * n.scale * 1.001)
-        }
-    };
-    let strong = query
-        .strong
-        .iter()
-        .filter(|_| !split)
-        .map(|q| q.weight(unscored))
-        .collect::<tantivy::Result<Vec<_>>>()?;
-    Ok(TieredQuery {
-        classes,
-        required: query.required,
-        named,
-        title,
-        strong,
-        field_unit: query.field_unit,
-        ngram,
-        ngram_max,
-    })
-}
-
-/// A search whose query is built, ready to run on the index as of when it was
-/// prepared.
-pub struct PreparedSearch<'a> {
-    index: &'a TextIndex,
-    searcher: Searcher,
-    evaluation: Evaluation,
-    langs: LangSet,
-    browse: bool,
-    sort: Sort,
-}
-
-impl PreparedSearch<'_> {
-    /// About how many documents the search visits (tantivy's size hints, summed over
-    /// segments): what tells a cheap search from a broad one before it runs.
-    pub fn estimate(&self) -> Result<u64, SearchError> {
-        if self.browse {
-            return Ok(self.searcher.num_docs());
-        }
-        // Groups of weights listed as one: a class's cheap members, a named entity's
-        // terms. Each group is hinted as a union would be (its members overlap).
-        let groups: Vec<Vec<&dyn Weight>> = match &self.evaluation {
-            Evaluation::Whole(w) => vec![vec![w.as_ref()]],
-            Evaluation::Tiered(t) => t
-                .classes
-                .iter()
-                .flat_map(|c| {
-                    std::iter::once(c.cheap.iter().map(|w| w.as_ref()).collect())
-                        .chain(c.costly.iter().map(|p| vec![p.candidates.as_ref()]))
-                })
-                .chain(
-                    t.named
-                        .iter()
-                        .map(|(_, ws)| ws.iter().map(|w| w.as_ref()).collect()),
-                )
-                .chain(t.ngram.iter().map(|(_, w)| vec![w as &dyn Weight]))
-                .collect(),
-        };
-        let mut n = 0u64;
-        let mut hints = Vec::new();
-        for segment in self.searcher.segment_readers() {
-            for group in &groups {
-                hints.clear();
-                for w in group {
-                    hints.push(w.scorer(segment, 1.0)?.size_hint());
-                }
-                n += union_hint(&hints, segment.max_doc());
-            }
-        }
-        Ok(n)
-    }
-
-    /// Runs the search: one pass over the hits (see [`SearchRequest::filter`] and
-    /// [`SearchRequest::hit_set`]), then the stored listings of the page, in the
-    /// given buffers (cleared first; they may come from any earlier search).
-    pub fn run(
-        self,
-        req: &SearchRequest,
-        buffers: &mut SearchBuffers,
-    ) -> Result<SearchResults, SearchError> {
-        let index = self.index;
-        let searcher = &self.searcher;
-        let columns = index.columns.for_searcher(searcher)?;
-        let (collected, hit_set) = {
-            let SearchBuffers {
-                filter,
-                hits,
-                tiers,
-            } = buffers;
-            let by_keys = self.browse && req.filter.is_some();
-            if let Some(f) = req.filter.as_deref().filter(|_| !by_keys) {
-                filter.reset();
-                filter.extend_from(f);
-            }
-            hits.reset();
-            let filter = req.filter.is_some().then_some(&*filter);
-            let lang_bits = self.langs.0 as u8;
-            let lang_bonus = if self.browse {
-                0.0
-            } else {
-                index.tuning.lang_bonus
-            };
-            let top = req.offset + req.limit;
-            let collected = match &self.evaluation {
-                // Browsing a selection: visit the selected listings only.
-                Evaluation::Whole(_) if self.browse && req.filter.is_some() => {
-                    let keys = req.filter.as_deref().expect("a filter");
-                    let map = index.columns.key_map(searcher, &columns);
-                    Pass {
-                        sort: self.sort,
-                        rates: &req.rates,
-                        lang_bits,
-                        lang_bonus,
-                        min_score: None,
-                        top,
-                        filter: None,
-                        hits: None,
-                    }
-                    .run_keys(searcher, keys, &map)?
-                }
-                Evaluation::Whole(weight) => Pass {
-                    sort: self.sort,
-                    rates: &req.rates,
-                    lang_bits,
-                    lang_bonus,
-                    min_score: if self.browse { None } else { req.min_score },
-                    top,
-                    filter,
-                    hits: req.hit_set.then_some(&mut *hits),
-                }
-                .run(searcher, weight.as_ref(), &columns)?,
-                Evaluation::Tiered(query) => query.run(
-                    searcher,
-                    &columns,
-                    TierPass {
-                        lang_bits,
-                        lang_bonus,
-                        top,
-                        filter,
-                        hits: req.hit_set.then_some(&mut *hits),
-                    },
-                    tiers,
-                )?,
-            };
-            (collected, req.hit_set.then(|| hits.to_roaring()))
-        };
-        let mut hits = Vec::with_capacity(req.limit);
-        for r in collected.top.iter().skip(req.offset) {
-            let doc: TantivyDocument = searcher.doc(r.address)?;
-            let machine_id = doc
-                .get_first(index.fields.machine_id)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned();
-            hits.push(Hit {
-                machine_id,
-                key: u64::from(r.key),
-                score: r.score,
-                listing: stored_listing(&index.fields, &doc)?,
-            });
-        }
-        Ok(SearchResults {
-            total: collected.total,
-            hits,
-            langs: self.langs.langs().collect(),
-            hit_set,
         })
     }
 }

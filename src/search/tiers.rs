@@ -29,17 +29,20 @@
 //! n-gram query's own sum ([`score_at`]), so scores equal the boolean query's to the
 //! bit (`tests/one_pass.rs` checks them).
 
-use super::collect::{Collected, Rank, Ranked, Top};
+mod found;
+mod marking;
+
+use super::collect::{Collected, Top};
 use super::columns::SegmentColumns;
-use super::keyset::{record_hit, KeySet};
+use super::keyset::KeySet;
 use super::min_match::{score_at, MinMatchWeight};
 use super::unsure::{could_earn, PhraseChecks};
 use super::words::MAX_STRONG_WORDS;
+use found::{ranked, resolve, Entry, Found};
+use marking::{add_to_counted, add_to_matches, count_terms, mark, note};
 use std::sync::Arc;
 use tantivy::query::{Scorer, Weight};
-use tantivy::{
-    DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, COLLECT_BLOCK_BUFFER_LEN,
-};
+use tantivy::{DocId, Score, Searcher};
 
 /// Bit of the n-gram match in a document's mark (the classes take the bits below).
 const NGRAM: u8 = 1 << 4;
@@ -48,9 +51,6 @@ const MATCHED: u8 = (1 << 5) - 1;
 /// Bits of a one-word query's named entities (two) and title in a mark.
 const NAMED: u8 = 1 << 5;
 const TITLE: u8 = 1 << 7;
-/// A strong word is looked up by a seek per hit when its matches outnumber the hits
-/// this many times, else by scanning its matches.
-const SEEK_SHARE: u64 = 8;
 /// What [`TieredQuery::tier_of_marks`] gives a mark that makes no hit.
 const NO_HIT: u16 = u16::MAX;
 /// Tiers per number of strong words: one per mark.
@@ -537,253 +537,5 @@ impl TieredQuery {
             }
         }
         Ok(top.into_collected(total))
-    }
-}
-
-/// Sets `bit` in the marks of every document `weight` matches in `segment`.
-fn mark(
-    weight: &dyn Weight,
-    segment: &SegmentReader,
-    marks: &mut [u8],
-    dirty: &mut [u64],
-    bit: u8,
-) -> tantivy::Result<()> {
-    weight.for_each_no_score(segment, &mut |docs| {
-        for &d in docs {
-            marks[d as usize] |= bit;
-            note(dirty, d);
-        }
-    })
-}
-
-/// Notes in `dirty` that the word of marks holding `doc` has a bit set.
-#[inline(always)]
-fn note(dirty: &mut [u64], doc: DocId) {
-    let word = doc as usize / 8;
-    dirty[word / 64] |= 1 << (word % 64);
-}
-
-/// A hit as the scan finds it.
-#[derive(Clone, Copy)]
-struct Found {
-    /// Its tier, without the language until its languages are read.
-    tier: u16,
-    /// The classes its phrases might add, unchecked (low four bits), and the class
-    /// bits its tier holds on that trust (high four bits).
-    unsure: u8,
-    segment: u32,
-    doc: DocId,
-    /// Its machine key, once read.
-    key: u32,
-}
-
-impl Found {
-    fn sure(tier: u16, segment: u32, doc: DocId) -> Found {
-        Found {
-            tier,
-            unsure: 0,
-            segment,
-            doc,
-            key: 0,
-        }
-    }
-
-    fn entry(&self) -> Entry {
-        Entry {
-            // `run` refuses more segments than fit.
-            segment: self.segment as u16,
-            doc: self.doc,
-            key: self.key,
-            unsure: self.unsure,
-        }
-    }
-}
-
-/// A hit filed in its tier.
-#[derive(Clone, Copy, Default)]
-struct Entry {
-    /// Its segment's ordinal: the by-tier buffer holds every hit of a broad query
-    /// (470,000 for `油圧ショベル` at 1M), so twelve bytes an entry, not sixteen.
-    segment: u16,
-    doc: DocId,
-    key: u32,
-    /// As [`Found::unsure`].
-    unsure: u8,
-}
-const _: () = assert!(std::mem::size_of::<Entry>() == 12);
-
-/// Documents ahead whose key and languages are fetched into the cache while a hit is
-/// resolved: enough to keep several reads from memory in flight.
-const FETCH_AHEAD: usize = 16;
-
-/// Gives the hits of one segment (`found[from..]`, tiers without the language) their
-/// keys and languages: puts each key in the hit set, drops the hits outside the filter
-/// and those of no machine, and returns how many are left. The arrays are read in
-/// document order, each read independent of the last, so that reads from memory
-/// overlap (a hit's key read in the scan of the marks waited ~130 ns at 1M listings).
-fn resolve(
-    pass: &mut TierPass<'_>,
-    cols: &SegmentColumns,
-    found: &mut Vec<Found>,
-    from: usize,
-) -> usize {
-    let mut kept = from;
-    for i in from..found.len() {
-        if let Some(ahead) = found.get(i + FETCH_AHEAD) {
-            fetch(&cols.keys[ahead.doc as usize]);
-            fetch(&cols.langs[ahead.doc as usize]);
-        }
-        let hit = found[i];
-        let d = hit.doc;
-        let key = cols.keys[d as usize];
-        if !record_hit(pass.hits.as_deref_mut(), pass.filter, key) {
-            continue;
-        }
-        let lang = if cols.langs[d as usize] & pass.lang_bits != 0 {
-            LANG as u16
-        } else {
-            0
-        };
-        found[kept] = Found {
-            tier: hit.tier + lang,
-            key,
-            ..hit
-        };
-        kept += 1;
-    }
-    found.truncate(kept);
-    kept - from
-}
-
-/// Asks for the cache line holding `value` without waiting for it.
-#[inline(always)]
-fn fetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: SSE is part of x86_64, and a prefetch only hints the cache: it
-        // reads nothing the program sees and cannot fault.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
-}
-
-/// Raises the tier of each of `hits` (one segment's, in document order) that `weight`
-/// matches, by `raise` (a class bit is set, not added: a phrase may have set it): a
-/// seek per hit where its matches outnumber the hits [`SEEK_SHARE`] times, else one
-/// walk along its matches beside the hits (both in document order).
-fn add_to_matches(
-    weight: &dyn Weight,
-    segment: &SegmentReader,
-    hits: &mut [Found],
-    raise: impl Fn(&mut u16),
-) -> tantivy::Result<()> {
-    let mut scorer = weight.scorer(segment, 1.0)?;
-    if (hits.len() as u64) * SEEK_SHARE < u64::from(scorer.size_hint()) {
-        for hit in hits.iter_mut() {
-            let doc = hit.doc;
-            if scorer.doc() < doc {
-                scorer.seek(doc);
-            }
-            if scorer.doc() == doc {
-                raise(&mut hit.tier);
-            }
-        }
-    } else {
-        let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
-        let mut at = 0;
-        loop {
-            let n = scorer.fill_buffer(&mut buffer);
-            for &d in &buffer[..n] {
-                while hits.get(at).is_some_and(|h| h.doc < d) {
-                    at += 1;
-                }
-                match hits.get_mut(at) {
-                    Some(hit) if hit.doc == d => raise(&mut hit.tier),
-                    Some(_) => {}
-                    None => return Ok(()),
-                }
-            }
-            if n < buffer.len() {
-                return Ok(());
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Adds the n-gram bit to the tier of each of `hits` (one segment's, in document
-/// order) that holds at least `need` of `terms`: a seek per hit and term where the
-/// terms' matches outnumber those seeks [`SEEK_SHARE`] times, else a count over
-/// their matches in `counts`.
-fn add_to_counted(
-    terms: &[Box<dyn Weight>],
-    need: u8,
-    segment: &SegmentReader,
-    hits: &mut [Found],
-    counts: &mut Vec<u8>,
-) -> tantivy::Result<()> {
-    let mut scorers = terms
-        .iter()
-        .map(|t| t.scorer(segment, 1.0))
-        .collect::<tantivy::Result<Vec<_>>>()?;
-    let matches: u64 = scorers.iter().map(|s| u64::from(s.size_hint())).sum();
-    if (hits.len() * terms.len()) as u64 * SEEK_SHARE < matches {
-        for hit in hits.iter_mut() {
-            let doc = hit.doc;
-            let mut held = 0u8;
-            for scorer in scorers.iter_mut() {
-                if scorer.doc() < doc {
-                    scorer.seek(doc);
-                }
-                held += u8::from(scorer.doc() == doc);
-            }
-            if held >= need {
-                hit.tier |= u16::from(NGRAM);
-            }
-        }
-    } else {
-        count_terms(terms, need, segment, counts, |_| {})?;
-        for hit in hits.iter_mut() {
-            if counts[hit.doc as usize] >= need {
-                hit.tier |= u16::from(NGRAM);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Counts in `counts` (zeroed first), per document of `segment`, how many of `terms`
-/// it holds, calling `reached` with each document as its count reaches `need`.
-fn count_terms(
-    terms: &[Box<dyn Weight>],
-    need: u8,
-    segment: &SegmentReader,
-    counts: &mut Vec<u8>,
-    mut reached: impl FnMut(usize),
-) -> tantivy::Result<()> {
-    counts.clear();
-    counts.resize(segment.max_doc() as usize, 0);
-    for term in terms {
-        term.for_each_no_score(segment, &mut |docs| {
-            for &d in docs {
-                let c = &mut counts[d as usize];
-                *c = c.saturating_add(1);
-                if *c == need {
-                    reached(d as usize);
-                }
-            }
-        })?;
-    }
-    Ok(())
-}
-
-fn ranked(score: Score, key: u32, segment: u32, doc: DocId) -> Ranked {
-    Ranked {
-        rank: Rank::new(f64::from(score), key),
-        score,
-        key,
-        address: DocAddress::new(segment, doc),
     }
 }
