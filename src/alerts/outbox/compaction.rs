@@ -23,7 +23,7 @@
 //! only once complete); a leftover new file is removed on open. A clean stop waits
 //! for a running copy and finishes it.
 
-use super::Slot;
+use super::entries::Slot;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
