@@ -18,6 +18,7 @@ pub mod extract;
 pub mod lang;
 pub mod lookup;
 pub mod metrics;
+pub mod notifications;
 pub mod search;
 
 pub use error::{ApiError, ErrorCode};
@@ -240,7 +241,7 @@ pub async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
         browse::maker_models, browse::categories, browse::spec_categories, events::ingest, events::status,
         events::dead_letters, events::retry, events::rebuild, analytics::queries, alerts::save_search,
         alerts::saved_searches, alerts::delete_search, alerts::watch, alerts::watches,
-        alerts::unwatch, alerts::subscriber_notifications, alerts::notifications, alerts::issue_token,
+        alerts::unwatch, notifications::subscriber_notifications, notifications::notifications, alerts::issue_token,
         health, ready,
         metrics_text),
     modifiers(&SecurityAddon),
@@ -388,7 +389,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/subscribers/{id}/notifications",
-            get(alerts::subscriber_notifications),
+            get(notifications::subscriber_notifications),
         )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -397,7 +398,7 @@ pub fn router(state: AppState) -> Router {
     // The backend's: every subscriber at once, and issuing tokens.
     let backend = Router::new()
         .route("/subscribers/{id}/tokens", post(alerts::issue_token))
-        .route("/notifications", get(alerts::notifications))
+        .route("/notifications", get(notifications::notifications))
         .route_layer(with(Scope::Alerts));
     Router::new()
         .merge(reads)
