@@ -7,6 +7,7 @@ use crate::graph::contract::{
     histogram, name_of, ordered, Except, FacetCount, FacetRequest, Facets, NumberFilter, Range,
     Selections, SpecFacet, ATTRIBUTES,
 };
+use crate::keys::{fetch, for_each_key_ahead};
 use roaring::RoaringBitmap;
 use stockyard_schema::domain::SpecValue;
 use stockyard_schema::{CategoryId, Lang};
@@ -191,9 +192,12 @@ impl EmbeddedGraph {
     /// [`Self::per_model`] by reading each machine's model.
     fn per_model_by_scan(&self, base: &RoaringBitmap) -> Vec<u64> {
         let mut counts = vec![0u64; self.models.len()];
-        for key in base {
-            counts[self.model_of[key as usize] as usize] += 1;
-        }
+        let model_of = &self.model_of;
+        for_each_key_ahead(
+            base,
+            |later| fetch(&model_of[later as usize]),
+            |key| counts[model_of[key as usize] as usize] += 1,
+        );
         counts
     }
 

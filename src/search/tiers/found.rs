@@ -5,6 +5,7 @@ use super::super::collect::{Rank, Ranked};
 use super::super::columns::SegmentColumns;
 use super::super::keyset::record_hit;
 use super::{TierPass, LANG};
+use crate::keys::fetch;
 use tantivy::{DocAddress, DocId, Score};
 
 /// A hit as the scan finds it.
@@ -97,20 +98,6 @@ pub(super) fn resolve(
     }
     found.truncate(kept);
     kept - from
-}
-
-/// Asks for the cache line holding `value` without waiting for it.
-#[inline(always)]
-fn fetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: SSE is part of x86_64, and a prefetch only hints the cache: it
-        // reads nothing the program sees and cannot fault.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
 }
 
 pub(super) fn ranked(score: Score, key: u32, segment: u32, doc: DocId) -> Ranked {
