@@ -73,24 +73,26 @@ pub fn fetch<T>(value: &T) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_key_is_walked_once_in_order() {
-        // Across batches and containers, dense and sparse.
-        let keys: RoaringBitmap = (0..1_000u32)
+    /// Keys across batches and containers, dense and sparse.
+    fn mixed_keys() -> RoaringBitmap {
+        (0..1_000u32)
             .chain((70_000..80_000).step_by(3))
             .chain([u32::MAX - 1])
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn every_key_is_walked_once_in_order() {
+        let keys = mixed_keys();
         let mut walked = Vec::new();
         for_each_key(&keys, |k| walked.push(k));
         assert_eq!(walked, keys.iter().collect::<Vec<_>>());
         for_each_key(&RoaringBitmap::new(), |_| panic!("no keys"));
     }
+
     #[test]
     fn walking_ahead_visits_every_key_once_in_order_and_looks_ahead_at_each() {
-        let keys: RoaringBitmap = (0..1_000u32)
-            .chain((70_000..80_000).step_by(3))
-            .chain([u32::MAX - 1])
-            .collect();
+        let keys = mixed_keys();
         let (mut walked, mut looked) = (Vec::new(), Vec::new());
         for_each_key_ahead(&keys, |k| looked.push(k), |k| walked.push(k));
         let all: Vec<u32> = keys.iter().collect();
