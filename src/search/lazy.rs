@@ -23,8 +23,11 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 /// documents (the documents holding all its terms).
 #[derive(Debug)]
 pub struct Costly {
-    /// A superset of `exact`'s documents, cheap to list.
-    pub candidates: Box<dyn Query>,
+    /// A superset of `exact`'s documents, cheap to list: those that all of these
+    /// match (the phrase's terms; for a phrase-prefix, the last is a prefix). Kept
+    /// apart so that the tiered evaluation can list the rarest and seek the others
+    /// only where it must (`search/tiers/marking.rs`).
+    pub candidates: Vec<Box<dyn Query>>,
     /// The query itself.
     pub exact: Box<dyn Query>,
     /// A match is also one of the prefix class: this is a phrase whose phrase-prefix
@@ -44,10 +47,22 @@ pub struct EitherQuery {
     pub costly: Vec<Costly>,
 }
 
+impl Costly {
+    /// The candidates as one query.
+    pub fn candidate_query(&self) -> Box<dyn Query> {
+        match self.candidates.as_slice() {
+            [one] => one.box_clone(),
+            all => Box::new(BooleanQuery::intersection(
+                all.iter().map(|q| q.box_clone()).collect(),
+            )),
+        }
+    }
+}
+
 impl Clone for Costly {
     fn clone(&self) -> Self {
         Costly {
-            candidates: self.candidates.box_clone(),
+            candidates: self.candidates.iter().map(|q| q.box_clone()).collect(),
             exact: self.exact.box_clone(),
             implies_prefix: self.implies_prefix,
         }
@@ -85,7 +100,7 @@ impl Query for EitherQuery {
             .iter()
             .map(|c| {
                 Ok((
-                    c.candidates.weight(enable_scoring)?,
+                    c.candidate_query().weight(enable_scoring)?,
                     c.exact.weight(enable_scoring)?,
                 ))
             })
@@ -281,11 +296,11 @@ mod tests {
         let phrase = |a: &str, b: &str| -> Box<dyn Query> {
             Box::new(PhraseQuery::new(vec![term(a), term(b)]))
         };
-        let both = |a: &str, b: &str| -> Box<dyn Query> {
-            Box::new(BooleanQuery::intersection(vec![
+        let both = |a: &str, b: &str| -> Vec<Box<dyn Query>> {
+            vec![
                 Box::new(TermQuery::new(term(a), IndexRecordOption::Basic)),
                 Box::new(TermQuery::new(term(b), IndexRecordOption::Basic)),
-            ]))
+            ]
         };
         let cheap = || -> Box<dyn Query> {
             Box::new(TermQuery::new(

@@ -7,10 +7,15 @@
 //! (`search/tiers.rs`) scores only the few listings that can reach the page, by
 //! seeking to each, so a common n-gram made that read whole posting lists. Here a
 //! seek moves each term's postings by their skip lists, and the score is one fixed sum
-//! that the ranking computes with [`score_at`] from its own term scorers, equal to the
-//! last bit to what this query's scorer gives the reference (whole-query) path.
+//! that the ranking computes with [`SegmentTerms::score_at`] from the terms' own
+//! postings and weights, equal to the last bit to what this query's scorer gives the
+//! reference (whole-query) path.
 
-use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, TermQuery, Weight};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{
+    Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, TermQuery, Weight,
+};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
@@ -41,8 +46,27 @@ impl MinMatchQuery {
             .iter()
             .map(|t| TermQuery::new(t.clone(), record).weight(scoring))
             .collect::<tantivy::Result<_>>()?;
+        // Each term weighed as its term query weighs it (tantivy's `TermQuery`), scaled.
+        let bm25 = match scoring {
+            EnableScoring::Enabled {
+                statistics_provider,
+                ..
+            } => self
+                .terms
+                .iter()
+                .map(|t| {
+                    Ok((
+                        t.clone(),
+                        Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(t))?
+                            .boost_by(self.scale),
+                    ))
+                })
+                .collect::<tantivy::Result<_>>()?,
+            EnableScoring::Disabled { .. } => Vec::new(),
+        };
         Ok(MinMatchWeight {
             terms,
+            bm25,
             need: self.need,
             scale: self.scale,
         })
@@ -64,6 +88,8 @@ impl Query for MinMatchQuery {
 /// [`MinMatchQuery`] for one searcher.
 pub struct MinMatchWeight {
     terms: Vec<Box<dyn Weight>>,
+    /// Scoring: each term with its weight, scaled (empty when unscored).
+    bm25: Vec<(Term, Bm25Weight)>,
     need: usize,
     scale: Score,
 }
@@ -80,6 +106,64 @@ impl MinMatchWeight {
             .iter()
             .map(|w| w.scorer(reader, boost * self.scale))
             .collect()
+    }
+}
+
+impl MinMatchWeight {
+    /// The terms of `reader`'s segment that it holds, scored as in the match, for
+    /// [`SegmentTerms::score_at`].
+    pub fn segment_terms(&self, reader: &SegmentReader) -> tantivy::Result<SegmentTerms> {
+        let Some((first, _)) = self.bm25.first() else {
+            return Ok(SegmentTerms::default());
+        };
+        let field = first.field();
+        let index = reader.inverted_index(field)?;
+        let norms = match reader.fieldnorms_readers().get_field(field)? {
+            Some(norms) => norms,
+            None => FieldNormReader::constant(reader.max_doc(), 1),
+        };
+        let mut terms = Vec::with_capacity(self.bm25.len());
+        for (term, weight) in &self.bm25 {
+            if let Some(postings) = index.read_postings(term, IndexRecordOption::WithFreqs)? {
+                terms.push((postings, weight.clone()));
+            }
+        }
+        Ok(SegmentTerms {
+            terms,
+            norms: Some(norms),
+        })
+    }
+}
+
+/// One segment's n-gram terms, scored as the match scores them (tantivy's term
+/// scorer's sum, to the bit), by their concrete types: the ranking seeks every term
+/// for each listing it scores, and a call through `dyn Scorer` per term and listing
+/// cost as much as the seek itself.
+#[derive(Default)]
+pub struct SegmentTerms {
+    /// The terms the segment holds, in term order: their postings and weights.
+    terms: Vec<(SegmentPostings, Bm25Weight)>,
+    /// The n-gram field's lengths (none: no term held).
+    norms: Option<FieldNormReader>,
+}
+
+impl SegmentTerms {
+    /// The scaled BM25 sum of the terms at `doc`, added in term order; documents
+    /// must be asked for in increasing order.
+    pub fn score_at(&mut self, doc: DocId) -> Score {
+        let Some(norms) = &self.norms else {
+            return 0.0;
+        };
+        let mut sum: Score = 0.0;
+        for (postings, weight) in &mut self.terms {
+            if postings.doc() < doc {
+                postings.seek(doc);
+            }
+            if postings.doc() == doc {
+                sum += weight.score(norms.fieldnorm_id(doc), postings.term_freq());
+            }
+        }
+        sum
     }
 }
 

@@ -10,25 +10,24 @@
 //! their time there, most of it the allocator faulting in fresh zeroed pages). A
 //! prefix typed by a buyer usually ends as a handful of words (`pc200`, `pc200-8`):
 //! for up to eight of them (`FEW`) this query merges their posting lists as they are read,
-//! with real seeks; a prefix with more expansions keeps tantivy's bitset, which is
-//! the cheaper of the two for many long lists.
-
-use std::ops::Bound;
-use tantivy::postings::SegmentPostings;
+//! with real seeks. A prefix with more expansions (the `8` of `komatsu pc200-8`
+//! begins every number from 8 on) fills a bitset, the cheaper of the two for many
+//! long lists, but only when its documents are first walked or sought: a cost
+//! estimate, which asks only how many there may be, and a phrase whose other words
+//! rule out every document first never pay for it.
+use tantivy::postings::{BlockSegmentPostings, SegmentPostings};
 use tantivy::query::{
-    ConstScorer, EmptyScorer, EnableScoring, Explanation, InvertedIndexRangeWeight, Query, Scorer,
-    Weight,
+    BitSetDocSet, ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight,
 };
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
+use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
-/// Most expansions merged as posting lists; above, the bitset of
-/// [`InvertedIndexRangeWeight`].
+/// Most expansions merged as posting lists; above, a bitset ([`Filled`]).
 const FEW: usize = 8;
 
 /// Expansions tantivy's `PhrasePrefixQuery` considers per segment, kept so that both
 /// paths give the documents it gives.
-const MAX_EXPANSIONS: u64 = 50;
+const MAX_EXPANSIONS: usize = 50;
 
 /// Documents holding a word of `prefix`'s field that begins with `prefix`, each
 /// scored the boost (the same documents and scores as a one-word
@@ -57,20 +56,9 @@ fn after(prefix: &[u8]) -> Option<Vec<u8>> {
 
 impl Query for PrefixQuery {
     fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let end = after(self.prefix.serialized_value_bytes());
-        // The range weight reads only its bounds' value bytes.
-        let upper = end.as_ref().map_or(Bound::Unbounded, |end| {
-            Bound::Excluded(Term::from_field_bytes(self.prefix.field(), end))
-        });
         Ok(Box::new(PrefixWeight {
             prefix: self.prefix.clone(),
-            end,
-            bitset: InvertedIndexRangeWeight::new(
-                self.prefix.field(),
-                &Bound::Included(self.prefix.clone()),
-                &upper,
-                Some(MAX_EXPANSIONS),
-            ),
+            end: after(self.prefix.serialized_value_bytes()),
         }))
     }
 }
@@ -79,7 +67,6 @@ struct PrefixWeight {
     prefix: Term,
     /// The first value bytes past the prefix's words (none: to the end).
     end: Option<Vec<u8>>,
-    bitset: InvertedIndexRangeWeight,
 }
 
 impl Weight for PrefixWeight {
@@ -94,11 +81,18 @@ impl Weight for PrefixWeight {
         }
         let mut terms = range.into_stream()?;
         let mut infos = Vec::with_capacity(FEW);
-        while terms.advance() {
-            if infos.len() == FEW {
-                return self.bitset.scorer(reader, boost);
-            }
+        while terms.advance() && infos.len() < MAX_EXPANSIONS {
             infos.push(terms.value().clone());
+        }
+        if infos.len() > FEW {
+            let lists = infos
+                .iter()
+                .map(|info| index.read_block_postings_from_terminfo(info, IndexRecordOption::Basic))
+                .collect::<std::io::Result<Vec<_>>>()?;
+            return Ok(Box::new(ConstScorer::new(
+                Filled::new(lists, reader.max_doc()),
+                boost,
+            )));
         }
         let mut lists = infos
             .iter()
@@ -119,6 +113,90 @@ impl Weight for PrefixWeight {
             )));
         }
         Ok(Explanation::new("PrefixQuery", scorer.score()))
+    }
+}
+
+/// Many posting lists as one bitset of their documents, filled when first walked or
+/// sought (what tantivy's range scorer fills at once). Until then only each list's
+/// first block is read: enough for the first document and the size.
+struct Filled {
+    state: FillState,
+    /// The first document (that of the bitset once filled).
+    doc: DocId,
+    /// The lists' lengths summed, or the documents in the bitset once filled.
+    size: u32,
+}
+
+enum FillState {
+    Lists {
+        lists: Vec<BlockSegmentPostings>,
+        max_doc: u32,
+    },
+    Filled(BitSetDocSet),
+}
+
+impl Filled {
+    fn new(lists: Vec<BlockSegmentPostings>, max_doc: u32) -> Filled {
+        let doc = lists
+            .iter()
+            .filter_map(|l| l.docs().first().copied())
+            .min()
+            .unwrap_or(TERMINATED);
+        let size = lists
+            .iter()
+            .map(|l| l.doc_freq())
+            .fold(0u32, u32::saturating_add)
+            .min(max_doc);
+        Filled {
+            state: FillState::Lists { lists, max_doc },
+            doc,
+            size,
+        }
+    }
+
+    /// The bitset, filled from the lists the first time it is asked for.
+    fn filled(&mut self) -> &mut BitSetDocSet {
+        if let FillState::Lists { lists, max_doc } = &mut self.state {
+            let mut bits = BitSet::with_max_value(*max_doc);
+            for list in lists.iter_mut() {
+                while !list.docs().is_empty() {
+                    for &d in list.docs() {
+                        bits.insert(d);
+                    }
+                    list.advance();
+                }
+            }
+            let set = BitSetDocSet::from(bits);
+            self.size = set.size_hint();
+            self.state = FillState::Filled(set);
+        }
+        match &mut self.state {
+            FillState::Filled(set) => set,
+            FillState::Lists { .. } => unreachable!("filled above"),
+        }
+    }
+}
+
+impl DocSet for Filled {
+    fn advance(&mut self) -> DocId {
+        self.doc = self.filled().advance();
+        self.doc
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        self.doc = self.filled().seek(target);
+        self.doc
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.size
     }
 }
 

@@ -235,7 +235,7 @@ impl Members {
                 .push(Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)));
         } else {
             self.costly.push(Costly {
-                candidates: all_of(&terms),
+                candidates: terms.iter().map(term_query).collect(),
                 exact: Box::new(PhraseQuery::new(terms)),
                 implies_prefix: false,
             });
@@ -250,15 +250,10 @@ impl Members {
         } else {
             // Candidates: the leading words, and any word the last one begins.
             let (last, leading) = terms.split_last().expect("two terms or more");
-            let mut candidates: Vec<Box<dyn Query>> = leading
-                .iter()
-                .map(|t| {
-                    Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic)) as Box<dyn Query>
-                })
-                .collect();
+            let mut candidates: Vec<Box<dyn Query>> = leading.iter().map(term_query).collect();
             candidates.push(Box::new(PrefixQuery::new(last.clone())));
             self.costly.push(Costly {
-                candidates: Box::new(BooleanQuery::intersection(candidates)),
+                candidates,
                 exact: Box::new(PhrasePrefixQuery::new(terms)),
                 implies_prefix: false,
             });
@@ -274,14 +269,18 @@ impl Members {
     }
 }
 
+/// Documents holding `term`, unscored.
+fn term_query(term: &Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic))
+}
+
 /// Documents holding every one of `terms`.
 pub(super) fn all_of(terms: &[Term]) -> Box<dyn Query> {
-    let term = |t: &Term| -> Box<dyn Query> {
-        Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic))
-    };
     match terms {
-        [one] => term(one),
-        _ => Box::new(BooleanQuery::intersection(terms.iter().map(term).collect())),
+        [one] => term_query(one),
+        _ => Box::new(BooleanQuery::intersection(
+            terms.iter().map(term_query).collect(),
+        )),
     }
 }
 

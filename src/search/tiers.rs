@@ -26,7 +26,7 @@
 //! For `油圧ショベル` at a million listings, 470,000 hits cost a byte write and a few
 //! bit tests each; only the top tier's listings are scored. The classes' constants are
 //! added in the order tantivy's boolean union adds them, and the n-gram score is the
-//! n-gram query's own sum ([`score_at`]), so scores equal the boolean query's to the
+//! n-gram query's own sum ([`SegmentTerms::score_at`]), so scores equal the boolean query's to the
 //! bit (`tests/one_pass.rs` checks them).
 
 mod found;
@@ -35,13 +35,13 @@ mod marking;
 use super::collect::{Collected, Top};
 use super::columns::SegmentColumns;
 use super::keyset::KeySet;
-use super::min_match::{score_at, MinMatchWeight};
+use super::min_match::{MinMatchWeight, SegmentTerms};
 use super::unsure::{could_earn, PhraseChecks};
 use super::words::MAX_STRONG_WORDS;
 use found::{ranked, resolve, Entry, Found};
-use marking::{add_to_counted, add_to_matches, count_terms, mark, note};
+use marking::{add_to_counted, add_to_matches, count_terms, for_each_of_all, mark, note};
 use std::sync::Arc;
-use tantivy::query::{Scorer, Weight};
+use tantivy::query::Weight;
 use tantivy::{DocId, Score, Searcher};
 
 /// Bit of the n-gram match in a document's mark (the classes take the bits below).
@@ -102,8 +102,9 @@ pub struct TierClass {
 
 /// A phrase of a class, unscored.
 pub struct TierPhrase {
-    /// A superset of its documents, cheap to list.
-    pub candidates: Box<dyn Weight>,
+    /// A superset of its documents, cheap to list: those all of these match (its
+    /// terms; for a phrase-prefix, the last a prefix).
+    pub candidates: Vec<Box<dyn Weight>>,
     /// The phrase itself.
     pub exact: Box<dyn Weight>,
     /// Bits of other classes a match also puts a listing in (a phrase is its own
@@ -300,14 +301,15 @@ impl TieredQuery {
                 // Candidates not in the class yet are only unsure of it: their
                 // positions are read if they could reach the page.
                 for phrase in &class.costly {
-                    phrase.candidates.for_each_no_score(segment, &mut |docs| {
-                        for &d in docs {
-                            if marks[d as usize] & covered == 0 {
-                                unsure[d as usize] |= bit;
-                                note(dirty, d);
-                            }
-                        }
-                    })?;
+                    for_each_of_all(
+                        &phrase.candidates,
+                        segment,
+                        |d| marks[d as usize] & covered == 0,
+                        |d| {
+                            unsure[d as usize] |= bit;
+                            note(dirty, d);
+                        },
+                    )?;
                 }
             }
             for weight in &self.title {
@@ -501,7 +503,7 @@ impl TieredQuery {
                 .as_ref()
                 .filter(|_| t & usize::from(NGRAM) != 0)
                 .map(|(_, scored)| scored);
-            let mut terms: Vec<Box<dyn Scorer>> = Vec::new();
+            let mut terms = SegmentTerms::default();
             let mut at: Option<(u16, DocId)> = None;
             for &e in by_tier[starts[t]..starts[t + 1]].iter().chain(&arrived) {
                 if top.is_full() && f64::from(best) < top.floor() {
@@ -511,10 +513,10 @@ impl TieredQuery {
                     Some(scored) => {
                         if at.is_none_or(|(seg, doc)| seg != e.segment || doc > e.doc) {
                             let segment = searcher.segment_reader(u32::from(e.segment));
-                            terms = scored.term_scorers(segment, 1.0)?;
+                            terms = scored.segment_terms(segment)?;
                         }
                         at = Some((e.segment, e.doc));
-                        (base + score_at(&mut terms, e.doc)) + bonus
+                        (base + terms.score_at(e.doc)) + bonus
                     }
                     None => base + bonus,
                 };

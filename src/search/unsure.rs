@@ -117,7 +117,7 @@ mod tests {
     use crate::search::tiers::{TierClass, TierPass, TierPhrase, TierScratch, TieredQuery};
     use std::sync::Arc;
     use tantivy::collector::DocSetCollector;
-    use tantivy::query::{BooleanQuery, EnableScoring, PhraseQuery, Query, TermQuery};
+    use tantivy::query::{EnableScoring, PhraseQuery, Query, TermQuery};
     use tantivy::schema::IndexRecordOption;
     use tantivy::{Searcher, Term};
 
@@ -157,16 +157,11 @@ mod tests {
         let tagged = || TermQuery::new(term(tag, "a"), IndexRecordOption::Basic);
         let phrase = || PhraseQuery::new(vec![term(text, "wheel"), term(text, "loader")]);
         let both = || {
-            BooleanQuery::intersection(vec![
-                Box::new(TermQuery::new(
-                    term(text, "wheel"),
-                    IndexRecordOption::Basic,
-                )) as Box<dyn Query>,
-                Box::new(TermQuery::new(
-                    term(text, "loader"),
-                    IndexRecordOption::Basic,
-                )),
-            ])
+            ["wheel", "loader"].map(|w| {
+                TermQuery::new(term(text, w), IndexRecordOption::Basic)
+                    .weight(EnableScoring::disabled_from_searcher(&searcher))
+                    .unwrap()
+            })
         };
         let unscored = EnableScoring::disabled_from_searcher(&searcher);
         let query = |required: u8| TieredQuery {
@@ -175,7 +170,7 @@ mod tests {
                     score: 4.0,
                     cheap: Vec::new(),
                     costly: vec![TierPhrase {
-                        candidates: both().weight(unscored).unwrap(),
+                        candidates: both().into(),
                         exact: phrase().weight(unscored).unwrap(),
                         also: 0b10,
                     }],

@@ -64,6 +64,26 @@ fn union_hint(sizes: &[u32], max_doc: u32) -> u64 {
     (max * (1.0 - outside)).round() as u64
 }
 
+/// About how many documents lie in all of the sets of `sizes` documents (of
+/// `num_docs`): the smallest set, thinned by each other set's share, the shares taken
+/// as a little above chance (the estimate tantivy's intersections give).
+fn intersection_hint(sizes: &mut [u32], num_docs: u32) -> u64 {
+    if num_docs == 0 {
+        return 0;
+    }
+    sizes.sort_unstable();
+    let Some((&smallest, others)) = sizes.split_first() else {
+        return 0;
+    };
+    let mut together = 1.3f64;
+    let mut estimate = f64::from(smallest);
+    for &size in others {
+        together = (together - 0.1).max(1.0);
+        estimate *= f64::from(size) / f64::from(num_docs) * together;
+    }
+    estimate.round().min(f64::from(smallest)) as u64
+}
+
 /// The tiered form of a listing query.
 pub(super) fn tiered(
     query: &ListingQuery,
@@ -97,7 +117,11 @@ pub(super) fn tiered(
                     0
                 };
                 Ok(TierPhrase {
-                    candidates: p.candidates.weight(unscored)?,
+                    candidates: p
+                        .candidates
+                        .iter()
+                        .map(|q| q.weight(unscored))
+                        .collect::<tantivy::Result<_>>()?,
                     exact: p.exact.weight(unscored)?,
                     also,
                 })
@@ -184,31 +208,48 @@ impl PreparedSearch<'_> {
             return Ok(self.searcher.num_docs());
         }
         // Groups of weights listed as one: a class's cheap members, a named entity's
-        // terms. Each group is hinted as a union would be (its members overlap).
-        let groups: Vec<Vec<&dyn Weight>> = match &self.evaluation {
-            Evaluation::Whole(w) => vec![vec![w.as_ref()]],
+        // terms, a phrase's candidates. Each group is hinted as a union would be (its
+        // members overlap); a member that is an intersection (a phrase's candidates)
+        // as an intersection would be.
+        fn one(w: &dyn Weight) -> Vec<&dyn Weight> {
+            vec![w]
+        }
+        let groups: Vec<Vec<Vec<&dyn Weight>>> = match &self.evaluation {
+            Evaluation::Whole(w) => vec![vec![one(w.as_ref())]],
             Evaluation::Tiered(t) => t
                 .classes
                 .iter()
                 .flat_map(|c| {
-                    std::iter::once(c.cheap.iter().map(|w| w.as_ref()).collect())
-                        .chain(c.costly.iter().map(|p| vec![p.candidates.as_ref()]))
+                    std::iter::once(c.cheap.iter().map(|w| one(w.as_ref())).collect()).chain(
+                        c.costly
+                            .iter()
+                            .map(|p| vec![p.candidates.iter().map(|w| w.as_ref()).collect()]),
+                    )
                 })
                 .chain(
                     t.named
                         .iter()
-                        .map(|(_, ws)| ws.iter().map(|w| w.as_ref()).collect()),
+                        .map(|(_, ws)| ws.iter().map(|w| one(w.as_ref())).collect()),
                 )
-                .chain(t.ngram.iter().map(|(_, w)| vec![w as &dyn Weight]))
+                .chain(t.ngram.iter().map(|(_, w)| vec![one(w)]))
                 .collect(),
         };
         let mut n = 0u64;
         let mut hints = Vec::new();
+        let mut parts = Vec::new();
         for segment in self.searcher.segment_readers() {
             for group in &groups {
                 hints.clear();
-                for w in group {
-                    hints.push(w.scorer(segment, 1.0)?.size_hint());
+                for all in group {
+                    parts.clear();
+                    for w in all {
+                        parts.push(w.scorer(segment, 1.0)?.size_hint());
+                    }
+                    let hint = match parts.as_mut_slice() {
+                        [one] => *one,
+                        many => intersection_hint(many, segment.num_docs()) as u32,
+                    };
+                    hints.push(hint);
                 }
                 n += union_hint(&hints, segment.max_doc());
             }

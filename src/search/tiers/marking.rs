@@ -26,6 +26,53 @@ pub(super) fn mark(
     })
 }
 
+/// Calls `found` with each document of `segment` that all of `members` match and
+/// `wanted` keeps. The shortest member's documents are listed, and the others are
+/// sought, by their skip lists, only for the documents `wanted` keeps: a phrase's
+/// candidates that its class already holds through a catalog entity (most of
+/// `油圧ショベル`'s, through its category) are never looked up in its other terms'
+/// lists, where an intersection would decode every one of them.
+pub(super) fn for_each_of_all(
+    members: &[Box<dyn Weight>],
+    segment: &SegmentReader,
+    wanted: impl Fn(DocId) -> bool,
+    mut found: impl FnMut(DocId),
+) -> tantivy::Result<()> {
+    let mut scorers = members
+        .iter()
+        .map(|m| m.scorer(segment, 1.0))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let Some(shortest) = (0..scorers.len()).min_by_key(|&i| scorers[i].size_hint()) else {
+        return Ok(());
+    };
+    let mut lead = scorers.swap_remove(shortest);
+    let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
+    loop {
+        let n = lead.fill_buffer(&mut buffer);
+        for &d in &buffer[..n] {
+            if !wanted(d) {
+                continue;
+            }
+            let mut all = true;
+            for other in scorers.iter_mut() {
+                if other.doc() < d {
+                    other.seek(d);
+                }
+                if other.doc() != d {
+                    all = false;
+                    break;
+                }
+            }
+            if all {
+                found(d);
+            }
+        }
+        if n < buffer.len() {
+            return Ok(());
+        }
+    }
+}
+
 /// Notes in `dirty` that the word of marks holding `doc` has a bit set.
 #[inline(always)]
 pub(super) fn note(dirty: &mut [u64], doc: DocId) {
@@ -141,4 +188,68 @@ pub(super) fn count_terms(
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::prefix::PrefixQuery;
+    use crate::search::tagged_index::{tagged_index, TaggedIndex};
+    use tantivy::collector::DocSetCollector;
+    use tantivy::query::{BooleanQuery, EnableScoring, Query, TermQuery};
+    use tantivy::schema::IndexRecordOption;
+    use tantivy::Term;
+
+    /// GIVEN texts cycling through words, numbers that begin with `8` (more of them
+    /// than a prefix merges as lists) and both, in two segments,
+    /// WHEN the documents holding `wheel`, `loader` and a word beginning with `8` are
+    /// listed with every third one unwanted, and again with every one unwanted,
+    /// THEN they are those of tantivy's intersection less the unwanted, and none.
+    #[test]
+    fn lists_what_an_intersection_lists_where_wanted() {
+        let texts: Vec<String> = (0..12)
+            .map(|i| match i % 4 {
+                0 => format!("wheel loader 8{i}"),
+                1 => format!("loader {}", 80 + i),
+                2 => "wheel loader".to_string(),
+                _ => format!("wheel 8{i} crane"),
+            })
+            .collect();
+        let TaggedIndex { searcher, text, .. } = tagged_index(
+            (0..500).map(|i| ("a", texts[i % texts.len()].as_str())),
+            300,
+        );
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let term = |w: &str| Term::from_field_text(text, w);
+        let members = || -> Vec<Box<dyn Query>> {
+            vec![
+                Box::new(TermQuery::new(term("wheel"), IndexRecordOption::Basic)),
+                Box::new(TermQuery::new(term("loader"), IndexRecordOption::Basic)),
+                Box::new(PrefixQuery::new(term("8"))),
+            ]
+        };
+        let all = searcher
+            .search(&BooleanQuery::intersection(members()), &DocSetCollector)
+            .unwrap();
+        assert!(all.len() > 50, "{} documents", all.len());
+        let unscored = EnableScoring::disabled_from_searcher(&searcher);
+        let weights: Vec<Box<dyn Weight>> = members()
+            .iter()
+            .map(|q| q.weight(unscored).unwrap())
+            .collect();
+        for every_third in [true, false] {
+            let wanted = |d: DocId| every_third && !d.is_multiple_of(3);
+            let mut listed = Vec::new();
+            for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+                for_each_of_all(&weights, segment, wanted, |d| {
+                    listed.push(tantivy::DocAddress::new(ord as u32, d))
+                })
+                .unwrap();
+            }
+            let expected: Vec<_> = all.iter().copied().filter(|a| wanted(a.doc_id)).collect();
+            let mut expected = expected;
+            expected.sort();
+            assert_eq!(listed, expected, "every third unwanted: {every_third}");
+        }
+    }
 }
