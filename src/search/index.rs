@@ -320,12 +320,14 @@ impl TextIndex {
             any.extend(named.iter().map(|q| (Occur::Should, q.box_clone())));
             per_word.push(Box::new(BooleanQuery::new(any)) as Box<dyn Query>);
             if strong.len() < MAX_STRONG_WORDS {
-                let mut title_or_name: Vec<(Occur, Box<dyn Query>)> = vec![(
-                    Occur::Should,
-                    word_query(&self.fields, &mut listing_analyzers, &word, Target::Title),
+                let mut title_or_name = vec![word_query(
+                    &self.fields,
+                    &mut listing_analyzers,
+                    &word,
+                    Target::Title,
                 )];
-                title_or_name.extend(named.into_iter().map(|q| (Occur::Should, q)));
-                strong.push(Box::new(BooleanQuery::new(title_or_name)) as Box<dyn Query>);
+                title_or_name.extend(named);
+                strong.push(title_or_name);
             }
         }
         let field_unit = self.tuning.field / strong.len().max(1) as f32;
@@ -390,7 +392,7 @@ impl TextIndex {
                     single_title = Some(own.title.iter().map(|q| q.box_clone()).collect());
                 }
                 if t == 0 && i < MAX_STRONG_WORDS {
-                    let strong_of_word: Vec<(Occur, Box<dyn Query>)> = own
+                    let strong_of_word: Vec<Box<dyn Query>> = own
                         .title
                         .into_iter()
                         .chain(named.phrase.iter().map(|q| q.box_clone()))
@@ -403,9 +405,8 @@ impl TextIndex {
                                 .filter(|_| several)
                                 .map(|q| q.box_clone()),
                         )
-                        .map(|q| (Occur::Should, q))
                         .collect();
-                    strong.push(Box::new(BooleanQuery::new(strong_of_word)) as Box<dyn Query>);
+                    strong.push(strong_of_word);
                 }
                 if several {
                     let mut anywhere = own.anywhere;

@@ -425,7 +425,9 @@ pub struct ListingQuery {
     /// 0 when any class or the n-grams will do.
     pub required: u8,
     /// Per word: listings holding it in the title or a catalog name.
-    pub strong: Vec<Box<dyn Query>>,
+    /// Per word: listings holding it in the title or a catalog name, as the members
+    /// of that union (the ranking looks each up on its own: `search/tiers.rs`).
+    pub strong: Vec<Vec<Box<dyn Query>>>,
     /// For a query of one word, the title part of its strong match alone: its
     /// catalog part is the classes' `named` entities (`search/tiers.rs` marks them
     /// once for both). Its members: a listing holding any one has the word in its title.
@@ -497,10 +499,17 @@ impl ListingQuery {
                 )
             })
             .collect();
-        for q in &self.strong {
+        for members in &self.strong {
+            let any = members
+                .iter()
+                .map(|q| (Occur::Should, q.box_clone()))
+                .collect();
             clauses.push((
                 Occur::Should,
-                Box::new(ConstScoreQuery::new(q.box_clone(), self.field_unit)),
+                Box::new(ConstScoreQuery::new(
+                    Box::new(BooleanQuery::new(any)),
+                    self.field_unit,
+                )),
             ));
         }
         if let Some(n) = &self.ngram {

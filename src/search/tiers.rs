@@ -39,7 +39,9 @@ use super::min_match::{MinMatchWeight, SegmentTerms};
 use super::unsure::{could_earn, PhraseChecks};
 use super::words::MAX_STRONG_WORDS;
 use found::{ranked, resolve, Entry, Found};
-use marking::{add_to_counted, add_to_matches, count_terms, for_each_of_all, mark, note};
+use marking::{
+    add_to_any, add_to_counted, add_to_matches, count_terms, for_each_of_all, mark, note,
+};
 use std::sync::Arc;
 use tantivy::query::Weight;
 use tantivy::{DocId, Score, Searcher};
@@ -74,8 +76,9 @@ pub struct TieredQuery {
     /// members of that union (one per language group's title), each marked on its own.
     pub title: Vec<Box<dyn Weight>>,
     /// Per query word (at most [`MAX_STRONG_WORDS`]): its title or catalog-name
-    /// match, unscored.
-    pub strong: Vec<Box<dyn Weight>>,
+    /// match, unscored, as the members of that union, each looked up on its own (a
+    /// union sought at each of a few hits decodes all its members' documents).
+    pub strong: Vec<Vec<Box<dyn Weight>>>,
     /// What each strong word adds.
     pub field_unit: Score,
     /// The n-gram match: how to mark it, and scored (for exact scores).
@@ -133,6 +136,8 @@ pub struct TierScratch {
     /// [`super::unsure`]); all zero between uses, like `marks`.
     unsure: Vec<u8>,
     counts: Vec<u8>,
+    /// Per hit of a segment, whether a member of a strong word's union matched it.
+    held: Vec<bool>,
     /// A bit per eight documents (one word of `marks` and `unsure`), set where any
     /// of them is marked or unsure, so that the scan reads only those words: a model
     /// number marks a few thousand of a million listings. All zero between uses.
@@ -421,8 +426,10 @@ impl TieredQuery {
                     add_to_matches(member.as_ref(), segment, hits, |t| *t |= u16::from(bit))?;
                 }
             }
-            for weight in &self.strong {
-                add_to_matches(weight.as_ref(), segment, hits, |t| *t += MARKS as u16)?;
+            for members in &self.strong {
+                add_to_any(members, segment, hits, &mut scratch.held, |t| {
+                    *t += MARKS as u16
+                })?;
             }
             match self.ngram.as_ref().filter(|_| ngram_ranks_only) {
                 None => {}

@@ -163,8 +163,9 @@ pub struct WordLevel {
     /// words, synonyms); `None` for a query of one word, whose match classes say all.
     pub all: Option<Box<dyn Query>>,
     /// For each of the first [`MAX_STRONG_WORDS`] words as typed: the listings holding
-    /// it in the title or in the name of one of their catalog entities.
-    pub strong: Vec<Box<dyn Query>>,
+    /// it in the title or in the name of one of their catalog entities, as the members
+    /// of that union (any one will do).
+    pub strong: Vec<Vec<Box<dyn Query>>>,
     /// For a query of one word: its title match alone (the catalog part of its strong
     /// match is what the match classes name), as the members of that union.
     pub single_title: Option<Vec<Box<dyn Query>>>,

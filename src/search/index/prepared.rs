@@ -175,7 +175,7 @@ pub(super) fn tiered(
         .strong
         .iter()
         .filter(|_| !split)
-        .map(|q| q.weight(unscored))
+        .map(|members| members.iter().map(|q| q.weight(unscored)).collect())
         .collect::<tantivy::Result<Vec<_>>>()?;
     Ok(TieredQuery {
         classes,

@@ -81,47 +81,78 @@ pub(super) fn note(dirty: &mut [u64], doc: DocId) {
 }
 
 /// Raises the tier of each of `hits` (one segment's, in document order) that `weight`
-/// matches, by `raise` (a class bit is set, not added: a phrase may have set it): a
-/// seek per hit where its matches outnumber the hits [`SEEK_SHARE`] times, else one
-/// walk along its matches beside the hits (both in document order).
+/// matches, by `raise` (a class bit is set, not added: a phrase may have set it).
 pub(super) fn add_to_matches(
     weight: &dyn Weight,
     segment: &SegmentReader,
     hits: &mut [Found],
     raise: impl Fn(&mut u16),
 ) -> tantivy::Result<()> {
+    for_each_matched(weight, segment, hits, |_, hit| raise(&mut hit.tier))
+}
+
+/// Raises by `raise`, once, the tier of each of `hits` (one segment's, in document
+/// order) that any of `members` matches: each member is looked up on its own, by
+/// the cheaper of seeks and a walk for its own length, `held` noting the hits.
+pub(super) fn add_to_any(
+    members: &[Box<dyn Weight>],
+    segment: &SegmentReader,
+    hits: &mut [Found],
+    held: &mut Vec<bool>,
+    raise: impl Fn(&mut u16),
+) -> tantivy::Result<()> {
+    held.clear();
+    held.resize(hits.len(), false);
+    for member in members {
+        for_each_matched(member.as_ref(), segment, hits, |i, _| held[i] = true)?;
+    }
+    for (hit, _) in hits.iter_mut().zip(held.iter()).filter(|(_, h)| **h) {
+        raise(&mut hit.tier);
+    }
+    Ok(())
+}
+
+/// Calls `matched` with each of `hits` (one segment's, in document order) that
+/// `weight` matches, and its index: a seek per hit where its matches outnumber the
+/// hits [`SEEK_SHARE`] times, else one walk along its matches beside the hits (both
+/// in document order).
+fn for_each_matched(
+    weight: &dyn Weight,
+    segment: &SegmentReader,
+    hits: &mut [Found],
+    mut matched: impl FnMut(usize, &mut Found),
+) -> tantivy::Result<()> {
     let mut scorer = weight.scorer(segment, 1.0)?;
     if (hits.len() as u64) * SEEK_SHARE < u64::from(scorer.size_hint()) {
-        for hit in hits.iter_mut() {
+        for (i, hit) in hits.iter_mut().enumerate() {
             let doc = hit.doc;
             if scorer.doc() < doc {
                 scorer.seek(doc);
             }
             if scorer.doc() == doc {
-                raise(&mut hit.tier);
+                matched(i, hit);
             }
         }
-    } else {
-        let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
-        let mut at = 0;
-        loop {
-            let n = scorer.fill_buffer(&mut buffer);
-            for &d in &buffer[..n] {
-                while hits.get(at).is_some_and(|h| h.doc < d) {
-                    at += 1;
-                }
-                match hits.get_mut(at) {
-                    Some(hit) if hit.doc == d => raise(&mut hit.tier),
-                    Some(_) => {}
-                    None => return Ok(()),
-                }
+        return Ok(());
+    }
+    let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
+    let mut at = 0;
+    loop {
+        let n = scorer.fill_buffer(&mut buffer);
+        for &d in &buffer[..n] {
+            while hits.get(at).is_some_and(|h| h.doc < d) {
+                at += 1;
             }
-            if n < buffer.len() {
-                return Ok(());
+            match hits.get_mut(at) {
+                Some(hit) if hit.doc == d => matched(at, hit),
+                Some(_) => {}
+                None => return Ok(()),
             }
+        }
+        if n < buffer.len() {
+            return Ok(());
         }
     }
-    Ok(())
 }
 
 /// Adds the n-gram bit to the tier of each of `hits` (one segment's, in document
@@ -250,6 +281,40 @@ mod tests {
             let mut expected = expected;
             expected.sort();
             assert_eq!(listed, expected, "every third unwanted: {every_third}");
+        }
+    }
+
+    /// GIVEN texts holding `wheel`, `loader`, both or neither, in two segments,
+    /// WHEN the hits (every document, or every 40th: a walk or seeks) are raised for
+    /// the union of the two words' lists, member by member,
+    /// THEN each hit holding either word is raised once, and no other.
+    #[test]
+    fn a_union_raises_each_hit_once() {
+        let texts = ["wheel loader", "wheel", "loader", "crane"];
+        let TaggedIndex { searcher, text, .. } =
+            tagged_index((0..800).map(|i| ("a", texts[i % texts.len()])), 500);
+        let unscored = EnableScoring::disabled_from_searcher(&searcher);
+        let members: Vec<Box<dyn Weight>> = ["wheel", "loader"]
+            .map(|w| {
+                TermQuery::new(Term::from_field_text(text, w), IndexRecordOption::Basic)
+                    .weight(unscored)
+                    .unwrap()
+            })
+            .into();
+        let mut held = Vec::new();
+        for step in [1, 40] {
+            for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+                let first = if ord == 0 { 0 } else { 500 };
+                let mut hits: Vec<Found> = (0..segment.max_doc())
+                    .step_by(step)
+                    .map(|d| Found::sure(0, ord as u32, d))
+                    .collect();
+                add_to_any(&members, segment, &mut hits, &mut held, |t| *t += 1).unwrap();
+                for hit in &hits {
+                    let holds = (first + hit.doc as usize) % texts.len() != 3;
+                    assert_eq!(hit.tier, u16::from(holds), "doc {} of {ord}", hit.doc);
+                }
+            }
         }
     }
 }
