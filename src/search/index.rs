@@ -1,5 +1,6 @@
 //! The listing index on disk, with its catalog vocabulary: writing, and searching.
 
+use super::all_words::AllWordsQuery;
 use super::analysis;
 use super::columns::ColumnCache;
 use super::document::StoredListing;
@@ -377,7 +378,7 @@ impl TextIndex {
             if t == 0 {
                 several = words.len() >= 2;
             }
-            let mut each: Vec<Box<dyn Query>> = Vec::with_capacity(words.len());
+            let mut each: Vec<Vec<Box<dyn Query>>> = Vec::with_capacity(words.len());
             for (i, word) in words.iter().enumerate() {
                 let last = t == 0 && i + 1 == words.len();
                 let own = own_match(&self.fields, analyzers, word, last);
@@ -410,18 +411,13 @@ impl TextIndex {
                 }
                 if several {
                     let mut anywhere = own.anywhere;
-                    anywhere.cheap.extend(named.phrase);
-                    anywhere.cheap.extend(named.prefix);
-                    each.push(anywhere.into_query());
+                    anywhere.extend(named.phrase);
+                    anywhere.extend(named.prefix);
+                    each.push(anywhere);
                 }
             }
             if several && !each.is_empty() {
-                let all: Box<dyn Query> = if each.len() == 1 {
-                    each.remove(0)
-                } else {
-                    Box::new(BooleanQuery::intersection(each))
-                };
-                all_words.push((Occur::Should, all));
+                all_words.push((Occur::Should, Box::new(AllWordsQuery::new(each))));
             }
         }
         Ok(WordLevel {

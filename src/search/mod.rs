@@ -18,6 +18,7 @@
 //!   set for the graph side, and the total and the page among the hits that pass the
 //!   buyer's selections.
 
+pub mod all_words;
 pub mod analysis;
 mod collect;
 mod columns;

@@ -27,10 +27,12 @@
 use super::analysis::{is_cjk, normalize};
 use super::fields::{Fields, Group};
 use super::language::LangSet;
-use super::query::{all_of, Members};
+use super::prefix::PrefixQuery;
+use super::query::all_of;
 use std::sync::OnceLock;
 use stockyard_schema::Lang;
-use tantivy::query::Query;
+use tantivy::query::{Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{Language, LowerCaser, SimpleTokenizer, StopWordFilter, TextAnalyzer};
 use tantivy::Term;
 
@@ -108,8 +110,9 @@ pub fn is_stop_word(word: &str, langs: LangSet) -> bool {
 
 /// What one word matches in a listing's own text.
 pub struct OwnMatch {
-    /// Anywhere in the text, per language group.
-    pub anywhere: Members,
+    /// Anywhere in the text, per language group: the members of that union (terms,
+    /// prefixes, all the terms of a word of several; no phrase).
+    pub anywhere: Vec<Box<dyn Query>>,
     /// In the title (a term query, or all the word's terms), per language group.
     pub title: Vec<Box<dyn Query>>,
 }
@@ -122,7 +125,7 @@ pub fn own_match(
     word: &str,
     last: bool,
 ) -> OwnMatch {
-    let mut anywhere = Members::default();
+    let mut anywhere: Vec<Box<dyn Query>> = Vec::new();
     let mut title = Vec::new();
     let prefix = last && !word.chars().any(is_cjk);
     for (group, analyzer) in Group::ALL.iter().zip(analyzers.iter_mut()) {
@@ -139,18 +142,19 @@ pub fn own_match(
                 .collect()
         };
         title.push(all_of(&in_field(fields.title(*group))));
-        let terms = in_field(fields.text(*group));
+        let mut terms = in_field(fields.text(*group));
         if terms.len() == 1 {
-            if prefix {
-                anywhere.phrase_prefix(terms);
+            let term = terms.remove(0);
+            anywhere.push(if prefix {
+                Box::new(PrefixQuery::new(term))
             } else {
-                anywhere.phrase(terms);
-            }
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+            });
         } else {
             // A word of several terms (CJK bigrams, `pc200-8`): all of them, in any
             // order. Order is the phrase class's business; reading positions for
             // every listing holding `エア`, `アコ` and `コン` is not this one's.
-            anywhere.cheap.push(all_of(&terms));
+            anywhere.push(all_of(&terms));
         }
     }
     OwnMatch { anywhere, title }

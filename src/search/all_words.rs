@@ -1,0 +1,268 @@
+//! Every word of a query, each through any of its members: the class of every word
+//! ([`super::words`]).
+//!
+//! Each word is a union (the word in any language group's text, the catalog
+//! entities it names). As tantivy's intersection of tantivy's unions, the word with
+//! the fewest listings leads and the others are sought at each of its documents; but a
+//! union sought at documents a few hundred apart decodes every document of every
+//! member into its window before it answers (`komatsu pc200-8`: the 4,700 listings of
+//! `pc200-8` sought in the 100,000 of `komatsu`, a tenth of the search). Here the
+//! leading word is walked as a union, which is what a union does best, and each other
+//! word is asked member by member, by their skip lists, stopping at the first that
+//! holds the document.
+
+use tantivy::query::{
+    BooleanQuery, EmptyScorer, EnableScoring, Explanation, Occur, Query, Scorer, Weight,
+};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
+
+/// Documents matching every word, a word matching when any of its members does.
+/// Scores 1 (it is meant for a constant-score class).
+#[derive(Debug)]
+pub struct AllWordsQuery {
+    words: Vec<Vec<Box<dyn Query>>>,
+}
+
+impl AllWordsQuery {
+    /// Every one of `words`, each as the members of its union.
+    pub fn new(words: Vec<Vec<Box<dyn Query>>>) -> AllWordsQuery {
+        AllWordsQuery { words }
+    }
+}
+
+impl Clone for AllWordsQuery {
+    fn clone(&self) -> Self {
+        AllWordsQuery {
+            words: self
+                .words
+                .iter()
+                .map(|w| w.iter().map(|q| q.box_clone()).collect())
+                .collect(),
+        }
+    }
+}
+
+impl Query for AllWordsQuery {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let unscored = match scoring {
+            EnableScoring::Enabled { searcher, .. } => {
+                EnableScoring::disabled_from_searcher(searcher)
+            }
+            disabled => disabled,
+        };
+        let words = self
+            .words
+            .iter()
+            .map(|members| {
+                let union = BooleanQuery::new(
+                    members
+                        .iter()
+                        .map(|q| (Occur::Should, q.box_clone()))
+                        .collect(),
+                )
+                .weight(unscored)?;
+                let members = members
+                    .iter()
+                    .map(|q| q.weight(unscored))
+                    .collect::<tantivy::Result<_>>()?;
+                Ok(WordWeight { union, members })
+            })
+            .collect::<tantivy::Result<_>>()?;
+        Ok(Box::new(AllWordsWeight { words }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
+        for q in self.words.iter().flatten() {
+            q.query_terms(visitor);
+        }
+    }
+}
+
+/// One word, weighed: as one union (to lead) and member by member (to be asked).
+struct WordWeight {
+    union: Box<dyn Weight>,
+    members: Vec<Box<dyn Weight>>,
+}
+
+struct AllWordsWeight {
+    words: Vec<WordWeight>,
+}
+
+impl Weight for AllWordsWeight {
+    fn scorer(&self, reader: &SegmentReader, _boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut asked = Vec::with_capacity(self.words.len());
+        for word in &self.words {
+            let members = word
+                .members
+                .iter()
+                .map(|m| m.scorer(reader, 1.0))
+                .collect::<tantivy::Result<Vec<_>>>()?;
+            let size = members
+                .iter()
+                .map(|m| u64::from(m.size_hint()))
+                .sum::<u64>();
+            asked.push((size, AnyOf { members }));
+        }
+        let Some(lead) = (0..asked.len()).min_by_key(|&i| asked[i].0) else {
+            return Ok(Box::new(EmptyScorer));
+        };
+        asked.swap_remove(lead);
+        let mut scorer = AllWordsScorer {
+            lead: self.words[lead].union.scorer(reader, 1.0)?,
+            others: asked.into_iter().map(|(_, any)| any).collect(),
+            doc: TERMINATED,
+        };
+        scorer.settle();
+        Ok(Box::new(scorer))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "document {doc} does not hold every word"
+            )));
+        }
+        Ok(Explanation::new("every word", 1.0))
+    }
+}
+
+/// A word asked document by document: its members, each moved only forward.
+struct AnyOf {
+    members: Vec<Box<dyn Scorer>>,
+}
+
+impl AnyOf {
+    /// Whether a member holds `doc`; documents must be asked in increasing order.
+    fn holds(&mut self, doc: DocId) -> bool {
+        self.members.iter_mut().any(|m| {
+            if m.doc() < doc {
+                m.seek(doc);
+            }
+            m.doc() == doc
+        })
+    }
+}
+
+struct AllWordsScorer {
+    lead: Box<dyn Scorer>,
+    others: Vec<AnyOf>,
+    doc: DocId,
+}
+
+impl AllWordsScorer {
+    /// Moves the lead to its first document, from where it stands, that every other
+    /// word holds.
+    fn settle(&mut self) -> DocId {
+        loop {
+            let d = self.lead.doc();
+            if d == TERMINATED || self.others.iter_mut().all(|o| o.holds(d)) {
+                self.doc = d;
+                return d;
+            }
+            self.lead.advance();
+        }
+    }
+}
+
+impl DocSet for AllWordsScorer {
+    fn advance(&mut self) -> DocId {
+        self.lead.advance();
+        self.settle()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        self.lead.seek(target);
+        self.settle()
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.lead.size_hint()
+    }
+}
+
+impl Scorer for AllWordsScorer {
+    fn score(&mut self) -> Score {
+        1.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::tagged_index::{tagged_index, TaggedIndex};
+    use tantivy::collector::DocSetCollector;
+    use tantivy::query::TermQuery;
+    use tantivy::schema::IndexRecordOption;
+    use tantivy::Term;
+
+    /// GIVEN listings whose tag and text hold words in every combination, in two
+    /// segments,
+    /// WHEN every word is asked for, each word matching in the text or through a tag,
+    /// THEN the documents are those of tantivy's intersection of the words' unions,
+    /// whichever word has the fewest.
+    #[test]
+    fn matches_what_an_intersection_of_unions_matches() {
+        let texts = [
+            "komatsu pc200",
+            "pc200 crane",
+            "komatsu",
+            "hitachi zx135",
+            "komatsu crane pc200",
+            "crane",
+        ];
+        let TaggedIndex {
+            searcher,
+            tag,
+            text,
+        } = tagged_index(
+            (0..900).map(|i| {
+                let t = if i % 7 == 0 { "komatsu" } else { "other" };
+                (t, texts[i % texts.len()])
+            }),
+            400,
+        );
+        let term = |f, w: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(f, w),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let words = |which: &[&str]| -> Vec<Vec<Box<dyn Query>>> {
+            which
+                .iter()
+                .map(|w| vec![term(text, w), term(tag, w)])
+                .collect()
+        };
+        for which in [
+            &["komatsu", "pc200"][..],
+            &["pc200", "komatsu", "crane"],
+            &["crane"],
+            &["hitachi", "komatsu"],
+        ] {
+            let ours = searcher
+                .search(&AllWordsQuery::new(words(which)), &DocSetCollector)
+                .unwrap();
+            let unions: Vec<Box<dyn Query>> = words(which)
+                .into_iter()
+                .map(|members| {
+                    Box::new(BooleanQuery::new(
+                        members.into_iter().map(|q| (Occur::Should, q)).collect(),
+                    )) as Box<dyn Query>
+                })
+                .collect();
+            let theirs = searcher
+                .search(&BooleanQuery::intersection(unions), &DocSetCollector)
+                .unwrap();
+            assert_eq!(ours, theirs, "{which:?}");
+            assert!(!ours.is_empty(), "{which:?}");
+        }
+    }
+}
