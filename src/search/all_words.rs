@@ -92,11 +92,14 @@ impl Weight for AllWordsWeight {
     fn scorer(&self, reader: &SegmentReader, _boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut asked = Vec::with_capacity(self.words.len());
         for word in &self.words {
-            let members = word
+            let mut members = word
                 .members
                 .iter()
                 .map(|m| m.scorer(reader, 1.0))
                 .collect::<tantivy::Result<Vec<_>>>()?;
+            // The longest lists first: the likeliest to hold a document asked for
+            // (`komatsu`'s maker entity, before the word in each language's text).
+            members.sort_by_key(|m| std::cmp::Reverse(m.size_hint()));
             let size = members
                 .iter()
                 .map(|m| u64::from(m.size_hint()))

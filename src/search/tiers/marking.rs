@@ -4,7 +4,7 @@
 use super::found::Found;
 use super::NGRAM;
 use tantivy::query::Weight;
-use tantivy::{DocId, DocSet, SegmentReader, COLLECT_BLOCK_BUFFER_LEN};
+use tantivy::{DocId, DocSet, SegmentReader, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
 
 /// A strong word is looked up by a seek per hit when its matches outnumber the hits
 /// this many times, else by scanning its matches.
@@ -31,7 +31,9 @@ pub(super) fn mark(
 /// sought, by their skip lists, only for the documents `wanted` keeps: a phrase's
 /// candidates that its class already holds through a catalog entity (most of
 /// `油圧ショベル`'s, through its category) are never looked up in its other terms'
-/// lists, where an intersection would decode every one of them.
+/// lists, where an intersection would decode every one of them. Where another member
+/// has no document before one further on, the listing skips ahead to it, as an
+/// intersection does.
 pub(super) fn for_each_of_all(
     members: &[Box<dyn Weight>],
     segment: &SegmentReader,
@@ -47,10 +49,15 @@ pub(super) fn for_each_of_all(
     };
     let mut lead = scorers.swap_remove(shortest);
     let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
+    // No document before this one can be in all the members.
+    let mut next: DocId = 0;
     loop {
+        if lead.doc() < next {
+            lead.seek(next);
+        }
         let n = lead.fill_buffer(&mut buffer);
         for &d in &buffer[..n] {
-            if !wanted(d) {
+            if d < next || !wanted(d) {
                 continue;
             }
             let mut all = true;
@@ -60,6 +67,7 @@ pub(super) fn for_each_of_all(
                 }
                 if other.doc() != d {
                     all = false;
+                    next = other.doc();
                     break;
                 }
             }
@@ -67,7 +75,7 @@ pub(super) fn for_each_of_all(
                 found(d);
             }
         }
-        if n < buffer.len() {
+        if n < buffer.len() || next == TERMINATED {
             return Ok(());
         }
     }
