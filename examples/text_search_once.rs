@@ -27,6 +27,11 @@ fn main() {
         eprintln!("usage: text_search_once TEXT_INDEX_DIR WORDS...");
         std::process::exit(2);
     };
+    // `open_or_create` would make an empty index of a mistyped path.
+    if !Path::new(&dir).join("listings").is_dir() {
+        eprintln!("{dir}: no text index here (a data directory's gen-*/text)");
+        std::process::exit(2);
+    }
     let index = TextIndex::open_or_create(Path::new(&dir), Arc::new(LanguageDetector::new()))
         .expect("open the text index");
     for words in args {

@@ -11,10 +11,11 @@
 //! word is asked member by member, by their skip lists, stopping at the first that
 //! holds the document.
 
+use super::explain::matched_score;
 use tantivy::query::{
     BooleanQuery, EmptyScorer, EnableScoring, Explanation, Occur, Query, Scorer, Weight,
 };
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 /// Documents matching every word, a word matching when any of its members does.
 /// Scores 1 (it is meant for a constant-score class).
@@ -120,12 +121,9 @@ impl Weight for AllWordsWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(TantivyError::InvalidArgument(format!(
-                "document {doc} does not hold every word"
-            )));
-        }
+        matched_score(self, reader, doc, || {
+            format!("document {doc} does not hold every word")
+        })?;
         Ok(Explanation::new("every word", 1.0))
     }
 }

@@ -14,6 +14,7 @@
 //! marks; this query serves the boolean form of a listing query (sorted searches, the
 //! tests' reference) and the catalog vocabulary.
 
+use super::explain::matched_score;
 use tantivy::query::{
     BooleanQuery, EmptyScorer, EnableScoring, Explanation, Occur, Query, Scorer, Weight,
 };
@@ -152,14 +153,10 @@ impl Weight for EitherWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) == doc {
-            Ok(Explanation::new("either: cheap or checked phrase", 1.0))
-        } else {
-            Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} does not match"
-            )))
-        }
+        matched_score(self, reader, doc, || {
+            format!("document {doc} does not match")
+        })?;
+        Ok(Explanation::new("either: cheap or checked phrase", 1.0))
     }
 }
 

@@ -11,13 +11,14 @@
 //! postings and weights, equal to the last bit to what this query's scorer gives the
 //! reference (whole-query) path.
 
+use super::explain::matched_score;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{
     Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
+use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
 /// At least `need` of `terms`, each term's BM25 multiplied by `scale`.
 #[derive(Clone, Debug)]
@@ -184,16 +185,15 @@ impl Weight for MinMatchWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(TantivyError::InvalidArgument(format!(
+        let score = matched_score(self, reader, doc, || {
+            format!(
                 "document {doc} holds fewer than {} of the n-grams",
                 self.need
-            )));
-        }
+            )
+        })?;
         Ok(Explanation::new_with_string(
             format!("scaled BM25 of at least {} n-grams", self.need),
-            scorer.score(),
+            score,
         ))
     }
 }

@@ -23,6 +23,7 @@ pub mod analysis;
 mod collect;
 mod columns;
 mod document;
+mod explain;
 pub mod fields;
 pub mod forms;
 pub mod highlight;

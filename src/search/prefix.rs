@@ -15,12 +15,13 @@
 //! long lists, but only when its documents are first walked or sought: a cost
 //! estimate, which asks only how many there may be, and a phrase whose other words
 //! rule out every document first never pay for it.
+use super::explain::matched_score;
 use tantivy::postings::{BlockSegmentPostings, SegmentPostings};
 use tantivy::query::{
     BitSetDocSet, ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight,
 };
 use tantivy::schema::IndexRecordOption;
-use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
+use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
 /// Most expansions merged as posting lists; above, a bitset ([`Filled`]).
 const FEW: usize = 8;
@@ -106,13 +107,10 @@ impl Weight for PrefixWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(TantivyError::InvalidArgument(format!(
-                "document {doc} holds no word beginning with the prefix"
-            )));
-        }
-        Ok(Explanation::new("PrefixQuery", scorer.score()))
+        let score = matched_score(self, reader, doc, || {
+            format!("document {doc} holds no word beginning with the prefix")
+        })?;
+        Ok(Explanation::new("PrefixQuery", score))
     }
 }
 
@@ -120,19 +118,14 @@ impl Weight for PrefixWeight {
 /// sought (what tantivy's range scorer fills at once). Until then only each list's
 /// first block is read: enough for the first document and the size.
 struct Filled {
-    state: FillState,
+    /// The lists, until the bitset is filled from them.
+    lists: Vec<BlockSegmentPostings>,
+    max_doc: u32,
+    set: Option<BitSetDocSet>,
     /// The first document (that of the bitset once filled).
     doc: DocId,
-    /// The lists' lengths summed, or the documents in the bitset once filled.
+    /// The lists' lengths summed.
     size: u32,
-}
-
-enum FillState {
-    Lists {
-        lists: Vec<BlockSegmentPostings>,
-        max_doc: u32,
-    },
-    Filled(BitSetDocSet),
 }
 
 impl Filled {
@@ -148,7 +141,9 @@ impl Filled {
             .fold(0u32, u32::saturating_add)
             .min(max_doc);
         Filled {
-            state: FillState::Lists { lists, max_doc },
+            lists,
+            max_doc,
+            set: None,
             doc,
             size,
         }
@@ -156,9 +151,10 @@ impl Filled {
 
     /// The bitset, filled from the lists the first time it is asked for.
     fn filled(&mut self) -> &mut BitSetDocSet {
-        if let FillState::Lists { lists, max_doc } = &mut self.state {
-            let mut bits = BitSet::with_max_value(*max_doc);
-            for list in lists.iter_mut() {
+        let (lists, max_doc) = (&mut self.lists, self.max_doc);
+        self.set.get_or_insert_with(|| {
+            let mut bits = BitSet::with_max_value(max_doc);
+            for mut list in lists.drain(..) {
                 while !list.docs().is_empty() {
                     for &d in list.docs() {
                         bits.insert(d);
@@ -166,14 +162,8 @@ impl Filled {
                     list.advance();
                 }
             }
-            let set = BitSetDocSet::from(bits);
-            self.size = set.size_hint();
-            self.state = FillState::Filled(set);
-        }
-        match &mut self.state {
-            FillState::Filled(set) => set,
-            FillState::Lists { .. } => unreachable!("filled above"),
-        }
+            BitSetDocSet::from(bits)
+        })
     }
 }
 
@@ -196,7 +186,7 @@ impl DocSet for Filled {
     }
 
     fn size_hint(&self) -> u32 {
-        self.size
+        self.set.as_ref().map_or(self.size, |set| set.size_hint())
     }
 }
 

@@ -424,7 +424,6 @@ pub struct ListingQuery {
     /// Bits (by index in `classes`) of the classes a listing must match one of;
     /// 0 when any class or the n-grams will do.
     pub required: u8,
-    /// Per word: listings holding it in the title or a catalog name.
     /// Per word: listings holding it in the title or a catalog name, as the members
     /// of that union (the ranking looks each up on its own: `search/tiers.rs`).
     pub strong: Vec<Vec<Box<dyn Query>>>,

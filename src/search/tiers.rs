@@ -26,8 +26,8 @@
 //! For `油圧ショベル` at a million listings, 470,000 hits cost a byte write and a few
 //! bit tests each; only the top tier's listings are scored. The classes' constants are
 //! added in the order tantivy's boolean union adds them, and the n-gram score is the
-//! n-gram query's own sum ([`SegmentTerms::score_at`]), so scores equal the boolean query's to the
-//! bit (`tests/one_pass.rs` checks them).
+//! n-gram query's own sum ([`SegmentTerms::score_at`]), so scores equal the boolean
+//! query's to the bit (`tests/one_pass.rs` checks them).
 
 mod found;
 mod marking;
