@@ -3,7 +3,7 @@
 
 use super::found::Found;
 use super::NGRAM;
-use tantivy::query::Weight;
+use tantivy::query::{Scorer, Weight};
 use tantivy::{DocId, DocSet, SegmentReader, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
 
 /// A strong word is looked up by a seek per hit when its matches outnumber the hits
@@ -96,12 +96,17 @@ pub(super) fn add_to_matches(
     hits: &mut [Found],
     raise: impl Fn(&mut u16),
 ) -> tantivy::Result<()> {
-    for_each_matched(weight, segment, hits, |_, hit| raise(&mut hit.tier))
+    let mut scorer = weight.scorer(segment, 1.0)?;
+    for_each_matched(scorer.as_mut(), hits, None, |hit| raise(&mut hit.tier));
+    Ok(())
 }
 
 /// Raises by `raise`, once, the tier of each of `hits` (one segment's, in document
 /// order) that any of `members` matches: each member is looked up on its own, by
-/// the cheaper of seeks and a walk for its own length, `held` noting the hits.
+/// the cheaper of seeks and a walk for its own length, `held` noting the hits. The
+/// longest member goes first, and the others are sought only for the hits it left:
+/// a listing's title is in one or two of the language groups' title fields, so the
+/// rest would each seek every hit for nothing.
 pub(super) fn add_to_any(
     members: &[Box<dyn Weight>],
     segment: &SegmentReader,
@@ -111,8 +116,13 @@ pub(super) fn add_to_any(
 ) -> tantivy::Result<()> {
     held.clear();
     held.resize(hits.len(), false);
-    for member in members {
-        for_each_matched(member.as_ref(), segment, hits, |i, _| held[i] = true)?;
+    let mut scorers = members
+        .iter()
+        .map(|m| m.scorer(segment, 1.0))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    scorers.sort_by_key(|s| std::cmp::Reverse(s.size_hint()));
+    for scorer in &mut scorers {
+        for_each_matched(scorer.as_mut(), hits, Some(held), |_| {});
     }
     for (hit, _) in hits.iter_mut().zip(held.iter()).filter(|(_, h)| **h) {
         raise(&mut hit.tier);
@@ -121,28 +131,46 @@ pub(super) fn add_to_any(
 }
 
 /// Calls `matched` with each of `hits` (one segment's, in document order) that
-/// `weight` matches, and its index: a seek per hit where its matches outnumber the
-/// hits [`SEEK_SHARE`] times, else one walk along its matches beside the hits (both
-/// in document order).
+/// `scorer` matches: a seek per hit where its matches outnumber the hits
+/// [`SEEK_SHARE`] times, else one walk along its matches beside the hits (both in
+/// document order). With `held`, hits already held are skipped, and those matched
+/// are noted there.
 fn for_each_matched(
-    weight: &dyn Weight,
-    segment: &SegmentReader,
+    scorer: &mut dyn Scorer,
     hits: &mut [Found],
-    mut matched: impl FnMut(usize, &mut Found),
-) -> tantivy::Result<()> {
-    let mut scorer = weight.scorer(segment, 1.0)?;
-    if (hits.len() as u64) * SEEK_SHARE < u64::from(scorer.size_hint()) {
-        for (i, hit) in hits.iter_mut().enumerate() {
+    mut held: Option<&mut Vec<bool>>,
+    mut matched: impl FnMut(&mut Found),
+) {
+    let open = match held.as_deref() {
+        Some(held) => held.iter().filter(|h| !**h).count(),
+        None => hits.len(),
+    };
+    if open == 0 {
+        return;
+    }
+    if (open as u64) * SEEK_SHARE < u64::from(scorer.size_hint()) {
+        for (at, hit) in hits.iter_mut().enumerate() {
+            if held.as_deref().is_some_and(|h| h[at]) {
+                continue;
+            }
             let doc = hit.doc;
             if scorer.doc() < doc {
                 scorer.seek(doc);
             }
             if scorer.doc() == doc {
-                matched(i, hit);
+                if let Some(held) = held.as_deref_mut() {
+                    held[at] = true;
+                }
+                matched(hit);
             }
         }
-        return Ok(());
+        return;
     }
+    // Whether hit `at` is still to be matched; noted as held if so.
+    let mut take = |at: usize| match held.as_deref_mut() {
+        Some(held) => !std::mem::replace(&mut held[at], true),
+        None => true,
+    };
     let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
     let mut at = 0;
     loop {
@@ -152,13 +180,17 @@ fn for_each_matched(
                 at += 1;
             }
             match hits.get_mut(at) {
-                Some(hit) if hit.doc == d => matched(at, hit),
+                Some(hit) if hit.doc == d => {
+                    if take(at) {
+                        matched(hit);
+                    }
+                }
                 Some(_) => {}
-                None => return Ok(()),
+                None => return,
             }
         }
         if n < buffer.len() {
-            return Ok(());
+            return;
         }
     }
 }
@@ -183,7 +215,15 @@ pub(super) fn add_to_counted(
         for hit in hits.iter_mut() {
             let doc = hit.doc;
             let mut held = 0u8;
+            // Terms left to ask after this one: once the count is reached, or can
+            // no longer be, the rest are not sought (postings only move forward, so
+            // a later hit seeks past what was skipped).
+            let mut left = scorers.len() as u8;
             for scorer in scorers.iter_mut() {
+                if held >= need || held + left < need {
+                    break;
+                }
+                left -= 1;
                 if scorer.doc() < doc {
                     scorer.seek(doc);
                 }
