@@ -130,6 +130,7 @@ impl MinMatchWeight {
             }
         }
         Ok(SegmentTerms {
+            every_term: terms.len() == self.bm25.len(),
             terms,
             norms: Some(norms),
         })
@@ -146,9 +147,50 @@ pub struct SegmentTerms {
     terms: Vec<(SegmentPostings, Bm25Weight)>,
     /// The n-gram field's lengths (none: no term held).
     norms: Option<FieldNormReader>,
+    /// Whether the segment holds every term of the match.
+    every_term: bool,
 }
 
 impl SegmentTerms {
+    /// Calls `each` with every document holding all the match's terms, in order,
+    /// and its [`score_at`](Self::score_at) score: where every n-gram is needed, the
+    /// walk that finds the match's documents reads their frequencies on the way, so
+    /// that ranking need not seek each term again for each listing it scores
+    /// (`pc200`: 19,000 listings, a third of the search's instructions). The rarest
+    /// term leads; the others seek to its documents, and it skips to theirs.
+    pub fn for_each_holding_all(&mut self, mut each: impl FnMut(DocId, Score)) {
+        let Some(norms) = &self.norms else {
+            return;
+        };
+        if !self.every_term {
+            return;
+        }
+        let Some(lead) = (0..self.terms.len()).min_by_key(|&i| self.terms[i].0.doc_freq()) else {
+            return;
+        };
+        let mut doc = self.terms[lead].0.doc();
+        while doc != TERMINATED {
+            // The furthest any term had to go: no document before it holds them all.
+            let mut next = doc;
+            for (postings, _) in &mut self.terms {
+                if postings.doc() < doc {
+                    postings.seek(doc);
+                }
+                next = next.max(postings.doc());
+            }
+            if next == doc {
+                let mut sum: Score = 0.0;
+                for (postings, weight) in &self.terms {
+                    sum += weight.score(norms.fieldnorm_id(doc), postings.term_freq());
+                }
+                each(doc, sum);
+                doc = self.terms[lead].0.advance();
+            } else {
+                doc = self.terms[lead].0.seek(next);
+            }
+        }
+    }
+
     /// The scaled BM25 sum of the terms at `doc`, added in term order; documents
     /// must be asked for in increasing order.
     pub fn score_at(&mut self, doc: DocId) -> Score {
@@ -409,5 +451,62 @@ mod tests {
                 assert_eq!(s.to_bits(), score_at(&mut separate, expected).to_bits());
             }
         }
+    }
+
+    /// GIVEN documents holding x, y and z by their number's divisors, in one segment,
+    /// WHEN the documents holding all three are walked with their scores,
+    /// THEN they are exactly the multiples of 3, 5 and 7, in order, each with the
+    /// very score that [`SegmentTerms::score_at`] gives it; and a segment lacking
+    /// one of the terms walks nothing.
+    #[test]
+    fn walks_the_documents_holding_every_term_with_their_scores() {
+        let mut schema = Schema::builder();
+        let f = schema.add_text_field("t", tantivy::schema::TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut w = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for n in 0..5000u32 {
+            let mut text = String::new();
+            for (word, every) in [("x", 3), ("y", 5), ("z", 7)] {
+                if n % every == 0 {
+                    // Frequencies and lengths vary, so that scores do.
+                    for _ in 0..=(n % 4) {
+                        text.push_str(word);
+                        text.push(' ');
+                    }
+                }
+            }
+            text.push_str(&"pad ".repeat((n % 11) as usize));
+            w.add_document(doc!(f => text)).unwrap();
+        }
+        w.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let term = |s: &str| Term::from_field_text(f, s);
+        let weight = MinMatchQuery::new(vec![term("x"), term("y"), term("z")], 3, 0.25)
+            .min_match_weight(EnableScoring::enabled_from_searcher(&searcher))
+            .unwrap();
+        let reader = searcher.segment_reader(0);
+        let mut walked = Vec::new();
+        weight
+            .segment_terms(reader)
+            .unwrap()
+            .for_each_holding_all(|d, s| walked.push((d, s)));
+        let expected: Vec<DocId> = (0..5000).filter(|n| n % 105 == 0).collect();
+        assert_eq!(walked.iter().map(|(d, _)| *d).collect::<Vec<_>>(), expected);
+        let mut sought = weight.segment_terms(reader).unwrap();
+        let distinct: std::collections::HashSet<u32> =
+            walked.iter().map(|(_, s)| s.to_bits()).collect();
+        assert!(distinct.len() > 1, "scores should differ");
+        for (d, s) in walked {
+            assert_eq!(s.to_bits(), sought.score_at(d).to_bits(), "doc {d}");
+        }
+        let missing = MinMatchQuery::new(vec![term("x"), term("absent")], 2, 0.25)
+            .min_match_weight(EnableScoring::enabled_from_searcher(&searcher))
+            .unwrap();
+        let mut none = 0;
+        missing
+            .segment_terms(reader)
+            .unwrap()
+            .for_each_holding_all(|_, _| none += 1);
+        assert_eq!(none, 0);
     }
 }

@@ -138,6 +138,12 @@ pub struct TierScratch {
     counts: Vec<u8>,
     /// Per hit of a segment, whether a member of a strong word's union matched it.
     held: Vec<bool>,
+    /// Per segment, the n-gram scores of the documents that the walk of every
+    /// n-gram marked, if this search walked them so (`ngram_walked`); the other
+    /// entries are stale and never read.
+    ngram_scores: Vec<Vec<Score>>,
+    /// Per segment, whether this search filled its `ngram_scores`.
+    ngram_walked: Vec<bool>,
     /// A bit per eight documents (one word of `marks` and `unsure`), set where any
     /// of them is marked or unsure, so that the scan reads only those words: a model
     /// number marks a few thousand of a million listings. All zero between uses.
@@ -249,6 +255,10 @@ impl TieredQuery {
             )));
         }
         scratch.found.clear();
+        let segments = searcher.segment_readers().len();
+        scratch.ngram_scores.resize_with(segments, Vec::new);
+        scratch.ngram_walked.clear();
+        scratch.ngram_walked.resize(segments, false);
         let mut total = 0usize;
         let ranking_only = self.ranking_only();
         // Where a class is required, an n-gram match makes no hit, it only ranks one:
@@ -322,8 +332,19 @@ impl TieredQuery {
             }
             match self.ngram.as_ref().filter(|_| !ngram_ranks_only) {
                 None => {}
-                Some((NgramMarking::Match(unscored), _)) => {
-                    mark(unscored.as_ref(), segment, marks, dirty, NGRAM)?;
+                Some((NgramMarking::Match(_), scored)) => {
+                    // Scored as they are marked: a listing of an n-gram tier then
+                    // costs a read, not a seek per term.
+                    let scores = &mut scratch.ngram_scores[ord];
+                    scores.resize(segment.max_doc() as usize, 0.0);
+                    scored
+                        .segment_terms(segment)?
+                        .for_each_holding_all(|d, score| {
+                            marks[d as usize] |= NGRAM;
+                            note(dirty, d);
+                            scores[d as usize] = score;
+                        });
+                    scratch.ngram_walked[ord] = true;
                 }
                 Some((NgramMarking::Count { terms, need }, _)) => {
                     count_terms(terms, *need, segment, &mut scratch.counts, |d| {
@@ -448,6 +469,8 @@ impl TieredQuery {
             moved,
             starts,
             next,
+            ngram_scores,
+            ngram_walked,
             ..
         } = scratch;
         starts.clear();
@@ -517,6 +540,9 @@ impl TieredQuery {
                     break;
                 }
                 let score = match scored {
+                    Some(_) if ngram_walked[usize::from(e.segment)] => {
+                        (base + ngram_scores[usize::from(e.segment)][e.doc as usize]) + bonus
+                    }
                     Some(scored) => {
                         if at.is_none_or(|(seg, doc)| seg != e.segment || doc > e.doc) {
                             let segment = searcher.segment_reader(u32::from(e.segment));
