@@ -194,19 +194,35 @@ impl SegmentTerms {
     /// The scaled BM25 sum of the terms at `doc`, added in term order; documents
     /// must be asked for in increasing order.
     pub fn score_at(&mut self, doc: DocId) -> Score {
+        self.count_and_score_at(doc).1
+    }
+
+    /// How many of the terms `doc` holds, and [`score_at`](Self::score_at); in
+    /// increasing order of documents.
+    pub fn count_and_score_at(&mut self, doc: DocId) -> (usize, Score) {
         let Some(norms) = &self.norms else {
-            return 0.0;
+            return (0, 0.0);
         };
+        let mut held = 0;
         let mut sum: Score = 0.0;
         for (postings, weight) in &mut self.terms {
             if postings.doc() < doc {
                 postings.seek(doc);
             }
             if postings.doc() == doc {
+                held += 1;
                 sum += weight.score(norms.fieldnorm_id(doc), postings.term_freq());
             }
         }
-        sum
+        (held, sum)
+    }
+
+    /// The documents of the segment's terms, summed: what walking them all reads.
+    pub fn matches(&self) -> u64 {
+        self.terms
+            .iter()
+            .map(|(p, _)| u64::from(p.doc_freq()))
+            .sum()
     }
 }
 

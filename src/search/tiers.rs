@@ -138,9 +138,10 @@ pub struct TierScratch {
     counts: Vec<u8>,
     /// Per hit of a segment, whether a member of a strong word's union matched it.
     held: Vec<bool>,
-    /// Per segment, the n-gram scores of the documents that the walk of every
-    /// n-gram marked, if this search walked them so (`ngram_walked`); the other
-    /// entries are stale and never read.
+    /// Per segment, the n-gram scores of the documents given the n-gram bit, where
+    /// this search read them on the way (`ngram_walked`: the walk of every n-gram,
+    /// or the n-gram lookups of few hits); the other entries are stale and never
+    /// read.
     ngram_scores: Vec<Vec<Score>>,
     /// Per segment, whether this search filled its `ngram_scores`.
     ngram_walked: Vec<bool>,
@@ -457,8 +458,16 @@ impl TieredQuery {
                 Some((NgramMarking::Match(unscored), _)) => {
                     add_to_matches(unscored.as_ref(), segment, hits, |t| *t |= u16::from(NGRAM))?;
                 }
-                Some((NgramMarking::Count { terms, need }, _)) => {
-                    add_to_counted(terms, *need, segment, hits, &mut scratch.counts)?;
+                Some((NgramMarking::Count { terms, need }, scored)) => {
+                    scratch.ngram_walked[ord] = add_to_counted(
+                        terms,
+                        *need,
+                        segment,
+                        hits,
+                        &mut scratch.counts,
+                        scored,
+                        &mut scratch.ngram_scores[ord],
+                    )?;
                 }
             }
         }

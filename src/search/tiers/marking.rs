@@ -1,10 +1,11 @@
 //! Marking: each class's matches set a bit in a byte per document, and the hits'
 //! tiers are raised by what ranking alone needs, looked up for the hits only.
 
+use super::super::min_match::MinMatchWeight;
 use super::found::Found;
 use super::NGRAM;
 use tantivy::query::{Scorer, Weight};
-use tantivy::{DocId, DocSet, SegmentReader, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
+use tantivy::{DocId, DocSet, Score, SegmentReader, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
 
 /// A strong word is looked up by a seek per hit when its matches outnumber the hits
 /// this many times, else by scanning its matches.
@@ -198,50 +199,37 @@ fn for_each_matched(
 /// Adds the n-gram bit to the tier of each of `hits` (one segment's, in document
 /// order) that holds at least `need` of `terms`: a seek per hit and term where the
 /// terms' matches outnumber those seeks [`SEEK_SHARE`] times, else a count over
-/// their matches in `counts`.
+/// their matches in `counts`. The seeks read each hit's n-gram score on the way
+/// (`scored`, into `scores` by document), as ranking would seek the same postings
+/// again for it: returns whether they did.
 pub(super) fn add_to_counted(
     terms: &[Box<dyn Weight>],
     need: u8,
     segment: &SegmentReader,
     hits: &mut [Found],
     counts: &mut Vec<u8>,
-) -> tantivy::Result<()> {
-    let mut scorers = terms
-        .iter()
-        .map(|t| t.scorer(segment, 1.0))
-        .collect::<tantivy::Result<Vec<_>>>()?;
-    let matches: u64 = scorers.iter().map(|s| u64::from(s.size_hint())).sum();
-    if (hits.len() * terms.len()) as u64 * SEEK_SHARE < matches {
+    scored: &MinMatchWeight,
+    scores: &mut Vec<Score>,
+) -> tantivy::Result<bool> {
+    let mut held_terms = scored.segment_terms(segment)?;
+    if (hits.len() * terms.len()) as u64 * SEEK_SHARE < held_terms.matches() {
+        scores.resize(segment.max_doc() as usize, 0.0);
         for hit in hits.iter_mut() {
-            let doc = hit.doc;
-            let mut held = 0u8;
-            // Terms left to ask after this one: once the count is reached, or can
-            // no longer be, the rest are not sought (postings only move forward, so
-            // a later hit seeks past what was skipped).
-            let mut left = scorers.len() as u8;
-            for scorer in scorers.iter_mut() {
-                if held >= need || held + left < need {
-                    break;
-                }
-                left -= 1;
-                if scorer.doc() < doc {
-                    scorer.seek(doc);
-                }
-                held += u8::from(scorer.doc() == doc);
-            }
-            if held >= need {
+            let (held, score) = held_terms.count_and_score_at(hit.doc);
+            if held >= usize::from(need) {
                 hit.tier |= u16::from(NGRAM);
+                scores[hit.doc as usize] = score;
             }
         }
-    } else {
-        count_terms(terms, need, segment, counts, |_| {})?;
-        for hit in hits.iter_mut() {
-            if counts[hit.doc as usize] >= need {
-                hit.tier |= u16::from(NGRAM);
-            }
+        return Ok(true);
+    }
+    count_terms(terms, need, segment, counts, |_| {})?;
+    for hit in hits.iter_mut() {
+        if counts[hit.doc as usize] >= need {
+            hit.tier |= u16::from(NGRAM);
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Counts in `counts` (zeroed first), per document of `segment`, how many of `terms`
