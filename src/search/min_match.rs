@@ -198,7 +198,9 @@ impl SegmentTerms {
     }
 
     /// How many of the terms `doc` holds, and [`score_at`](Self::score_at); in
-    /// increasing order of documents.
+    /// increasing order of documents. Inlined, so that [`score_at`](Self::score_at)
+    /// counts nothing.
+    #[inline(always)]
     pub fn count_and_score_at(&mut self, doc: DocId) -> (usize, Score) {
         let Some(norms) = &self.norms else {
             return (0, 0.0);

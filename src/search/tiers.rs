@@ -543,22 +543,29 @@ impl TieredQuery {
                 .filter(|_| t & usize::from(NGRAM) != 0)
                 .map(|(_, scored)| scored);
             let mut terms = SegmentTerms::default();
+            // The segment's n-gram scores, where the marking read them on the way.
+            let mut read: Option<&[Score]> = None;
             let mut at: Option<(u16, DocId)> = None;
             for &e in by_tier[starts[t]..starts[t + 1]].iter().chain(&arrived) {
                 if top.is_full() && f64::from(best) < top.floor() {
                     break;
                 }
                 let score = match scored {
-                    Some(_) if ngram_walked[usize::from(e.segment)] => {
-                        (base + ngram_scores[usize::from(e.segment)][e.doc as usize]) + bonus
-                    }
                     Some(scored) => {
                         if at.is_none_or(|(seg, doc)| seg != e.segment || doc > e.doc) {
-                            let segment = searcher.segment_reader(u32::from(e.segment));
-                            terms = scored.segment_terms(segment)?;
+                            let ord = usize::from(e.segment);
+                            read = ngram_walked[ord].then(|| ngram_scores[ord].as_slice());
+                            if read.is_none() {
+                                let segment = searcher.segment_reader(u32::from(e.segment));
+                                terms = scored.segment_terms(segment)?;
+                            }
                         }
                         at = Some((e.segment, e.doc));
-                        (base + terms.score_at(e.doc)) + bonus
+                        let n = match read {
+                            Some(scores) => scores[e.doc as usize],
+                            None => terms.score_at(e.doc),
+                        };
+                        (base + n) + bonus
                     }
                     None => base + bonus,
                 };

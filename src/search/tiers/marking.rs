@@ -98,7 +98,8 @@ pub(super) fn add_to_matches(
     raise: impl Fn(&mut u16),
 ) -> tantivy::Result<()> {
     let mut scorer = weight.scorer(segment, 1.0)?;
-    for_each_matched(scorer.as_mut(), hits, None, |hit| raise(&mut hit.tier));
+    let all = hits.len();
+    for_each_matched(scorer.as_mut(), hits, None, all, |hit| raise(&mut hit.tier));
     Ok(())
 }
 
@@ -122,8 +123,14 @@ pub(super) fn add_to_any(
         .map(|m| m.scorer(segment, 1.0))
         .collect::<tantivy::Result<Vec<_>>>()?;
     scorers.sort_by_key(|s| std::cmp::Reverse(s.size_hint()));
+    let mut open = hits.len();
     for scorer in &mut scorers {
-        for_each_matched(scorer.as_mut(), hits, Some(held), |_| {});
+        if open == 0 {
+            break;
+        }
+        let mut newly = 0;
+        for_each_matched(scorer.as_mut(), hits, Some(held), open, |_| newly += 1);
+        open -= newly;
     }
     for (hit, _) in hits.iter_mut().zip(held.iter()).filter(|(_, h)| **h) {
         raise(&mut hit.tier);
@@ -132,23 +139,17 @@ pub(super) fn add_to_any(
 }
 
 /// Calls `matched` with each of `hits` (one segment's, in document order) that
-/// `scorer` matches: a seek per hit where its matches outnumber the hits
+/// `scorer` matches: a seek per hit where its matches outnumber the `open` hits
 /// [`SEEK_SHARE`] times, else one walk along its matches beside the hits (both in
-/// document order). With `held`, hits already held are skipped, and those matched
-/// are noted there.
+/// document order). With `held`, only the `open` hits not held yet are sought,
+/// and those matched are noted there.
 fn for_each_matched(
     scorer: &mut dyn Scorer,
     hits: &mut [Found],
     mut held: Option<&mut Vec<bool>>,
+    open: usize,
     mut matched: impl FnMut(&mut Found),
 ) {
-    let open = match held.as_deref() {
-        Some(held) => held.iter().filter(|h| !**h).count(),
-        None => hits.len(),
-    };
-    if open == 0 {
-        return;
-    }
     if (open as u64) * SEEK_SHARE < u64::from(scorer.size_hint()) {
         for (at, hit) in hits.iter_mut().enumerate() {
             if held.as_deref().is_some_and(|h| h[at]) {
