@@ -218,14 +218,6 @@ impl SegmentTerms {
         }
         (held, sum)
     }
-
-    /// The documents of the segment's terms, summed: what walking them all reads.
-    pub fn matches(&self) -> u64 {
-        self.terms
-            .iter()
-            .map(|(p, _)| u64::from(p.doc_freq()))
-            .sum()
-    }
 }
 
 impl Weight for MinMatchWeight {

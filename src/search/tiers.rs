@@ -458,16 +458,9 @@ impl TieredQuery {
                 Some((NgramMarking::Match(unscored), _)) => {
                     add_to_matches(unscored.as_ref(), segment, hits, |t| *t |= u16::from(NGRAM))?;
                 }
-                Some((NgramMarking::Count { terms, need }, scored)) => {
-                    scratch.ngram_walked[ord] = add_to_counted(
-                        terms,
-                        *need,
-                        segment,
-                        hits,
-                        &mut scratch.counts,
-                        scored,
-                        &mut scratch.ngram_scores[ord],
-                    )?;
+                Some((NgramMarking::Count { need, .. }, scored)) => {
+                    add_to_counted(scored, *need, segment, hits, &mut scratch.ngram_scores[ord])?;
+                    scratch.ngram_walked[ord] = true;
                 }
             }
         }
