@@ -69,6 +69,22 @@ pub fn fetch<T>(value: &T) {
     let _ = value;
 }
 
+/// Asks for the cache line at `at` without waiting for it: for an element of a
+/// buffer that is mutably borrowed elsewhere by the time it is used. No memory is
+/// read, so `at` may point anywhere.
+#[inline(always)]
+pub fn fetch_at<T>(at: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch only hints the cache: it reads nothing the program sees
+        // and cannot fault, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(at.cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,7 @@ use super::keyset::KeySet;
 use super::min_match::{MinMatchWeight, SegmentTerms};
 use super::unsure::{could_earn, PhraseChecks};
 use super::words::MAX_STRONG_WORDS;
+use crate::keys::{fetch, fetch_at};
 use found::{ranked, resolve, Entry, Found};
 use marking::{
     add_to_any, add_to_counted, add_to_matches, count_terms, for_each_of_all, mark, note,
@@ -317,9 +318,14 @@ impl TieredQuery {
                 // Candidates not in the class yet are only unsure of it: their
                 // positions are read if they could reach the page.
                 for phrase in &class.costly {
+                    let unsure_at = unsure.as_ptr();
                     for_each_of_all(
                         &phrase.candidates,
                         segment,
+                        |d| {
+                            fetch(&marks[d as usize]);
+                            fetch_at(unsure_at.wrapping_add(d as usize));
+                        },
                         |d| marks[d as usize] & covered == 0,
                         |d| {
                             unsure[d as usize] |= bit;
