@@ -140,12 +140,9 @@ pub struct TierScratch {
     /// Per hit of a segment, whether a member of a strong word's union matched it.
     held: Vec<bool>,
     /// Per segment, the n-gram scores of the documents given the n-gram bit, where
-    /// this search read them on the way (`ngram_walked`: the walk of every n-gram,
-    /// or the n-gram lookups of few hits); the other entries are stale and never
-    /// read.
+    /// the search reads them on the way (see `scores_read` in [`TieredQuery::run`]);
+    /// the other entries are stale and never read.
     ngram_scores: Vec<Vec<Score>>,
-    /// Per segment, whether this search filled its `ngram_scores`.
-    ngram_walked: Vec<bool>,
     /// A bit per eight documents (one word of `marks` and `unsure`), set where any
     /// of them is marked or unsure, so that the scan reads only those words: a model
     /// number marks a few thousand of a million listings. All zero between uses.
@@ -259,14 +256,21 @@ impl TieredQuery {
         scratch.found.clear();
         let segments = searcher.segment_readers().len();
         scratch.ngram_scores.resize_with(segments, Vec::new);
-        scratch.ngram_walked.clear();
-        scratch.ngram_walked.resize(segments, false);
         let mut total = 0usize;
         let ranking_only = self.ranking_only();
         // Where a class is required, an n-gram match makes no hit, it only ranks one:
         // it is looked up for the hits after the scan too, rather than counted over
         // every listing holding one of its n-grams.
         let ngram_ranks_only = self.required != 0;
+        // Whether giving a listing the n-gram bit also puts its n-gram score in
+        // `ngram_scores`: the walk of every n-gram marks with scores, and the lookups
+        // for the hits count with scores; only a count over every listing (the
+        // n-grams make hits) and a match looked up for the hits read none.
+        let scores_read = matches!(
+            (self.ngram.as_ref(), ngram_ranks_only),
+            (Some((NgramMarking::Match(_), _)), false)
+                | (Some((NgramMarking::Count { .. }, _)), true)
+        );
         let tiers = self.tier_of_marks();
         let phrases = self.phrases();
         let has_phrases = !phrases.is_empty();
@@ -351,7 +355,6 @@ impl TieredQuery {
                             note(dirty, d);
                             scores[d as usize] = score;
                         });
-                    scratch.ngram_walked[ord] = true;
                 }
                 Some((NgramMarking::Count { terms, need }, _)) => {
                     count_terms(terms, *need, segment, &mut scratch.counts, |d| {
@@ -466,7 +469,6 @@ impl TieredQuery {
                 }
                 Some((NgramMarking::Count { need, .. }, scored)) => {
                     add_to_counted(scored, *need, segment, hits, &mut scratch.ngram_scores[ord])?;
-                    scratch.ngram_walked[ord] = true;
                 }
             }
         }
@@ -478,7 +480,6 @@ impl TieredQuery {
             starts,
             next,
             ngram_scores,
-            ngram_walked,
             ..
         } = scratch;
         starts.clear();
@@ -553,7 +554,7 @@ impl TieredQuery {
                     Some(scored) => {
                         if at.is_none_or(|(seg, doc)| seg != e.segment || doc > e.doc) {
                             let ord = usize::from(e.segment);
-                            read = ngram_walked[ord].then(|| ngram_scores[ord].as_slice());
+                            read = scores_read.then(|| ngram_scores[ord].as_slice());
                             if read.is_none() {
                                 let segment = searcher.segment_reader(u32::from(e.segment));
                                 terms = scored.segment_terms(segment)?;
