@@ -9,14 +9,13 @@
 //! `offset + limit`). Stored fields are read afterwards for the page alone. Scores are
 //! only computed when the order or a minimum score needs them.
 
-use super::columns::{KeyMap, SegmentColumns};
+use super::columns::{KeyMap, Prices, SegmentColumns, NO_CURRENCY};
 use super::keyset::{record_hit, KeySet};
 use super::query::{Order, Sort};
 use crate::currency::Rates;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::sync::Arc;
-use tantivy::columnar::Column;
 use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
 
@@ -172,55 +171,55 @@ pub struct Pass<'a> {
     pub hits: Option<&'a mut KeySet>,
 }
 
-/// The fast field a sort reads.
-enum SortColumn<'r> {
+/// The values a sort reads, for one segment.
+enum SortColumn<'a> {
     Score,
-    U64(Column<u64>),
-    I64(Column<i64>),
-    /// The price as listed and its currency, converted to US dollars as read.
+    /// Year, hours or listing time ([`super::columns::SortArrays`]).
+    Number(&'a [f64]),
+    /// The price as listed, converted to US dollars as read.
     Price {
-        amount: Column<f64>,
-        currency: Column<u64>,
-        rates: &'r Rates,
+        prices: &'a Prices,
+        rates: &'a Rates,
     },
 }
 
-impl<'r> SortColumn<'r> {
+impl<'a> SortColumn<'a> {
     fn open(
         sort: Sort,
-        rates: &'r Rates,
+        rates: &'a Rates,
         segment: &SegmentReader,
-    ) -> tantivy::Result<(SortColumn<'r>, bool)> {
-        let ff = segment.fast_fields();
+        columns: &'a SegmentColumns,
+    ) -> tantivy::Result<(SortColumn<'a>, bool)> {
+        let arrays = &columns.sorts;
         let (column, order) = match sort {
             Sort::Relevance => (SortColumn::Score, Order::Desc),
-            Sort::Year(o) => (SortColumn::U64(ff.u64("year")?), o),
-            Sort::Hours(o) => (SortColumn::U64(ff.u64("hours")?), o),
+            Sort::Year(o) => (SortColumn::Number(arrays.year(segment)?), o),
+            Sort::Hours(o) => (SortColumn::Number(arrays.hours(segment)?), o),
             Sort::Price(o) => (
                 SortColumn::Price {
-                    amount: ff.f64("price")?,
-                    currency: ff.u64("currency")?,
+                    prices: arrays.price(segment)?,
                     rates,
                 },
                 o,
             ),
-            Sort::Newest => (SortColumn::I64(ff.i64("listed_at")?), Order::Desc),
+            Sort::Newest => (SortColumn::Number(arrays.listed_at(segment)?), Order::Desc),
         };
         Ok((column, order == Order::Desc))
     }
 
+    #[inline]
     fn value(&self, doc: DocId, score: Score) -> Option<f64> {
+        let d = doc as usize;
         match self {
             SortColumn::Score => Some(f64::from(score)),
-            SortColumn::U64(c) => c.first(doc).map(|v| v as f64),
-            SortColumn::I64(c) => c.first(doc).map(|v| v as f64),
-            SortColumn::Price {
-                amount,
-                currency,
-                rates,
-            } => {
-                let rate = rates.usd_per_dense(u16::try_from(currency.first(doc)?).ok()?)?;
-                Some(amount.first(doc)? * rate)
+            SortColumn::Number(values) => Some(values[d]).filter(|v| !v.is_nan()),
+            SortColumn::Price { prices, rates } => {
+                let currency = prices.currency[d];
+                if currency == NO_CURRENCY {
+                    return None;
+                }
+                let rate = rates.usd_per_dense(currency)?;
+                Some(prices.amount[d] * rate).filter(|v| !v.is_nan())
             }
         }
     }
@@ -235,11 +234,13 @@ impl Pass<'_> {
         searcher: &Searcher,
         keys: &roaring::RoaringBitmap,
         map: &KeyMap,
+        arrays: &[Arc<SegmentColumns>],
     ) -> tantivy::Result<Collected> {
         let columns = searcher
             .segment_readers()
             .iter()
-            .map(|s| SortColumn::open(self.sort, self.rates, s))
+            .zip(arrays)
+            .map(|(s, a)| SortColumn::open(self.sort, self.rates, s, a))
             .collect::<tantivy::Result<Vec<_>>>()?;
         let mut top = Top::new(self.top);
         let mut total = 0usize;
@@ -281,7 +282,7 @@ impl Pass<'_> {
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             let cols = &columns[ord];
             let alive = segment.alive_bitset();
-            let (sort_column, descending) = SortColumn::open(self.sort, self.rates, segment)?;
+            let (sort_column, descending) = SortColumn::open(self.sort, self.rates, segment, cols)?;
             let mut on_hit = |doc: DocId, score: Score| {
                 if alive.is_some_and(|a| !a.is_alive(doc)) {
                     return;

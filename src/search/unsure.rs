@@ -196,6 +196,7 @@ mod tests {
                 Arc::new(SegmentColumns {
                     keys: (first..first + 200).collect(),
                     langs: vec![0; 200],
+                    sorts: Default::default(),
                 })
             })
             .collect();

@@ -29,6 +29,12 @@ pub(crate) struct RangeIndex {
     /// much smaller than the machines filed is counted by its keys' buckets rather
     /// than by intersecting every bucket, which reads every machine filed.
     of: Vec<i32>,
+    /// Per key, its value, for an attribute whose buckets hold several values (hours,
+    /// price; NaN when not filed). A histogram reads the machines of the buckets its
+    /// bars cut here, 8 bytes a machine that stay in cache across searches, rather
+    /// than from their nodes (64 bytes each, a cache miss per machine). Empty where a
+    /// bucket is one value (the year), which `of` then gives.
+    exact: Vec<f64>,
 }
 
 /// [`RangeIndex::of`] of a machine in no bucket.
@@ -39,7 +45,8 @@ const NO_BUCKET: i32 = i32::MIN;
 const MOST_COUNTERS: usize = 4096;
 
 impl RangeIndex {
-    fn insert(&mut self, bucket: Option<i32>, key: u32) {
+    /// Files `key` under `bucket`; `exact` is its value where buckets hold several.
+    fn insert(&mut self, bucket: Option<i32>, exact: Option<f64>, key: u32) {
         if let Some(b) = bucket {
             self.buckets.entry(b).or_default().insert(key);
             let k = key as usize;
@@ -47,6 +54,12 @@ impl RangeIndex {
                 self.of.resize(k + 1, NO_BUCKET);
             }
             self.of[k] = b;
+            if let Some(v) = exact {
+                if self.exact.len() <= k {
+                    self.exact.resize(k + 1, f64::NAN);
+                }
+                self.exact[k] = v;
+            }
         }
     }
 
@@ -61,6 +74,24 @@ impl RangeIndex {
             if let Some(of) = self.of.get_mut(key as usize) {
                 *of = NO_BUCKET;
             }
+            if let Some(v) = self.exact.get_mut(key as usize) {
+                *v = f64::NAN;
+            }
+        }
+    }
+
+    /// The value `key` is filed under: its exact value, or its bucket where a bucket
+    /// is one value; `None` when it is not filed.
+    #[inline]
+    fn value(&self, key: u32) -> Option<f64> {
+        let k = key as usize;
+        if self.exact.is_empty() {
+            self.of
+                .get(k)
+                .filter(|&&b| b != NO_BUCKET)
+                .map(|&b| f64::from(b))
+        } else {
+            self.exact.get(k).copied().filter(|v| !v.is_nan())
         }
     }
 
@@ -129,7 +160,7 @@ impl RangeIndex {
     /// from every value, read mostly from the buckets. A bucket whose values all fall
     /// into one bar counts whole (an intersection with `set`); the others, and the
     /// first and last (for the exact smallest and largest value), are read machine
-    /// by machine with `value`. `span` bounds a bucket's values (inclusive, or wider).
+    /// by machine from [`RangeIndex::value`]. `span` bounds a bucket's values (inclusive, or wider).
     ///
     /// Counting `wheel loaders` by price (114,000 machines) the old way read every
     /// machine, a cache miss each; here a few hundred intersections and the
@@ -138,13 +169,14 @@ impl RangeIndex {
         &self,
         set: &RoaringBitmap,
         span: impl Fn(i32) -> (f64, f64),
-        value: impl Fn(u32) -> Option<f64>,
         bars: usize,
     ) -> SpecFacet {
         let counted = self.counts(set);
         let values = |bucket: &RoaringBitmap| {
             let held = bucket & set;
-            held.iter().filter_map(&value).collect::<Vec<f64>>()
+            held.iter()
+                .filter_map(|k| self.value(k))
+                .collect::<Vec<f64>>()
         };
         let lo = counted
             .first()
@@ -232,9 +264,11 @@ pub(crate) struct Ranges {
 impl Ranges {
     /// Files a live machine under its values.
     pub(crate) fn insert(&mut self, key: u32, m: &MachineNode) {
-        self.year.insert(year_bucket(m.year), key);
-        self.hours.insert(hours_bucket(m.hours), key);
-        self.price.insert(price_bucket(m.price_usd), key);
+        self.year.insert(year_bucket(m.year), None, key);
+        self.hours
+            .insert(hours_bucket(m.hours), m.hours.map(f64::from), key);
+        self.price
+            .insert(price_bucket(m.price_usd), m.price_usd, key);
     }
 
     /// Takes a machine out, as filed under its values.
@@ -248,7 +282,8 @@ impl Ranges {
     pub(crate) fn refile_prices<'a>(&mut self, live: impl Iterator<Item = (u32, &'a MachineNode)>) {
         self.price = RangeIndex::default();
         for (key, m) in live {
-            self.price.insert(price_bucket(m.price_usd), key);
+            self.price
+                .insert(price_bucket(m.price_usd), m.price_usd, key);
         }
     }
 }
@@ -268,13 +303,14 @@ impl EmbeddedGraph {
     ///
     /// [`ATTRIBUTES`]: crate::graph::contract::ATTRIBUTES
     pub(crate) fn range_sets(&self, sel: &Selections) -> [Option<RoaringBitmap>; 3] {
-        let machine = |k: u32| &self.machines[k as usize];
         let year = (!sel.year.is_open()).then(|| {
             let r = &sel.year;
             let b = (year_bucket(r.min), year_bucket(r.max));
-            self.ranges
-                .year
-                .select(b, |_| true, |k| r.contains(machine(k).year))
+            self.ranges.year.select(
+                b,
+                |_| true,
+                |k| r.contains(self.ranges.year.value(k).map(|v| v as u16)),
+            )
         });
         let hours = (!sel.hours.is_open()).then(|| {
             let r = &sel.hours;
@@ -282,7 +318,7 @@ impl EmbeddedGraph {
             self.ranges.hours.select(
                 b,
                 |x| b.0.is_none_or(|lo| x > lo) && b.1.is_none_or(|hi| x < hi),
-                |k| r.contains(machine(k).hours),
+                |k| r.contains(self.ranges.hours.value(k).map(|v| v as u32)),
             )
         });
         let price = (!sel.price_usd.is_open()).then(|| {
@@ -291,7 +327,7 @@ impl EmbeddedGraph {
                 Some(b) => self.ranges.price.select(
                     b,
                     |x| b.0.is_none_or(|lo| x > lo) && b.1.is_none_or(|hi| x < hi),
-                    |k| r.contains(machine(k).price_usd),
+                    |k| r.contains(self.ranges.price.value(k)),
                 ),
                 None => RoaringBitmap::new(),
             }
@@ -309,14 +345,13 @@ impl EmbeddedGraph {
         set: &RoaringBitmap,
         bars: usize,
     ) -> SpecFacet {
-        let value = |k: u32| attribute(&self.machines[k as usize], a);
         match a {
             0 => self
                 .ranges
                 .year
-                .histogram(set, |b| (f64::from(b), f64::from(b)), value, bars),
-            1 => self.ranges.hours.histogram(set, hours_span, value, bars),
-            _ => self.ranges.price.histogram(set, price_span, value, bars),
+                .histogram(set, |b| (f64::from(b), f64::from(b)), bars),
+            1 => self.ranges.hours.histogram(set, hours_span, bars),
+            _ => self.ranges.price.histogram(set, price_span, bars),
         }
     }
 }

@@ -303,7 +303,7 @@ impl PreparedSearch<'_> {
                         filter: None,
                         hits: None,
                     }
-                    .run_keys(searcher, keys, &map)?
+                    .run_keys(searcher, keys, &map, &columns)?
                 }
                 Evaluation::Whole(weight) => Pass {
                     sort: self.sort,
