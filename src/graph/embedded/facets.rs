@@ -16,6 +16,11 @@ use stockyard_schema::{CategoryId, Lang};
 /// bitmap unions and intersections, whose cost does not grow with the hits.
 const SCAN_BELOW: u64 = 16_384;
 
+/// Per-model counts read each hit's model below this many hits (one 4-byte read per
+/// hit, in key order), and intersect the per-model bitmaps above it (a fixed cost per
+/// model: at 1M machines and ~200 models, about 1.7 ms whatever the hits).
+const COUNT_BY_SCAN_BELOW: u64 = 65_536;
+
 /// Year, hours and price histograms read each machine below this many (a cache miss
 /// each, for the three at once), and count from the range buckets above it (a few
 /// hundred intersections, then the machines of the buckets the bars cut): at 1M
@@ -176,27 +181,11 @@ impl EmbeddedGraph {
 
     /// Live machines of `base` (live machines) per model; models for which `needed`
     /// is false may be left at 0 (their counts would be thrown away).
-    ///
-    /// Reading each hit's model (4 bytes, in key order) costs about what testing one
-    /// machine of a model's bitmap against the hits does, so the hits are read unless
-    /// the models needed hold less than half as many machines. A fixed threshold of
-    /// 65,536 hits chose the bitmaps before; in the serving process, reading the hits
-    /// took 5-12 % off the CPU of searches with 100,000 to 890,000 hits (`cpu.py`-style
-    /// alternation, README "Numbers"), the bitmaps of all ~200 models being read from
-    /// memory each time.
     fn per_model(&self, base: &RoaringBitmap, needed: impl Fn(usize) -> bool) -> Vec<u64> {
-        let needed: Vec<bool> = (0..self.by_model.len()).map(needed).collect();
-        let held: u64 = self
-            .by_model
-            .iter()
-            .zip(&needed)
-            .filter(|(_, &n)| n)
-            .map(|(machines, _)| machines.len())
-            .sum();
-        if held.saturating_mul(2) < base.len() {
-            self.per_model_by_bitmaps(base, &needed)
-        } else {
+        if base.len() < COUNT_BY_SCAN_BELOW {
             self.per_model_by_scan(base)
+        } else {
+            self.per_model_by_bitmaps(base, needed)
         }
     }
 
@@ -213,12 +202,16 @@ impl EmbeddedGraph {
     }
 
     /// [`Self::per_model`] by intersecting each needed model's machines.
-    fn per_model_by_bitmaps(&self, base: &RoaringBitmap, needed: &[bool]) -> Vec<u64> {
+    fn per_model_by_bitmaps(
+        &self,
+        base: &RoaringBitmap,
+        needed: impl Fn(usize) -> bool,
+    ) -> Vec<u64> {
         self.by_model
             .iter()
             .enumerate()
             .map(|(m, machines)| {
-                if needed[m] {
+                if needed(m) {
                     machines.intersection_len(base)
                 } else {
                     0
