@@ -1,11 +1,12 @@
 use super::*;
 use stockyard_schema::{demo, Event, Payload};
 
-/// Counting by model reads `model_of` below the bound and intersects bitmaps above
-/// it: both ways give the same counts, over the demo log (with its sales) and
-/// after machines change model (what keeps `model_of` in step with `machines`).
+/// Counting by model reads `model_of` below the bound, intersects bitmaps above it
+/// and takes the bitmaps' sizes for every live machine: all give the same counts,
+/// over the demo log (with its sales) and after machines change model (what keeps
+/// `model_of` in step with `machines`).
 #[test]
-fn both_ways_of_counting_by_model_agree() {
+fn every_way_of_counting_by_model_agrees() {
     let mut g = EmbeddedGraph::new();
     g.apply(&demo::generate(3, 3_000).collect::<Vec<Event>>());
     let agree = |g: &EmbeddedGraph| {
@@ -15,6 +16,13 @@ fn both_ways_of_counting_by_model_agree() {
             assert_eq!(
                 g.per_model_by_scan(base),
                 g.per_model_by_bitmaps(base, |_| true),
+                "{} machines",
+                base.len()
+            );
+            // And the way `per_model` picks (every live machine: the bitmaps' sizes).
+            assert_eq!(
+                g.per_model(base, |_| true),
+                g.per_model_by_scan(base),
                 "{} machines",
                 base.len()
             );
