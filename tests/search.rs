@@ -369,6 +369,15 @@ fn browse_lists_all_live_listings_in_the_chosen_order() {
         ids(&by_year),
         ["M8", "M9", "M3", "M6", "M1", "M2", "M5", "M7", "M4"]
     );
+    // Sorting by listing time gives the browse's own order.
+    assert_eq!(ids(&browse(Sort::Newest)), ids(&newest));
+    // No listing states its hours: all rank as missing, by key, in either direction.
+    for order in [Order::Asc, Order::Desc] {
+        assert_eq!(
+            ids(&browse(Sort::Hours(order))),
+            ["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9"]
+        );
+    }
     let by_price = browse(Sort::Price(Order::Desc));
     // M5 90k USD, M2 52k, M1 ≈45.6k (JPY), M6 ≈41.7k (CNY), M4 ≈41k (EUR), M7 22.2k (KRW),
     // M8 12k, M9 11k, M3 without price last.

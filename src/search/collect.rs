@@ -9,7 +9,7 @@
 //! `offset + limit`). Stored fields are read afterwards for the page alone. Scores are
 //! only computed when the order or a minimum score needs them.
 
-use super::columns::{KeyMap, Prices, SegmentColumns, NO_CURRENCY};
+use super::columns::{KeyMap, Prices, SegmentColumns, SortNumber, NO_CURRENCY};
 use super::keyset::{record_hit, KeySet};
 use super::query::{Order, Sort};
 use crate::currency::Rates;
@@ -174,7 +174,7 @@ pub struct Pass<'a> {
 /// The values a sort reads, for one segment.
 enum SortColumn<'a> {
     Score,
-    /// Year, hours or listing time ([`super::columns::SortArrays`]).
+    /// Year, hours or listing time ([`SortNumber`]).
     Number(&'a [f64]),
     /// The price as listed, converted to US dollars as read.
     Price {
@@ -193,8 +193,14 @@ impl<'a> SortColumn<'a> {
         let arrays = &columns.sorts;
         let (column, order) = match sort {
             Sort::Relevance => (SortColumn::Score, Order::Desc),
-            Sort::Year(o) => (SortColumn::Number(arrays.year(segment)?), o),
-            Sort::Hours(o) => (SortColumn::Number(arrays.hours(segment)?), o),
+            Sort::Year(o) => (
+                SortColumn::Number(arrays.number(SortNumber::Year, segment)?),
+                o,
+            ),
+            Sort::Hours(o) => (
+                SortColumn::Number(arrays.number(SortNumber::Hours, segment)?),
+                o,
+            ),
             Sort::Price(o) => (
                 SortColumn::Price {
                     prices: arrays.price(segment)?,
@@ -202,7 +208,10 @@ impl<'a> SortColumn<'a> {
                 },
                 o,
             ),
-            Sort::Newest => (SortColumn::Number(arrays.listed_at(segment)?), Order::Desc),
+            Sort::Newest => (
+                SortColumn::Number(arrays.number(SortNumber::ListedAt, segment)?),
+                Order::Desc,
+            ),
         };
         Ok((column, order == Order::Desc))
     }

@@ -8,8 +8,9 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use tantivy::columnar::Column;
 use tantivy::index::SegmentId;
-use tantivy::{Searcher, SegmentReader};
+use tantivy::{DocId, Searcher, SegmentReader};
 
 /// The values of one segment, by doc id.
 #[derive(Debug)]
@@ -47,10 +48,20 @@ impl SegmentColumns {
 /// for the currency).
 #[derive(Debug, Default)]
 pub struct SortArrays {
-    year: OnceLock<Vec<f64>>,
-    hours: OnceLock<Vec<f64>>,
-    listed_at: OnceLock<Vec<f64>>,
+    /// By [`SortNumber`].
+    numbers: [OnceLock<Vec<f64>>; 3],
     price: OnceLock<Prices>,
+}
+
+/// A number searches sort by, as it is read (the price needs its rates: [`Prices`]).
+#[derive(Debug, Clone, Copy)]
+pub enum SortNumber {
+    /// The model year.
+    Year,
+    /// The operating hours.
+    Hours,
+    /// When the listing was first listed (seconds since the epoch).
+    ListedAt,
 }
 
 /// The price of each document as listed: amount (NaN when none) and currency (the
@@ -68,34 +79,21 @@ pub struct Prices {
 pub const NO_CURRENCY: u16 = u16::MAX;
 
 impl SortArrays {
-    /// The model year of each document.
-    pub fn year(&self, segment: &SegmentReader) -> tantivy::Result<&[f64]> {
-        numbers(&self.year, || {
-            let c = segment.fast_fields().u64("year")?;
-            Ok((0..segment.max_doc())
-                .map(|d| c.first(d).map_or(f64::NAN, |v| v as f64))
-                .collect())
-        })
-    }
-
-    /// The operating hours of each document.
-    pub fn hours(&self, segment: &SegmentReader) -> tantivy::Result<&[f64]> {
-        numbers(&self.hours, || {
-            let c = segment.fast_fields().u64("hours")?;
-            Ok((0..segment.max_doc())
-                .map(|d| c.first(d).map_or(f64::NAN, |v| v as f64))
-                .collect())
-        })
-    }
-
-    /// When each document was first listed (seconds since the epoch).
-    pub fn listed_at(&self, segment: &SegmentReader) -> tantivy::Result<&[f64]> {
-        numbers(&self.listed_at, || {
-            let c = segment.fast_fields().i64("listed_at")?;
-            Ok((0..segment.max_doc())
-                .map(|d| c.first(d).map_or(f64::NAN, |v| v as f64))
-                .collect())
-        })
+    /// `which` of each document of `segment`.
+    pub fn number(&self, which: SortNumber, segment: &SegmentReader) -> tantivy::Result<&[f64]> {
+        let slot = &self.numbers[which as usize];
+        if let Some(values) = slot.get() {
+            return Ok(values);
+        }
+        let ff = segment.fast_fields();
+        let n = segment.max_doc();
+        let values = match which {
+            SortNumber::Year => decode(n, &ff.u64("year")?, |v| v as f64),
+            SortNumber::Hours => decode(n, &ff.u64("hours")?, |v| v as f64),
+            SortNumber::ListedAt => decode(n, &ff.i64("listed_at")?, |v| v as f64),
+        };
+        // Two searches may decode at once; either result is the same.
+        Ok(slot.get_or_init(|| values))
     }
 
     /// The price of each document as listed.
@@ -107,9 +105,7 @@ impl SortArrays {
         let (amount, currency) = (ff.f64("price")?, ff.u64("currency")?);
         let n = segment.max_doc();
         let prices = Prices {
-            amount: (0..n)
-                .map(|d| amount.first(d).unwrap_or(f64::NAN))
-                .collect(),
+            amount: decode(n, &amount, |v| v),
             currency: (0..n)
                 .map(|d| {
                     currency
@@ -119,21 +115,19 @@ impl SortArrays {
                 })
                 .collect(),
         };
-        // Two searches may decode at once; either result is the same.
         Ok(self.price.get_or_init(|| prices))
     }
 }
 
-/// The array in `slot`, decoded with `decode` by the first search that needs it.
-fn numbers(
-    slot: &OnceLock<Vec<f64>>,
-    decode: impl FnOnce() -> tantivy::Result<Vec<f64>>,
-) -> tantivy::Result<&[f64]> {
-    if let Some(v) = slot.get() {
-        return Ok(v);
-    }
-    let values = decode()?;
-    Ok(slot.get_or_init(|| values))
+/// The values of `column` for documents `0..n` as numbers, NaN where a document has
+/// none.
+fn decode<T>(n: DocId, column: &Column<T>, number: impl Fn(T) -> f64) -> Vec<f64>
+where
+    T: PartialOrd + Copy + std::fmt::Debug + Send + Sync + 'static,
+{
+    (0..n)
+        .map(|d| column.first(d).map_or(f64::NAN, &number))
+        .collect()
 }
 
 /// Where each live listing's document is, by machine key: `(segment, doc)`, or

@@ -160,7 +160,8 @@ impl RangeIndex {
     /// from every value, read mostly from the buckets. A bucket whose values all fall
     /// into one bar counts whole (an intersection with `set`); the others, and the
     /// first and last (for the exact smallest and largest value), are read machine
-    /// by machine from [`RangeIndex::value`]. `span` bounds a bucket's values (inclusive, or wider).
+    /// by machine from [`RangeIndex::value`]. `span` bounds a bucket's values
+    /// (inclusive, or wider).
     ///
     /// Counting `wheel loaders` by price (114,000 machines) the old way read every
     /// machine, a cache miss each; here a few hundred intersections and the
