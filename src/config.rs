@@ -96,11 +96,17 @@ pub struct SearchConfig {
     /// Whether the bundled trade words (`data/trade-words.txt`: slang, brands used
     /// for machine types, maker aliases) are searched as their catalog names.
     pub trade_words: bool,
+    /// Megabytes of answers kept for repeated searches, for the serving data only
+    /// (any indexed event starts afresh); 0 turns the cache off.
+    pub cache_mb: usize,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        SearchConfig { trade_words: true }
+        SearchConfig {
+            trade_words: true,
+            cache_mb: crate::engine::DEFAULT_SEARCH_CACHE_BYTES >> 20,
+        }
     }
 }
 
@@ -354,8 +360,8 @@ impl Config {
     /// `STOCKYARD_ADMIN_KEYS` (one scope each; `STOCKYARD_SEARCH_KEY_RATE` limits the
     /// search keys' searches per second), `STOCKYARD_CORS_ORIGINS` (comma-separated),
     /// `STOCKYARD_GRAPH`, `STOCKYARD_NEO4J_URI`, `…_USER`, `…_PASSWORD`, `…_DATABASE`,
-    /// `STOCKYARD_TLS_CERT`, `STOCKYARD_TLS_KEY`, `STOCKYARD_TOKEN_SECRET` and
-    /// `STOCKYARD_LOG_JSON`.
+    /// `STOCKYARD_TLS_CERT`, `STOCKYARD_TLS_KEY`, `STOCKYARD_TOKEN_SECRET`,
+    /// `STOCKYARD_LOG_JSON` and `STOCKYARD_SEARCH_CACHE_MB`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("STOCKYARD_LISTEN") {
             self.listen = v.parse().map_err(|_| ConfigError::Invalid {
@@ -426,6 +432,12 @@ impl Config {
         }
         if let Some(v) = var("STOCKYARD_TRADE_WORDS") {
             self.search.trade_words = !matches!(v.as_str(), "0" | "false" | "no" | "off");
+        }
+        if let Some(v) = var("STOCKYARD_SEARCH_CACHE_MB") {
+            self.search.cache_mb = v.parse().map_err(|_| ConfigError::Invalid {
+                field: "STOCKYARD_SEARCH_CACHE_MB".into(),
+                message: format!("not a number of megabytes: {v:?}"),
+            })?;
         }
         Ok(())
     }
@@ -543,6 +555,7 @@ impl Config {
         s.max_lag = self.indexer.max_lag;
         s.neo4j = self.neo4j();
         s.trade_words = self.search.trade_words;
+        s.search_cache_bytes = self.search.cache_mb.saturating_mul(1 << 20);
         s.retention = crate::alerts::Retention {
             per_subscriber: self.alerts.keep_per_subscriber,
             max_age: (self.alerts.keep_days > 0)

@@ -55,6 +55,16 @@ impl Rates {
         })))
     }
 
+    /// Whether both are the same table (not merely equal rates): what a search's
+    /// answer may be kept under ([`crate::engine`]'s cache).
+    pub fn same(&self, other: &Rates) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     /// The set these rates come from; `None` before any was published.
     pub fn set(&self) -> Option<&CurrencyRates> {
         self.0.as_ref().map(|t| &t.published)

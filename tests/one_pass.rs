@@ -247,7 +247,7 @@ fn one_pass_answers_equal_the_two_pass_reference() {
     let engine = ingested::engine(dir.path(), detector(), DEMO);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let pool = SearchPool::new(2);
-    let run = |plan: SearchPlan| -> SearchOutcome {
+    let run = |plan: SearchPlan| -> Arc<SearchOutcome> {
         runtime
             .block_on(engine.search(&pool, plan, &GraphSource::Embedded))
             .unwrap()

@@ -48,7 +48,7 @@ fn engine() -> &'static (Arc<Engine>, tokio::runtime::Runtime, SearchPool) {
     })
 }
 
-fn search(words: &str, lang: Lang) -> SearchOutcome {
+fn search(words: &str, lang: Lang) -> Arc<SearchOutcome> {
     let (engine, runtime, pool) = engine();
     let plan = SearchPlan {
         words: words.to_owned(),

@@ -3,6 +3,7 @@
 # (timed), serve them, and drive the query mix of mix.json at 1 and 16 connections
 # (benches/load.rs); with STOCKYARD_BENCH_TYPESENSE=1 the same mix also goes to
 # Typesense 0.24.1 loaded with the same listings (typesense.py), run by run.
+# STOCKYARD_BENCH_CACHE_MB=64 serves with the cache of answers on (off by default).
 #
 #   benches/load/run.sh [LISTINGS]        # default 1,000,000
 #
@@ -29,7 +30,10 @@ if [ ! -f "$state/ingested" ]; then
   touch "$state/ingested"
 fi
 
-"$bin" serve --data-dir "$state/data" --listen "127.0.0.1:$port" > "$state/serve.log" 2>&1 &
+# The cache of answers is off unless STOCKYARD_BENCH_CACHE_MB says otherwise: the
+# mix repeats twelve searches, which a cache answers without searching.
+STOCKYARD_SEARCH_CACHE_MB=${STOCKYARD_BENCH_CACHE_MB:-0} \
+  "$bin" serve --data-dir "$state/data" --listen "127.0.0.1:$port" > "$state/serve.log" 2>&1 &
 serve=$!
 trap 'kill $serve 2>/dev/null || true' EXIT
 until curl -sf "http://127.0.0.1:$port/ready" > /dev/null; do sleep 0.5; done

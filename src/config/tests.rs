@@ -129,3 +129,21 @@ fn origins_must_be_origins() {
     };
     assert!(c.check().unwrap_err().to_string().contains("scope"));
 }
+
+#[test]
+fn the_cache_of_answers_in_megabytes() {
+    assert_eq!(Config::default().engine().search_cache_bytes, 64 << 20);
+    let c: Config = toml::from_str("[search]\ncache_mb = 8\n").unwrap();
+    assert_eq!(c.engine().search_cache_bytes, 8 << 20);
+    let mut c = Config::default();
+    c.apply_env(|k| (k == "STOCKYARD_SEARCH_CACHE_MB").then(|| "0".into()))
+        .unwrap();
+    assert_eq!(c.engine().search_cache_bytes, 0, "off");
+    let err = c
+        .apply_env(|k| (k == "STOCKYARD_SEARCH_CACHE_MB").then(|| "lots".into()))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "STOCKYARD_SEARCH_CACHE_MB: not a number of megabytes: \"lots\""
+    );
+}

@@ -213,15 +213,16 @@ impl Engine {
         let lang = plan.names;
         let outcome = self.search(pool, plan, source).await?;
         let values = match kind {
-            EntityKind::Maker => outcome.facets.makers,
-            EntityKind::Model => outcome.facets.models,
-            EntityKind::Category => outcome.facets.categories,
+            EntityKind::Maker => &outcome.facets.makers,
+            EntityKind::Model => &outcome.facets.models,
+            EntityKind::Category => &outcome.facets.categories,
         };
         let q = typed.and_then(NameQuery::new);
         let named = outcome.graph.named(kind, lang);
         let names: HashMap<&str, &NamedEntity<'_>> = named.iter().map(|e| (e.id, e)).collect();
         Ok(values
-            .into_iter()
+            .iter()
+            .cloned()
             .filter_map(|value| {
                 let Some(q) = &q else {
                     let highlight = marked_html(&value.name, None);

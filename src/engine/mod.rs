@@ -11,6 +11,7 @@
 //! keeps serving meanwhile when this build can still read it.
 
 mod browse;
+mod cache;
 mod generation;
 pub mod ingest;
 pub mod lookup;
@@ -19,6 +20,7 @@ mod pool;
 pub mod search;
 
 pub use browse::{GraphSource, LiveListing};
+pub use cache::CacheUsage;
 pub use generation::{projection_version, Generation, GenerationError};
 pub use ingest::{Format, IngestError, Ingested, LineError};
 pub use lookup::{FacetValueMatch, Suggested, Suggestion};
@@ -55,6 +57,9 @@ pub struct Settings {
     pub retention: crate::alerts::Retention,
     /// Whether searches take the bundled trade words ([`crate::search::trade_words`]).
     pub trade_words: bool,
+    /// About how many bytes of answers to keep for repeated searches (0: none); see
+    /// [`cache`].
+    pub search_cache_bytes: usize,
 }
 
 impl Settings {
@@ -70,6 +75,7 @@ impl Settings {
             neo4j: None,
             retention: crate::alerts::Retention::default(),
             trade_words: true,
+            search_cache_bytes: DEFAULT_SEARCH_CACHE_BYTES,
         }
     }
 }
@@ -139,12 +145,18 @@ pub struct Engine {
     folded_names: per_snapshot::PerSnapshot<lookup::FoldedCatalog>,
     /// The marketplace's synonym sets as a dictionary, for the latest snapshot asked.
     synonyms: per_snapshot::PerSnapshot<crate::search::trade_words::TradeWords>,
+    /// Answers of the serving view, for repeated searches.
+    cache: cache::SearchCache,
     /// Held while the engine lives: one process per data directory (released by the
     /// system when the process dies, however it dies).
     _lock: std::fs::File,
 }
 
 const CURRENT: &str = "CURRENT";
+
+/// Bytes of answers kept for repeated searches unless configured otherwise: a few
+/// thousand typical answers (a page of hits, the facets, the hit set).
+pub const DEFAULT_SEARCH_CACHE_BYTES: usize = 64 << 20;
 
 /// What opening found of the serving generation's version.
 #[derive(Debug, PartialEq, Eq)]
@@ -212,6 +224,7 @@ impl Engine {
         .map_err(|e| EngineError::Io(dir.clone(), e))?;
         let spec_kinds = generation.graph().get().spec_kinds();
         let status = generation.indexer().status();
+        let answers = cache::SearchCache::new(settings.search_cache_bytes);
         let engine = Arc::new(Engine {
             settings,
             log,
@@ -226,6 +239,7 @@ impl Engine {
             ready_at: AtomicU64::new(0),
             folded_names: Default::default(),
             synonyms: Default::default(),
+            cache: answers,
             _lock: lock,
         });
         engine.ready_at_head();

@@ -10,6 +10,7 @@
 //! two lanes, so that a broad query (hundreds of thousands of hits) never makes a
 //! model-number query wait behind it.
 
+use super::cache::{CacheUsage, View};
 use super::pool::{Lane, SearchPool};
 use super::{Engine, GraphSource};
 use crate::currency::Rates;
@@ -173,11 +174,26 @@ impl Engine {
         pool: &SearchPool,
         plan: SearchPlan,
         source: &GraphSource,
-    ) -> Result<SearchOutcome, SearchFailure> {
+    ) -> Result<Arc<SearchOutcome>, SearchFailure> {
         let started = std::time::Instant::now();
         let kind = plan.kind();
-        let engine = self.clone();
         let embedded = matches!(source, GraphSource::Embedded);
+        // Kept answers come from the embedded graph's view alone (Neo4j's state is not
+        // part of it), and only for plans whose rates are that view's.
+        let cached = (embedded && self.cache.enabled()).then(|| {
+            let view = self.view();
+            (format!("{plan:?}"), view)
+        });
+        if let Some((key, view)) = &cached {
+            if let Some(answer) = self.cache.get(view, key) {
+                metrics::counter!("stockyard_search_cache_total", "result" => "hit").increment(1);
+                metrics::histogram!("stockyard_search_duration_seconds", "kind" => kind.as_str())
+                    .record(started.elapsed());
+                return Ok(answer);
+            }
+            metrics::counter!("stockyard_search_cache_total", "result" => "miss").increment(1);
+        }
+        let engine = self.clone();
         let plan = Arc::new(plan);
         let stage = {
             let plan = plan.clone();
@@ -202,15 +218,40 @@ impl Engine {
             }
             (None, GraphSource::Embedded) => unreachable!("the text stage counts embedded facets"),
         };
-        metrics::histogram!("stockyard_search_duration_seconds", "kind" => kind.as_str())
-            .record(started.elapsed());
-        Ok(SearchOutcome {
+        let answer = Arc::new(SearchOutcome {
             relaxed: stage.relaxed,
             total: stage.total,
             hits: stage.hits,
             facets,
             graph: stage.graph,
-        })
+        });
+        if let Some((key, view)) = cached {
+            // Kept only if nothing it read moved meanwhile (views only move on, so
+            // an equal view now means the search read that view throughout).
+            let graph = view.graph.upgrade();
+            let unmoved = self.view().same(&view);
+            if unmoved && graph.is_some_and(|g| g.rates().same(&plan.rates)) {
+                self.cache.put(&view, key, answer.clone());
+            }
+        }
+        metrics::histogram!("stockyard_search_duration_seconds", "kind" => kind.as_str())
+            .record(started.elapsed());
+        Ok(answer)
+    }
+
+    /// What a search would read now; see [`super::cache`].
+    fn view(&self) -> View {
+        let generation = self.current();
+        View {
+            generation: generation.number(),
+            text: generation.text().reader_generations(),
+            graph: Arc::downgrade(&generation.graph().get()),
+        }
+    }
+
+    /// What the cache of answers holds (nothing when it is off).
+    pub fn cache_usage(&self) -> CacheUsage {
+        self.cache.usage()
     }
 
     /// The selections, the text pass and (embedded) the facets, on a search thread.

@@ -211,6 +211,15 @@ impl TextIndex {
         })
     }
 
+    /// The generations of the readers searches use now (listings, catalog
+    /// vocabulary): they count up at every reload, so equal pairs mean equal answers.
+    pub fn reader_generations(&self) -> (u64, u64) {
+        (
+            self.listings.reader.searcher().generation().generation_id(),
+            self.catalog.reader.searcher().generation().generation_id(),
+        )
+    }
+
     /// The payload of the last commit (the indexer's checkpoint), if any.
     pub fn commit_payload(&self) -> Result<Option<String>, SearchError> {
         Ok(self.listings.index.load_metas()?.payload)

@@ -43,16 +43,16 @@ pub async fn run(
         let today = time::OffsetDateTime::now_utc().date();
         a.record(&words, names.as_str(), outcome.total, today);
     }
-    let facets = outcome.facets;
+    let facets = &outcome.facets;
     let mut out_facets = BTreeMap::new();
     if wanted.category {
-        out_facets.insert("category".to_owned(), values(facets.categories));
+        out_facets.insert("category".to_owned(), values(&facets.categories));
     }
     if wanted.maker {
-        out_facets.insert("maker".to_owned(), values(facets.makers));
+        out_facets.insert("maker".to_owned(), values(&facets.makers));
     }
     if wanted.model {
-        out_facets.insert("model".to_owned(), values(facets.models));
+        out_facets.insert("model".to_owned(), values(&facets.models));
     }
     for f in &facets.specs {
         out_facets.insert(format!("spec.{}", f.id), histogram(f, 1.0));

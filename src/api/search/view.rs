@@ -281,14 +281,14 @@ pub(super) fn histogram(f: &SpecFacet, scale: f64) -> Facet {
     })
 }
 
-pub(super) fn values(list: Vec<crate::graph::FacetCount>) -> Facet {
+pub(super) fn values(list: &[crate::graph::FacetCount]) -> Facet {
     Facet::Values(
-        list.into_iter()
+        list.iter()
             .map(|f| FacetValue {
-                id: f.id,
-                name: f.name,
+                id: f.id.clone(),
+                name: f.name.clone(),
                 count: f.count,
-                parent: f.parent,
+                parent: f.parent.clone(),
             })
             .collect(),
     )
