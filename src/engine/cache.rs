@@ -92,8 +92,12 @@ impl SearchCache {
         let mut kept = self.kept();
         if !kept.view.as_ref().is_some_and(|v| v.same(view)) {
             kept.view = Some(view.clone());
-            kept.answers.clear();
             kept.bytes = 0;
+            let stale = std::mem::replace(&mut kept.answers, LruCache::unbounded());
+            // Thousands of answers are freed after the lock, not by the searches
+            // waiting for it.
+            drop(kept);
+            drop(stale);
             metrics::gauge!("stockyard_search_cache_bytes").set(0.0);
             return None;
         }
