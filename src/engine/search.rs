@@ -10,7 +10,7 @@
 //! two lanes, so that a broad query (hundreds of thousands of hits) never makes a
 //! model-number query wait behind it.
 
-use super::cache::{CacheUsage, View};
+use super::cache::{CacheUsage, Lookup, SearchCache, View};
 use super::pool::{Lane, SearchPool};
 use super::{Engine, GraphSource};
 use crate::currency::Rates;
@@ -168,7 +168,8 @@ struct TextStage {
 }
 
 impl Engine {
-    /// Runs a search on the serving generation; see the [module docs](self).
+    /// Runs a search on the serving generation, or takes its answer from the cache;
+    /// see the [module docs](self).
     pub async fn search(
         self: &Arc<Self>,
         pool: &SearchPool,
@@ -177,22 +178,68 @@ impl Engine {
     ) -> Result<Arc<SearchOutcome>, SearchFailure> {
         let started = std::time::Instant::now();
         let kind = plan.kind();
-        let embedded = matches!(source, GraphSource::Embedded);
         // Kept answers come from the embedded graph's view alone (Neo4j's state is not
-        // part of it), and only for plans whose rates are that view's.
-        let cached = (embedded && self.cache.enabled()).then(|| {
-            let view = self.view();
-            (format!("{plan:?}"), view)
-        });
-        if let Some((key, view)) = &cached {
-            if let Some(answer) = self.cache.get(view, key) {
-                metrics::counter!("stockyard_search_cache_total", "result" => "hit").increment(1);
-                metrics::histogram!("stockyard_search_duration_seconds", "kind" => kind.as_str())
-                    .record(started.elapsed());
-                return Ok(answer);
+        // part of it).
+        let answer = if matches!(source, GraphSource::Embedded) && self.cache.enabled() {
+            self.cached(pool, plan, source).await?
+        } else {
+            self.searched(pool, plan, source).await?
+        };
+        metrics::histogram!("stockyard_search_duration_seconds", "kind" => kind.as_str())
+            .record(started.elapsed());
+        Ok(answer)
+    }
+
+    /// The answer kept for `plan` in the serving view, the one of the same search
+    /// running, or a search's, kept (see [`super::cache`]).
+    async fn cached(
+        self: &Arc<Self>,
+        pool: &SearchPool,
+        plan: SearchPlan,
+        source: &GraphSource,
+    ) -> Result<Arc<SearchOutcome>, SearchFailure> {
+        let count = |result: &'static str| {
+            metrics::counter!("stockyard_search_cache_total", "result" => result).increment(1)
+        };
+        let view = self.view();
+        match self.cache.lookup(&view, format!("{plan:?}")) {
+            Lookup::Kept(answer) => {
+                count("hit");
+                Ok(answer)
             }
-            metrics::counter!("stockyard_search_cache_total", "result" => "miss").increment(1);
+            Lookup::Running(announced) => {
+                count("joined");
+                match SearchCache::wait(announced).await {
+                    Some(answer) => Ok(answer),
+                    None => self.searched(pool, plan, source).await,
+                }
+            }
+            Lookup::Search(flight) => {
+                count("miss");
+                // Only a plan checked against the view's own rates is answered alike
+                // by every search of that view.
+                let own_rates = view
+                    .graph
+                    .upgrade()
+                    .is_some_and(|g| g.rates().same(&plan.rates));
+                let answer = self.searched(pool, plan, source).await?;
+                // Views only move on: the same view now means the search read that
+                // view throughout.
+                let unmoved = self.view().same(flight.view());
+                flight.land(&answer, own_rates && unmoved);
+                Ok(answer)
+            }
         }
+    }
+
+    /// Runs a search on the serving generation.
+    async fn searched(
+        self: &Arc<Self>,
+        pool: &SearchPool,
+        plan: SearchPlan,
+        source: &GraphSource,
+    ) -> Result<Arc<SearchOutcome>, SearchFailure> {
+        let embedded = matches!(source, GraphSource::Embedded);
         let engine = self.clone();
         let plan = Arc::new(plan);
         let stage = {
@@ -225,17 +272,6 @@ impl Engine {
             facets,
             graph: stage.graph,
         });
-        if let Some((key, view)) = cached {
-            // Kept only if nothing it read moved meanwhile (views only move on, so
-            // an equal view now means the search read that view throughout).
-            let graph = view.graph.upgrade();
-            let unmoved = self.view().same(&view);
-            if unmoved && graph.is_some_and(|g| g.rates().same(&plan.rates)) {
-                self.cache.put(&view, key, answer.clone());
-            }
-        }
-        metrics::histogram!("stockyard_search_duration_seconds", "kind" => kind.as_str())
-            .record(started.elapsed());
         Ok(answer)
     }
 
