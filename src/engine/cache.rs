@@ -4,7 +4,7 @@
 //! makers, the same words typed by many buyers. An answer depends only on the plan
 //! and on what the search read: the generation, its text index as of its last reload
 //! and its graph snapshot (the *view*). So answers are kept for the latest view only,
-//! keyed by the whole plan, and the first search that sees a newer view empties the
+//! keyed by the whole plan, and the first search that sees another view empties the
 //! cache: a listing indexed a moment ago is in the next answer, never behind a kept
 //! one. An answer is kept only when the view did not move while it was computed, and
 //! when the plan's exchange rates are the view's own (a plan checked against an older
