@@ -57,8 +57,9 @@ pub struct Settings {
     pub retention: crate::alerts::Retention,
     /// Whether searches take the bundled trade words ([`crate::search::trade_words`]).
     pub trade_words: bool,
-    /// About how many bytes of answers to keep for repeated searches (0: none); see
-    /// [`cache`].
+    /// About how many bytes of answers to keep for repeated searches (0: none), for
+    /// the view being served only (any indexed event starts afresh); see
+    /// [`CacheUsage`].
     pub search_cache_bytes: usize,
 }
 
