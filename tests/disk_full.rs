@@ -6,7 +6,7 @@
 mod server;
 
 use serde_json::Value;
-use server::{TestServer, KEY};
+use server::TestServer;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,15 +47,7 @@ fn listings(from: usize, to: usize) -> String {
 }
 
 fn post(s: &TestServer, body: String) -> (u16, Value) {
-    let r = s
-        .client()
-        .post(format!("{}/events?wait=true", s.base))
-        .bearer_auth(KEY)
-        .header("Content-Type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .unwrap();
-    (r.status().as_u16(), r.json().unwrap())
+    s.ingest(body)
 }
 
 /// Writes zeros into `path` until the file system refuses; returns the bytes written.

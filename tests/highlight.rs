@@ -6,7 +6,7 @@
 #[path = "common/server.rs"]
 mod server;
 
-use server::{TestServer, KEY};
+use server::TestServer;
 
 /// The text of highlighted HTML without its marks, unescaped.
 fn plain(html: &str) -> String {
@@ -23,15 +23,8 @@ fn plain(html: &str) -> String {
 fn hits_carry_marked_titles_and_snippets() {
     let s = TestServer::start(true, |_| {});
     let event = r#"{"id":"ev-html","type":"MachineListed","at":"2026-11-01T00:00:00Z","data":{"machine_id":"HTML-1","model_id":"komatsu-pc200-10","title":{"en":"<b>Excavator</b> & \"bucket\""},"description":{"en":"Clean machine with a <script>alert(1)</script> excavator bucket."},"year":2020}}"#;
-    let r = s
-        .client()
-        .post(format!("{}/events?wait=true", s.base))
-        .bearer_auth(KEY)
-        .header("Content-Type", "application/x-ndjson")
-        .body(event)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 202, "{:?}", r.text());
+    let (status, answer) = s.ingest(event);
+    assert_eq!(status, 202, "{answer}");
     for (q, lang, marked) in [
         (
             "%E6%B2%B9%E5%9C%A7%E3%82%B7%E3%83%A7%E3%83%99%E3%83%AB",

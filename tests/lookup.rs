@@ -122,15 +122,8 @@ fn suggestions_follow_the_catalog_as_it_changes() {
     assert!(typed("Zephyr").is_empty());
     // WHEN the maker is renamed
     let event = r#"{"id":"ren-1","type":"MakerRenamed","at":"2026-11-01T00:00:00Z","data":{"maker_id":"kobelco","names":{"en":"Zephyrco","ja":"ゼファー"}}}"#;
-    let r = s
-        .client()
-        .post(format!("{}/events?wait=true", s.base))
-        .bearer_auth(server::KEY)
-        .header("Content-Type", "application/x-ndjson")
-        .body(event)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 202, "{:?}", r.text());
+    let (status, answer) = s.ingest(event);
+    assert_eq!(status, 202, "{answer}");
     // THEN the next suggestions know only the new names
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !typed("Zephyr").contains(&("kobelco".into(), "Zephyrco".into())) {

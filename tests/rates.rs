@@ -8,18 +8,10 @@
 mod server;
 
 use serde_json::Value;
-use server::{TestServer, KEY};
+use server::TestServer;
 
 fn publish(s: &TestServer, body: &str) -> (u16, Value) {
-    let r = s
-        .client()
-        .post(format!("{}/events?wait=true", s.base))
-        .bearer_auth(KEY)
-        .header("Content-Type", "application/x-ndjson")
-        .body(body.to_owned())
-        .send()
-        .unwrap();
-    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+    s.ingest(body)
 }
 
 fn rates(id: &str, base: &str, rates: &str, as_of: &str) -> String {

@@ -6,7 +6,7 @@
 mod server;
 
 use serde_json::Value;
-use server::{TestServer, KEY};
+use server::TestServer;
 
 /// Searches a buyer might send, no two alike: words in several languages, browses,
 /// selections, sorts, pages and facets, so that a key missing any part of the request
@@ -87,15 +87,8 @@ fn an_indexed_event_is_in_the_next_answer() {
     assert_eq!(s.engine.cache_usage().hits, 1);
     // WHEN a new excavator is listed
     let event = r#"{"id":"ev-cache-1","type":"MachineListed","at":"2026-11-01T00:00:00Z","data":{"machine_id":"CACHE-1","model_id":"komatsu-pc200-10","title":{"en":"Komatsu excavator, fresh in"},"year":2021}}"#;
-    let r = s
-        .client()
-        .post(format!("{}/events?wait=true", s.base))
-        .bearer_auth(KEY)
-        .header("Content-Type", "application/x-ndjson")
-        .body(event)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 202);
+    let (status, body) = s.ingest(event);
+    assert_eq!(status, 202, "{body}");
     // THEN the same search finds it: the kept answer was of another view.
     let after = answer(&s, path);
     assert_eq!(total(&after), total(&before) + 1);

@@ -55,15 +55,7 @@ fn switched_off_the_words_are_searched_as_typed() {
 
 /// Posts one event and waits until searches see it (the graph serves a snapshot).
 fn post(s: &TestServer, line: &str) -> (u16, Value) {
-    let r = s
-        .client()
-        .post(format!("{}/events?wait=true", s.base))
-        .bearer_auth(server::KEY)
-        .header("Content-Type", "application/x-ndjson")
-        .body(line.to_owned())
-        .send()
-        .unwrap();
-    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+    s.ingest(line)
 }
 
 /// Waits until searching `q` totals `expected`.

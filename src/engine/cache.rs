@@ -318,6 +318,17 @@ mod tests {
         })
     }
 
+    /// A search of `q` running, and a second asking for it.
+    fn running<'a>(cache: &'a SearchCache, graph: &Arc<EmbeddedGraph>) -> (Flight<'a>, Announced) {
+        let Lookup::Search(flight) = cache.lookup(&view(graph), "q".into()) else {
+            panic!("nothing kept yet");
+        };
+        let Lookup::Running(announced) = cache.lookup(&view(graph), "q".into()) else {
+            panic!("the first is running");
+        };
+        (flight, announced)
+    }
+
     fn waited(announced: Announced) -> Option<Arc<SearchOutcome>> {
         tokio::runtime::Builder::new_current_thread()
             .build()
@@ -329,12 +340,7 @@ mod tests {
     fn a_search_asked_while_it_runs_is_waited_for_then_kept() {
         let graph = Arc::new(EmbeddedGraph::new());
         let cache = SearchCache::new(1 << 20);
-        let Lookup::Search(flight) = cache.lookup(&view(&graph), "q".into()) else {
-            panic!("nothing kept yet");
-        };
-        let Lookup::Running(announced) = cache.lookup(&view(&graph), "q".into()) else {
-            panic!("the first is running");
-        };
+        let (flight, announced) = running(&cache, &graph);
         assert!(matches!(
             cache.lookup(&view(&graph), "other".into()),
             Lookup::Search(_)
@@ -354,12 +360,7 @@ mod tests {
     fn waiters_of_a_search_that_gave_no_answer_search_on_their_own() {
         let graph = Arc::new(EmbeddedGraph::new());
         let cache = SearchCache::new(1 << 20);
-        let Lookup::Search(flight) = cache.lookup(&view(&graph), "q".into()) else {
-            panic!("nothing kept yet");
-        };
-        let Lookup::Running(announced) = cache.lookup(&view(&graph), "q".into()) else {
-            panic!("the first is running");
-        };
+        let (flight, announced) = running(&cache, &graph);
         drop(flight);
         assert!(waited(announced).is_none());
         assert!(matches!(
@@ -372,12 +373,7 @@ mod tests {
     fn an_answer_not_to_keep_is_still_handed_to_its_waiters() {
         let graph = Arc::new(EmbeddedGraph::new());
         let cache = SearchCache::new(1 << 20);
-        let Lookup::Search(flight) = cache.lookup(&view(&graph), "q".into()) else {
-            panic!("nothing kept yet");
-        };
-        let Lookup::Running(announced) = cache.lookup(&view(&graph), "q".into()) else {
-            panic!("the first is running");
-        };
+        let (flight, announced) = running(&cache, &graph);
         flight.land(&answer(&graph, 7), false);
         assert_eq!(waited(announced).unwrap().total, 7);
         assert_eq!(cache.usage().answers, 0);

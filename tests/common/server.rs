@@ -82,6 +82,24 @@ impl TestServer {
         r.json().unwrap()
     }
 
+    /// POSTs NDJSON events with the test key, waiting until they are visible; the
+    /// status and the JSON answer (null if none).
+    #[allow(dead_code)] // not every test crate ingests
+    pub fn ingest(&self, ndjson: impl Into<String>) -> (u16, serde_json::Value) {
+        let r = self
+            .client()
+            .post(format!("{}/events?wait=true", self.base))
+            .bearer_auth(KEY)
+            .header("Content-Type", "application/x-ndjson")
+            .body(ndjson.into())
+            .send()
+            .unwrap();
+        (
+            r.status().as_u16(),
+            r.json().unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// `/events/status`, with the test key.
     #[allow(dead_code)] // not every test crate polls the status
     pub fn status(&self) -> serde_json::Value {
