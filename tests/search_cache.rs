@@ -89,7 +89,9 @@ fn an_indexed_event_is_in_the_next_answer() {
     let event = r#"{"id":"ev-cache-1","type":"MachineListed","at":"2026-11-01T00:00:00Z","data":{"machine_id":"CACHE-1","model_id":"komatsu-pc200-10","title":{"en":"Komatsu excavator, fresh in"},"year":2021}}"#;
     let (status, body) = s.ingest(event);
     assert_eq!(status, 202, "{body}");
-    // THEN the same search finds it: the kept answer was of another view.
+    // THEN the commit let go of the kept answers (and the graph they hold)
+    assert_eq!(s.engine.cache_usage().answers, 0);
+    // AND the same search finds it.
     let after = answer(&s, path);
     assert_eq!(total(&after), total(&before) + 1);
     let komatsu = |v: &Value| {

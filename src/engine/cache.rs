@@ -22,7 +22,7 @@ use super::SearchOutcome;
 use crate::graph::EmbeddedGraph;
 use lru::LruCache;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use tokio::sync::watch;
 
 /// Where a running search's answer is announced (`None` until it is there).
@@ -122,26 +122,19 @@ impl SearchCache {
         self.budget > 0
     }
 
-    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+    fn kept(&self) -> MutexGuard<'_, Kept> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The answer kept for `key` in `view`, the same search running, or a flight to
     /// search in; a view other than the one kept empties the cache first.
     pub(super) fn lookup(&self, view: &View, key: String) -> Lookup<'_> {
-        let mut kept = self.kept();
+        let kept = self.kept();
         if !kept.view.as_ref().is_some_and(|v| v.same(view)) {
-            kept.view = Some(view.clone());
-            kept.bytes = 0;
-            kept.running.clear();
-            let stale = std::mem::replace(&mut kept.answers, LruCache::unbounded());
-            // Thousands of answers are freed after the lock, not by the searches
-            // waiting for it.
-            drop(kept);
-            drop(stale);
-            metrics::gauge!("stockyard_search_cache_bytes").set(0.0);
+            Self::renew(kept, view);
             return self.fly(view, key);
         }
+        let mut kept = kept;
         if let Some(answer) = kept.answers.get(&key).map(|(a, _)| a.clone()) {
             kept.hits += 1;
             return Lookup::Kept(answer);
@@ -152,6 +145,30 @@ impl SearchCache {
         }
         drop(kept);
         self.fly(view, key)
+    }
+
+    /// Empties the cache if `view`, the one served now, is not the one kept: called
+    /// after every commit, so that kept answers let go of the graph the commit
+    /// replaced, which the graph projection takes back as its next working copy once
+    /// no reader holds it (else it copies the whole graph: `projections/graph.rs`).
+    pub(super) fn retire(&self, view: &View) {
+        let kept = self.kept();
+        if kept.view.as_ref().is_some_and(|v| !v.same(view)) {
+            Self::renew(kept, view);
+        }
+    }
+
+    /// Keeps answers of `view` from now on, none yet.
+    fn renew(mut kept: MutexGuard<'_, Kept>, view: &View) {
+        kept.view = Some(view.clone());
+        kept.bytes = 0;
+        kept.running.clear();
+        let stale = std::mem::replace(&mut kept.answers, LruCache::unbounded());
+        // Thousands of answers are freed after the lock, not by the searches waiting
+        // for it.
+        drop(kept);
+        drop(stale);
+        metrics::gauge!("stockyard_search_cache_bytes").set(0.0);
     }
 
     /// Starts a flight for `key` (another may have started meanwhile: then both search,
@@ -415,6 +432,25 @@ mod tests {
             panic!("emptied again");
         };
         late.land(&answer(&old, 1), true);
+        assert_eq!(cache.usage().answers, 0);
+    }
+
+    #[test]
+    fn a_commit_lets_go_of_the_graph_it_replaced() {
+        let (old, new) = (
+            Arc::new(EmbeddedGraph::new()),
+            Arc::new(EmbeddedGraph::new()),
+        );
+        let cache = SearchCache::new(1 << 20);
+        let Lookup::Search(flight) = cache.lookup(&view(&old), "q".into()) else {
+            panic!("nothing kept yet");
+        };
+        flight.land(&answer(&old, 7), true);
+        assert_eq!(Arc::strong_count(&old), 2, "the kept answer holds it");
+        cache.retire(&view(&old));
+        assert_eq!(cache.usage().answers, 1, "the view served is the one kept");
+        cache.retire(&view(&new));
+        assert_eq!(Arc::strong_count(&old), 1);
         assert_eq!(cache.usage().answers, 0);
     }
 }

@@ -276,7 +276,7 @@ impl Engine {
     }
 
     /// What a search would read now; see [`super::cache`].
-    fn view(&self) -> View {
+    pub(super) fn view(&self) -> View {
         let generation = self.current();
         View {
             generation: generation.number(),
