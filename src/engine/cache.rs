@@ -129,12 +129,11 @@ impl SearchCache {
     /// The answer kept for `key` in `view`, the same search running, or a flight to
     /// search in; a view other than the one kept empties the cache first.
     pub(super) fn lookup(&self, view: &View, key: String) -> Lookup<'_> {
-        let kept = self.kept();
+        let mut kept = self.kept();
         if !kept.view.as_ref().is_some_and(|v| v.same(view)) {
             Self::renew(kept, view);
             return self.fly(view, key);
         }
-        let mut kept = kept;
         if let Some(answer) = kept.answers.get(&key).map(|(a, _)| a.clone()) {
             kept.hits += 1;
             return Lookup::Kept(answer);
@@ -346,6 +345,14 @@ mod tests {
         (flight, announced)
     }
 
+    /// `q` searched in `graph`'s view, its answer (of `total` hits) kept.
+    fn kept_in(cache: &SearchCache, graph: &Arc<EmbeddedGraph>, total: usize) {
+        let Lookup::Search(flight) = cache.lookup(&view(graph), "q".into()) else {
+            panic!("nothing kept yet");
+        };
+        flight.land(&answer(graph, total), true);
+    }
+
     fn waited(announced: Announced) -> Option<Arc<SearchOutcome>> {
         tokio::runtime::Builder::new_current_thread()
             .build()
@@ -407,10 +414,7 @@ mod tests {
             Arc::new(EmbeddedGraph::new()),
         );
         let cache = SearchCache::new(1 << 20);
-        let Lookup::Search(flight) = cache.lookup(&view(&old), "q".into()) else {
-            panic!("nothing kept yet");
-        };
-        flight.land(&answer(&old, 7), true);
+        kept_in(&cache, &old, 7);
         assert!(matches!(
             cache.lookup(&view(&new), "q".into()),
             Lookup::Search(_)
@@ -442,10 +446,7 @@ mod tests {
             Arc::new(EmbeddedGraph::new()),
         );
         let cache = SearchCache::new(1 << 20);
-        let Lookup::Search(flight) = cache.lookup(&view(&old), "q".into()) else {
-            panic!("nothing kept yet");
-        };
-        flight.land(&answer(&old, 7), true);
+        kept_in(&cache, &old, 7);
         assert_eq!(Arc::strong_count(&old), 2, "the kept answer holds it");
         cache.retire(&view(&old));
         assert_eq!(cache.usage().answers, 1, "the view served is the one kept");

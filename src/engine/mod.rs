@@ -430,7 +430,9 @@ impl Engine {
             drop(indexer);
             // Before the events count as applied: an answer of the view before them
             // is never found once they are visible.
-            self.cache.retire(&self.view());
+            if self.cache.enabled() {
+                self.cache.retire(&self.view());
+            }
             if let Err(e) = &result {
                 tracing::error!("indexer: {e}; retrying");
                 std::thread::sleep(Duration::from_millis(500));

@@ -265,14 +265,13 @@ impl Engine {
             }
             (None, GraphSource::Embedded) => unreachable!("the text stage counts embedded facets"),
         };
-        let answer = Arc::new(SearchOutcome {
+        Ok(Arc::new(SearchOutcome {
             relaxed: stage.relaxed,
             total: stage.total,
             hits: stage.hits,
             facets,
             graph: stage.graph,
-        });
-        Ok(answer)
+        }))
     }
 
     /// What a search would read now; see [`super::cache`].
