@@ -14,17 +14,42 @@
 //! go: at a million listings that kept several hundred megabytes more resident.)
 
 use crate::search::SearchBuffers;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+/// Documents to visit (summed size hints of the match classes, which overcount: a
+/// union hints the sum of its members) above which a search runs in the heavy lane.
+/// At 20k, `pc200` (hinted above 20k) queued behind broad queries in the load
+/// benchmark; with 80k, model numbers beside broad queries answer at p50 18 ms
+/// (README's "model numbers beside broad queries" row).
+const HEAVY_ABOVE: u64 = 80_000;
+
+/// Documents to visit from which a search is worth splitting between two threads
+/// where a core is idle: a second thread costs tens of microseconds to start, and a
+/// search visiting 20,000 documents takes a millisecond or more.
+const SPLIT_FROM: u64 = 20_000;
+
 /// Where searches run: a light lane of four searches per core and a heavy lane of one
 /// per core, so a burst of broad queries waits in its own lane.
+///
+/// A search visiting many documents that finds a core idle (fewer searches running
+/// than cores) and a heavy place free takes that place too, and splits its pass over
+/// the hits between two threads ([`Lane::with_helper`]): a buyer alone on the server
+/// gets a broad query's answer in little more than half the time, and a busy server
+/// runs each search on one thread as before.
 #[derive(Debug, Clone)]
 pub struct SearchPool {
     light: Arc<Semaphore>,
     heavy: Arc<Semaphore>,
     light_buffers: Shelf,
     heavy_buffers: Shelf,
+    cores: usize,
+    /// Searches running now, in either lane.
+    running: Arc<AtomicUsize>,
+    split_from: u64,
+    /// Searches that split their pass so far.
+    split: Arc<AtomicU64>,
 }
 
 /// The buffers of a lane's searches not running now.
@@ -43,6 +68,8 @@ pub struct Lane<'a> {
     permit: Option<OwnedSemaphorePermit>,
     heavy: bool,
     buffers: Option<SearchBuffers>,
+    /// The search's estimate of documents to visit ([`Lane::weigh`]).
+    documents: u64,
 }
 
 impl<'a> Lane<'a> {
@@ -59,6 +86,39 @@ impl<'a> Lane<'a> {
             .block_on(heavy.acquire_owned())
             .ok();
         self.heavy = true;
+    }
+
+    /// Moves the search to the heavy lane if it will visit more than the pool's bound
+    /// of documents (its estimate), and notes the estimate for [`Lane::with_helper`].
+    pub fn weigh(&mut self, documents: u64) {
+        self.documents = documents;
+        if documents > HEAVY_ABOVE {
+            self.heavy();
+        }
+    }
+
+    /// Runs `f` with the search's buffers and, for a search weighed at the pool's
+    /// splitting bound or more when a core is idle and a heavy place free right now, a
+    /// second set, lent with that place for `f` alone: the search then splits its pass
+    /// over the hits between two threads. Never waits for the place.
+    pub fn with_helper<T>(
+        &mut self,
+        f: impl FnOnce(&mut SearchBuffers, Option<&mut SearchBuffers>) -> T,
+    ) -> T {
+        let idle = self.pool.running.load(Ordering::Relaxed) < self.pool.cores;
+        let place = (self.documents >= self.pool.split_from && idle)
+            .then(|| self.pool.heavy.clone().try_acquire_owned().ok())
+            .flatten();
+        let mut helper = place.as_ref().map(|_| {
+            self.pool.split.fetch_add(1, Ordering::Relaxed);
+            lock(&self.pool.heavy_buffers).pop().unwrap_or_default()
+        });
+        let out = f(self.buffers(), helper.as_mut());
+        if let Some(buffers) = helper {
+            lock(&self.pool.heavy_buffers).push(buffers);
+        }
+        drop(place);
+        out
     }
 
     /// The buffers to search in: the lane's, lent until the search ends or moves lanes.
@@ -91,6 +151,7 @@ impl<'a> Lane<'a> {
 impl Drop for Lane<'_> {
     fn drop(&mut self) {
         self.give_back();
+        self.pool.running.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -114,7 +175,25 @@ impl SearchPool {
             heavy: Arc::new(Semaphore::new(cores)),
             light_buffers: Shelf::default(),
             heavy_buffers: Shelf::default(),
+            cores,
+            running: Arc::default(),
+            split_from: SPLIT_FROM,
+            split: Arc::default(),
         }
+    }
+
+    /// The same pool with searches visiting at least `documents` split where a core
+    /// is idle (tests split every search, so that small catalogs exercise it).
+    pub fn split_from(self, documents: u64) -> SearchPool {
+        SearchPool {
+            split_from: documents,
+            ..self
+        }
+    }
+
+    /// How many searches split their pass between two threads so far.
+    pub fn split_searches(&self) -> u64 {
+        self.split.load(Ordering::Relaxed)
     }
 
     /// Runs `f` on a blocking thread once the light lane has room; `None` when the
@@ -126,11 +205,13 @@ impl SearchPool {
         let permit = self.light.clone().acquire_owned().await.ok()?;
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
+            pool.running.fetch_add(1, Ordering::Relaxed);
             let mut lane = Lane {
                 pool: &pool,
                 permit: Some(permit),
                 heavy: false,
                 buffers: None,
+                documents: 0,
             };
             let out = f(&mut lane);
             drop(lane);

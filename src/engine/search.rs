@@ -24,13 +24,6 @@ use stockyard_schema::{Lang, SpecCategoryId};
 /// Buckets per histogram facet.
 pub const BUCKETS: usize = 10;
 
-/// Documents to visit (summed size hints of the match classes, which overcount: a
-/// union hints the sum of its members) above which a search runs in the heavy lane.
-/// At 20k, `pc200` (hinted above 20k) queued behind broad queries in the load
-/// benchmark; with 80k, model numbers beside broad queries answer at p50 18 ms
-/// (README's "model numbers beside broad queries" row).
-const HEAVY_ABOVE: u64 = 80_000;
-
 /// Which facets to count.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacetWants {
@@ -320,10 +313,9 @@ impl Engine {
             },
         };
         let prepared = generation.text().prepare(&request)?;
-        if prepared.estimate()? > HEAVY_ABOVE {
-            lane.heavy();
-        }
-        let mut results = prepared.run(&request, lane.buffers())?;
+        lane.weigh(prepared.estimate()?);
+        let mut results =
+            lane.with_helper(|buffers, helper| prepared.run(&request, buffers, helper))?;
         // The words matched nothing at all (whatever the selections): forgive typos,
         // then leave a word out, and say so. Words that match, only not within the
         // selections, are the selections' business.
@@ -338,10 +330,9 @@ impl Engine {
                 relax,
                 ..request.clone()
             };
-            results = generation
-                .text()
-                .prepare(&request)?
-                .run(&request, lane.buffers())?;
+            let prepared = generation.text().prepare(&request)?;
+            results =
+                lane.with_helper(|buffers, helper| prepared.run(&request, buffers, helper))?;
             relaxed = relax;
         }
         let facets = embedded_facets.then(|| {

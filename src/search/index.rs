@@ -477,7 +477,7 @@ impl TextIndex {
     /// Runs a search with buffers kept by the calling thread.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         let prepared = self.prepare(req)?;
-        BUFFERS.with(|buffers| prepared.run(req, &mut buffers.borrow_mut()))
+        BUFFERS.with(|buffers| prepared.run(req, &mut buffers.borrow_mut(), None))
     }
 
     /// Builds the query of a search without running it, so that the caller can judge

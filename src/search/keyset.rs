@@ -69,6 +69,16 @@ impl KeySet {
         for_each_key(keys, |k| bytes[(k >> 3) as usize] |= 1 << (k & 7));
     }
 
+    /// Adds every key of `other` (the hits a second searching thread found).
+    pub fn union_with(&mut self, other: &KeySet) {
+        if self.bytes.len() < other.bytes.len() {
+            self.bytes.resize(other.bytes.len(), 0);
+        }
+        for (mine, theirs) in self.bytes.iter_mut().zip(&other.bytes) {
+            *mine |= theirs;
+        }
+    }
+
     /// The set as a roaring bitmap.
     pub fn to_roaring(&self) -> RoaringBitmap {
         RoaringBitmap::from_lsb0_bytes(0, &self.bytes)
@@ -89,6 +99,11 @@ mod tests {
         assert!(set.contains(1_000_003) && set.contains(7) && !set.contains(6));
         assert!(!set.contains(u32::MAX));
         assert_eq!(set.to_roaring(), keys);
+        let mut more = KeySet::default();
+        more.insert(3);
+        more.union_with(&set);
+        set.insert(3);
+        assert_eq!(more.to_roaring(), set.to_roaring());
         set.reset();
         assert!(set.to_roaring().is_empty() && !set.contains(7));
     }

@@ -152,13 +152,17 @@ pub struct SegmentTerms {
 }
 
 impl SegmentTerms {
-    /// Calls `each` with every document holding all the match's terms, in order,
-    /// and its [`score_at`](Self::score_at) score: where every n-gram is needed, the
+    /// Calls `each` with every document of `span` holding all the match's terms, in
+    /// order, and its [`score_at`](Self::score_at) score: where every n-gram is needed, the
     /// walk that finds the match's documents reads their frequencies on the way, so
     /// that ranking need not seek each term again for each listing it scores
     /// (`pc200`: 19,000 listings, a third of the search's instructions). The rarest
     /// term leads; the others seek to its documents, and it skips to theirs.
-    pub fn for_each_holding_all(&mut self, mut each: impl FnMut(DocId, Score)) {
+    pub fn for_each_holding_all(
+        &mut self,
+        span: &std::ops::Range<DocId>,
+        mut each: impl FnMut(DocId, Score),
+    ) {
         let Some(norms) = &self.norms else {
             return;
         };
@@ -169,7 +173,10 @@ impl SegmentTerms {
             return;
         };
         let mut doc = self.terms[lead].0.doc();
-        while doc != TERMINATED {
+        if doc < span.start {
+            doc = self.terms[lead].0.seek(span.start);
+        }
+        while doc != TERMINATED && doc < span.end {
             // The furthest any term had to go: no document before it holds them all.
             let mut next = doc;
             for (postings, _) in &mut self.terms {
@@ -466,8 +473,8 @@ mod tests {
     /// GIVEN documents holding x, y and z by their number's divisors, in one segment,
     /// WHEN the documents holding all three are walked with their scores,
     /// THEN they are exactly the multiples of 3, 5 and 7, in order, each with the
-    /// very score that [`SegmentTerms::score_at`] gives it; and a segment lacking
-    /// one of the terms walks nothing.
+    /// very score that [`SegmentTerms::score_at`] gives it, walked whole or in two
+    /// spans; and a segment lacking one of the terms walks nothing.
     #[test]
     fn walks_the_documents_holding_every_term_with_their_scores() {
         let mut schema = Schema::builder();
@@ -499,9 +506,18 @@ mod tests {
         weight
             .segment_terms(reader)
             .unwrap()
-            .for_each_holding_all(|d, s| walked.push((d, s)));
+            .for_each_holding_all(&(0..DocId::MAX), |d, s| walked.push((d, s)));
         let expected: Vec<DocId> = (0..5000).filter(|n| n % 105 == 0).collect();
         assert_eq!(walked.iter().map(|(d, _)| *d).collect::<Vec<_>>(), expected);
+        // Walked in two parts split at a matching document, the same documents.
+        let mut halves = Vec::new();
+        for span in [0..2100, 2100..reader.max_doc()] {
+            weight
+                .segment_terms(reader)
+                .unwrap()
+                .for_each_holding_all(&span, |d, s| halves.push((d, s)));
+        }
+        assert_eq!(halves, walked);
         let mut sought = weight.segment_terms(reader).unwrap();
         let distinct: std::collections::HashSet<u32> =
             walked.iter().map(|(_, s)| s.to_bits()).collect();
@@ -516,7 +532,7 @@ mod tests {
         missing
             .segment_terms(reader)
             .unwrap()
-            .for_each_holding_all(|_, _| none += 1);
+            .for_each_holding_all(&(0..DocId::MAX), |_, _| none += 1);
         assert_eq!(none, 0);
     }
 }

@@ -43,6 +43,7 @@ use found::{ranked, resolve, Entry, Found};
 use marking::{
     add_to_any, add_to_counted, add_to_matches, count_terms, for_each_of_all, mark, note,
 };
+use std::ops::Range;
 use std::sync::Arc;
 use tantivy::query::Weight;
 use tantivy::{DocId, Score, Searcher};
@@ -170,6 +171,51 @@ pub struct TierPass<'a> {
     pub hits: Option<&'a mut KeySet>,
 }
 
+/// A second pair of hands for a broad search: another searching thread's buffers, in
+/// which it marks and files the hits of the second half of every segment while the
+/// caller's thread does the first half. The halves meet before the tiers are ranked
+/// (which visits only the hits that can reach the page). Lent only where a core is
+/// idle (`engine::pool`): on a busy server every core already runs a search.
+pub struct TierHelper<'a> {
+    /// The helper's marks, tiers and hits found.
+    pub scratch: &'a mut TierScratch,
+    /// The helper's share of the hit set, added to the caller's at the end.
+    pub hits: &'a mut KeySet,
+}
+
+/// Which documents of each segment one thread marks and files.
+#[derive(Clone, Copy)]
+enum Half {
+    Whole,
+    First,
+    Second,
+}
+
+impl Half {
+    fn span(self, max_doc: DocId) -> Range<DocId> {
+        let mid = max_doc / 2;
+        match self {
+            Half::Whole => 0..max_doc,
+            Half::First => 0..mid,
+            Half::Second => mid..max_doc,
+        }
+    }
+}
+
+/// What the marking of every half of every segment shares, worked out once per search.
+struct Marking<'q> {
+    /// [`TieredQuery::ranking_only`].
+    ranking_only: u8,
+    /// Whether the n-gram match only ranks hits (looked up for them after the scan).
+    ngram_ranks_only: bool,
+    /// [`TieredQuery::tier_of_marks`].
+    tiers: [u16; 256],
+    /// Per set of unsure class bits, the class bits its phrases could earn.
+    could_earn: [u8; 16],
+    has_phrases: bool,
+    phrases: Vec<(u8, &'q TierPhrase)>,
+}
+
 impl TieredQuery {
     /// The constant part of a tier's score, added in the boolean query's order:
     /// classes, then strong words.
@@ -238,13 +284,16 @@ impl TieredQuery {
             .collect()
     }
 
-    /// Ranks the hits of every segment of `searcher` by relevance.
+    /// Ranks the hits of every segment of `searcher` by relevance. With a `helper`,
+    /// another thread marks and files the second half of every segment meanwhile (see
+    /// [`TierHelper`]); the answer is the same.
     pub fn run(
         &self,
         searcher: &Searcher,
         columns: &[Arc<SegmentColumns>],
         mut pass: TierPass<'_>,
         scratch: &mut TierScratch,
+        helper: Option<TierHelper<'_>>,
     ) -> tantivy::Result<Collected> {
         if searcher.segment_readers().len() > usize::from(u16::MAX) {
             return Err(tantivy::TantivyError::InvalidArgument(format!(
@@ -253,225 +302,80 @@ impl TieredQuery {
                 u16::MAX
             )));
         }
-        scratch.found.clear();
-        let segments = searcher.segment_readers().len();
-        scratch.ngram_scores.resize_with(segments, Vec::new);
-        let mut total = 0usize;
-        let ranking_only = self.ranking_only();
-        // Where a class is required, an n-gram match makes no hit, it only ranks one:
-        // it is looked up for the hits after the scan too, rather than counted over
-        // every listing holding one of its n-grams.
-        let ngram_ranks_only = self.required != 0;
+        let phrases = self.phrases();
+        let shared = Marking {
+            ranking_only: self.ranking_only(),
+            // Where a class is required, an n-gram match makes no hit, it only ranks
+            // one: it is looked up for the hits after the scan too, rather than counted
+            // over every listing holding one of its n-grams.
+            ngram_ranks_only: self.required != 0,
+            tiers: self.tier_of_marks(),
+            could_earn: could_earn(&phrases),
+            has_phrases: !phrases.is_empty(),
+            phrases,
+        };
         // Whether giving a listing the n-gram bit also puts its n-gram score in
         // `ngram_scores`: the walk of every n-gram marks with scores, and the lookups
         // for the hits count with scores; only a count over every listing (the
         // n-grams make hits) and a match looked up for the hits read none.
         let scores_read = matches!(
-            (self.ngram.as_ref(), ngram_ranks_only),
+            (self.ngram.as_ref(), shared.ngram_ranks_only),
             (Some((NgramMarking::Match(_), _)), false)
                 | (Some((NgramMarking::Count { .. }, _)), true)
         );
-        let tiers = self.tier_of_marks();
-        let phrases = self.phrases();
-        let has_phrases = !phrases.is_empty();
-        let could_earn = could_earn(&phrases);
-        let mut checks = PhraseChecks::new(phrases);
-        // Whether any hit is filed on trust (then it may move to a tier of no hits).
-        let mut any_unsure = false;
-        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            let cols = &columns[ord];
-            let segment_start = scratch.found.len();
-            // Marks are all zero between uses (the scan below clears what it reads):
-            // a segment only pays for the documents its query marks.
-            let span = (segment.max_doc() as usize).div_ceil(8) * 8;
-            if scratch.marks.len() < span {
-                scratch.marks.resize(span, 0);
-            }
-            // A query without phrases has nothing unsure: no array to read.
-            let unsure_span = if has_phrases { span } else { 0 };
-            if scratch.unsure.len() < unsure_span {
-                scratch.unsure.resize(unsure_span, 0);
-            }
-            let dirty_span = (span / 8).div_ceil(64);
-            if scratch.dirty.len() < dirty_span {
-                scratch.dirty.resize(dirty_span, 0);
-            }
-            let marks = &mut scratch.marks[..span];
-            let unsure = &mut scratch.unsure[..unsure_span];
-            let dirty = &mut scratch.dirty[..dirty_span];
-            for (i, (_, entities)) in self.named.iter().enumerate() {
-                for weight in entities {
-                    mark(weight.as_ref(), segment, marks, dirty, NAMED << i)?;
+        let (total, any_unsure) = match helper {
+            None => self.find(searcher, columns, Half::Whole, &shared, &mut pass, scratch)?,
+            Some(TierHelper {
+                scratch: their_scratch,
+                hits: their_hits,
+            }) => {
+                if pass.hits.is_some() {
+                    their_hits.reset();
                 }
-            }
-            for (i, class) in self.classes.iter().enumerate() {
-                let bit = 1u8 << i;
-                if ranking_only & bit != 0 {
-                    continue;
+                let mut their_pass = TierPass {
+                    hits: pass.hits.is_some().then_some(&mut *their_hits),
+                    filter: pass.filter,
+                    ..pass
+                };
+                let (mine, theirs) = std::thread::scope(|s| {
+                    let theirs = s.spawn(|| {
+                        self.find(
+                            searcher,
+                            columns,
+                            Half::Second,
+                            &shared,
+                            &mut their_pass,
+                            their_scratch,
+                        )
+                    });
+                    let mine =
+                        self.find(searcher, columns, Half::First, &shared, &mut pass, scratch);
+                    (mine, theirs.join())
+                });
+                let theirs = theirs.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                let mine = mine?;
+                // Their hits follow mine: within a tier, each segment's hits stay in
+                // document order but for one step back (which reopens its postings).
+                scratch.found.extend_from_slice(&their_scratch.found);
+                if let Some(hits) = pass.hits.as_deref_mut() {
+                    hits.union_with(their_hits);
                 }
-                for member in &class.cheap {
-                    mark(member.as_ref(), segment, marks, dirty, bit)?;
-                }
-                // Already in the class: its own bit, or its named entities' bit.
-                let covered = self
-                    .named
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (class_bit, _))| *class_bit == bit)
-                    .fold(bit, |c, (j, _)| c | (NAMED << j));
-                // Candidates not in the class yet are only unsure of it: their
-                // positions are read if they could reach the page.
-                for phrase in &class.costly {
-                    let unsure_at = unsure.as_ptr();
-                    for_each_of_all(
-                        &phrase.candidates,
-                        segment,
-                        |d| {
-                            fetch(&marks[d as usize]);
-                            fetch_at(unsure_at.wrapping_add(d as usize));
-                        },
-                        |d| marks[d as usize] & covered == 0,
-                        |d| {
-                            unsure[d as usize] |= bit;
-                            note(dirty, d);
-                        },
-                    )?;
-                }
-            }
-            for weight in &self.title {
-                mark(weight.as_ref(), segment, marks, dirty, TITLE)?;
-            }
-            match self.ngram.as_ref().filter(|_| !ngram_ranks_only) {
-                None => {}
-                Some((NgramMarking::Match(_), scored)) => {
-                    // Scored as they are marked: a listing of an n-gram tier then
-                    // costs a read, not a seek per term.
-                    let scores = &mut scratch.ngram_scores[ord];
-                    scores.resize(segment.max_doc() as usize, 0.0);
-                    scored
-                        .segment_terms(segment)?
-                        .for_each_holding_all(|d, score| {
-                            marks[d as usize] |= NGRAM;
-                            note(dirty, d);
-                            scores[d as usize] = score;
-                        });
-                }
-                Some((NgramMarking::Count { terms, need }, _)) => {
-                    count_terms(terms, *need, segment, &mut scratch.counts, |d| {
-                        marks[d] |= NGRAM;
-                        note(dirty, d as DocId);
-                    })?;
-                }
-            }
-            let alive = segment.alive_bitset();
-            let found = &mut scratch.found;
-            // First the marked documents alone, in document order, marks cleared as
-            // they are read: eight at a time, only the words the summary names. Their
-            // keys are read after, in a loop of independent loads (`resolve`): read
-            // here, each key would wait for memory in turn.
-            for (at, summary) in dirty.iter_mut().enumerate() {
-                let mut words = std::mem::take(summary);
-                while words != 0 {
-                    let w = at * 64 + words.trailing_zeros() as usize;
-                    words &= words - 1;
-                    let chunk = &mut marks[w * 8..w * 8 + 8];
-                    let word = u64::from_le_bytes((&*chunk).try_into().expect("eight bytes"));
-                    let doubts = match unsure.get_mut(w * 8..w * 8 + 8) {
-                        Some(doubt) => {
-                            let doubts = u64::from_le_bytes((&*doubt).try_into().expect("eight"));
-                            if doubts != 0 {
-                                doubt.fill(0);
-                            }
-                            doubts
-                        }
-                        None => 0,
-                    };
-                    if doubts == 0 {
-                        if word == 0 {
-                            continue;
-                        }
-                        chunk.fill(0);
-                        for (j, raw) in word.to_le_bytes().into_iter().enumerate() {
-                            let tier = tiers[usize::from(raw)];
-                            let d = (w * 8 + j) as DocId;
-                            if tier != NO_HIT && alive.is_none_or(|a| a.is_alive(d)) {
-                                found.push(Found::sure(tier, ord as u32, d));
-                            }
-                        }
-                        continue;
-                    }
-                    chunk.fill(0);
-                    for (j, (raw, doubt)) in word
-                        .to_le_bytes()
-                        .into_iter()
-                        .zip(doubts.to_le_bytes())
-                        .enumerate()
-                    {
-                        let tier = tiers[usize::from(raw)];
-                        let d = (w * 8 + j) as DocId;
-                        if (doubt == 0 && tier == NO_HIT) || alive.is_some_and(|a| !a.is_alive(d)) {
-                            continue;
-                        }
-                        if doubt == 0 {
-                            found.push(Found::sure(tier, ord as u32, d));
-                            continue;
-                        }
-                        let best = tiers[usize::from(raw | could_earn[usize::from(doubt)])];
-                        if best == NO_HIT {
-                            continue;
-                        }
-                        if tier != NO_HIT {
-                            // A hit whatever its phrases: filed at its best tier, the
-                            // class bits it holds on trust noted.
-                            let trusted = (best - tier) as u8;
-                            any_unsure = true;
-                            found.push(Found {
-                                tier: best,
-                                unsure: doubt | trusted << 4,
-                                segment: ord as u32,
-                                doc: d,
-                                key: 0,
-                            });
-                            continue;
-                        }
-                        // Only a phrase can make it a hit: checked now.
-                        let earned = checks.earned(segment, ord as u32, d, doubt)?;
-                        let tier = tiers[usize::from(raw | earned)];
-                        if tier != NO_HIT {
-                            found.push(Found::sure(tier, ord as u32, d));
+                if scores_read {
+                    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+                        let span = Half::Second.span(segment.max_doc());
+                        let span = span.start as usize..span.end as usize;
+                        let read = &their_scratch.ngram_scores[ord];
+                        if read.len() >= span.end {
+                            let scores = &mut scratch.ngram_scores[ord];
+                            scores.resize(read.len(), 0.0);
+                            scores[span.clone()].copy_from_slice(&read[span]);
                         }
                     }
                 }
+                (mine.0 + theirs.0, mine.1 || theirs.1)
             }
-            total += resolve(&mut pass, cols, found, segment_start);
-            // Strong words are looked up for the hits alone: where hits are few
-            // (`komatsu pc200-8` among 100,000 Komatsu listings) a seek each, in
-            // document order; where they are many, one walk along the word's matches.
-            let hits = &mut found[segment_start..];
-            for (i, class) in self.classes.iter().enumerate() {
-                let bit = 1u8 << i;
-                if ranking_only & bit == 0 {
-                    continue;
-                }
-                for member in &class.cheap {
-                    add_to_matches(member.as_ref(), segment, hits, |t| *t |= u16::from(bit))?;
-                }
-            }
-            for members in &self.strong {
-                add_to_any(members, segment, hits, &mut scratch.held, |t| {
-                    *t += MARKS as u16
-                })?;
-            }
-            match self.ngram.as_ref().filter(|_| ngram_ranks_only) {
-                None => {}
-                Some((NgramMarking::Match(unscored), _)) => {
-                    add_to_matches(unscored.as_ref(), segment, hits, |t| *t |= u16::from(NGRAM))?;
-                }
-                Some((NgramMarking::Count { need, .. }, scored)) => {
-                    add_to_counted(scored, *need, segment, hits, &mut scratch.ngram_scores[ord])?;
-                }
-            }
-        }
+        };
+        let mut checks = PhraseChecks::new(shared.phrases.clone());
 
         let TierScratch {
             found,
@@ -588,5 +492,223 @@ impl TieredQuery {
             }
         }
         Ok(top.into_collected(total))
+    }
+
+    /// Marks and files the hits of `half` of every segment in `scratch.found`, their
+    /// keys in `pass.hits`; returns how many pass the filter, and whether any is filed
+    /// on trust (then it may move to a tier of no hits).
+    fn find(
+        &self,
+        searcher: &Searcher,
+        columns: &[Arc<SegmentColumns>],
+        half: Half,
+        shared: &Marking<'_>,
+        pass: &mut TierPass<'_>,
+        scratch: &mut TierScratch,
+    ) -> tantivy::Result<(usize, bool)> {
+        scratch.found.clear();
+        scratch
+            .ngram_scores
+            .resize_with(searcher.segment_readers().len(), Vec::new);
+        let mut checks = PhraseChecks::new(shared.phrases.clone());
+        let (mut total, mut any_unsure) = (0usize, false);
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let cols = &columns[ord];
+            let span = half.span(segment.max_doc());
+            let segment_start = scratch.found.len();
+            // Marks are all zero between uses (the scan below clears what it reads):
+            // a segment only pays for the documents its query marks.
+            let span_len = (segment.max_doc() as usize).div_ceil(8) * 8;
+            if scratch.marks.len() < span_len {
+                scratch.marks.resize(span_len, 0);
+            }
+            // A query without phrases has nothing unsure: no array to read.
+            let unsure_span = if shared.has_phrases { span_len } else { 0 };
+            if scratch.unsure.len() < unsure_span {
+                scratch.unsure.resize(unsure_span, 0);
+            }
+            let dirty_span = (span_len / 8).div_ceil(64);
+            if scratch.dirty.len() < dirty_span {
+                scratch.dirty.resize(dirty_span, 0);
+            }
+            let marks = &mut scratch.marks[..span_len];
+            let unsure = &mut scratch.unsure[..unsure_span];
+            let dirty = &mut scratch.dirty[..dirty_span];
+            for (i, (_, entities)) in self.named.iter().enumerate() {
+                for weight in entities {
+                    mark(weight.as_ref(), segment, &span, marks, dirty, NAMED << i)?;
+                }
+            }
+            for (i, class) in self.classes.iter().enumerate() {
+                let bit = 1u8 << i;
+                if shared.ranking_only & bit != 0 {
+                    continue;
+                }
+                for member in &class.cheap {
+                    mark(member.as_ref(), segment, &span, marks, dirty, bit)?;
+                }
+                // Already in the class: its own bit, or its named entities' bit.
+                let covered = self
+                    .named
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (class_bit, _))| *class_bit == bit)
+                    .fold(bit, |c, (j, _)| c | (NAMED << j));
+                // Candidates not in the class yet are only unsure of it: their
+                // positions are read if they could reach the page.
+                for phrase in &class.costly {
+                    let unsure_at = unsure.as_ptr();
+                    for_each_of_all(
+                        &phrase.candidates,
+                        segment,
+                        &span,
+                        |d| {
+                            fetch(&marks[d as usize]);
+                            fetch_at(unsure_at.wrapping_add(d as usize));
+                        },
+                        |d| marks[d as usize] & covered == 0,
+                        |d| {
+                            unsure[d as usize] |= bit;
+                            note(dirty, d);
+                        },
+                    )?;
+                }
+            }
+            for weight in &self.title {
+                mark(weight.as_ref(), segment, &span, marks, dirty, TITLE)?;
+            }
+            match self.ngram.as_ref().filter(|_| !shared.ngram_ranks_only) {
+                None => {}
+                Some((NgramMarking::Match(_), scored)) => {
+                    // Scored as they are marked: a listing of an n-gram tier then
+                    // costs a read, not a seek per term.
+                    let scores = &mut scratch.ngram_scores[ord];
+                    scores.resize(segment.max_doc() as usize, 0.0);
+                    scored
+                        .segment_terms(segment)?
+                        .for_each_holding_all(&span, |d, score| {
+                            marks[d as usize] |= NGRAM;
+                            note(dirty, d);
+                            scores[d as usize] = score;
+                        });
+                }
+                Some((NgramMarking::Count { terms, need }, _)) => {
+                    count_terms(terms, *need, segment, &span, &mut scratch.counts, |d| {
+                        marks[d] |= NGRAM;
+                        note(dirty, d as DocId);
+                    })?;
+                }
+            }
+            let alive = segment.alive_bitset();
+            let found = &mut scratch.found;
+            // First the marked documents alone, in document order, marks cleared as
+            // they are read: eight at a time, only the words the summary names. Their
+            // keys are read after, in a loop of independent loads (`resolve`): read
+            // here, each key would wait for memory in turn.
+            for (at, summary) in dirty.iter_mut().enumerate() {
+                let mut words = std::mem::take(summary);
+                while words != 0 {
+                    let w = at * 64 + words.trailing_zeros() as usize;
+                    words &= words - 1;
+                    let chunk = &mut marks[w * 8..w * 8 + 8];
+                    let word = u64::from_le_bytes((&*chunk).try_into().expect("eight bytes"));
+                    let doubts = match unsure.get_mut(w * 8..w * 8 + 8) {
+                        Some(doubt) => {
+                            let doubts = u64::from_le_bytes((&*doubt).try_into().expect("eight"));
+                            if doubts != 0 {
+                                doubt.fill(0);
+                            }
+                            doubts
+                        }
+                        None => 0,
+                    };
+                    if doubts == 0 {
+                        if word == 0 {
+                            continue;
+                        }
+                        chunk.fill(0);
+                        for (j, raw) in word.to_le_bytes().into_iter().enumerate() {
+                            let tier = shared.tiers[usize::from(raw)];
+                            let d = (w * 8 + j) as DocId;
+                            if tier != NO_HIT && alive.is_none_or(|a| a.is_alive(d)) {
+                                found.push(Found::sure(tier, ord as u32, d));
+                            }
+                        }
+                        continue;
+                    }
+                    chunk.fill(0);
+                    for (j, (raw, doubt)) in word
+                        .to_le_bytes()
+                        .into_iter()
+                        .zip(doubts.to_le_bytes())
+                        .enumerate()
+                    {
+                        let tier = shared.tiers[usize::from(raw)];
+                        let d = (w * 8 + j) as DocId;
+                        if (doubt == 0 && tier == NO_HIT) || alive.is_some_and(|a| !a.is_alive(d)) {
+                            continue;
+                        }
+                        if doubt == 0 {
+                            found.push(Found::sure(tier, ord as u32, d));
+                            continue;
+                        }
+                        let best =
+                            shared.tiers[usize::from(raw | shared.could_earn[usize::from(doubt)])];
+                        if best == NO_HIT {
+                            continue;
+                        }
+                        if tier != NO_HIT {
+                            // A hit whatever its phrases: filed at its best tier, the
+                            // class bits it holds on trust noted.
+                            let trusted = (best - tier) as u8;
+                            any_unsure = true;
+                            found.push(Found {
+                                tier: best,
+                                unsure: doubt | trusted << 4,
+                                segment: ord as u32,
+                                doc: d,
+                                key: 0,
+                            });
+                            continue;
+                        }
+                        // Only a phrase can make it a hit: checked now.
+                        let earned = checks.earned(segment, ord as u32, d, doubt)?;
+                        let tier = shared.tiers[usize::from(raw | earned)];
+                        if tier != NO_HIT {
+                            found.push(Found::sure(tier, ord as u32, d));
+                        }
+                    }
+                }
+            }
+            total += resolve(pass, cols, found, segment_start);
+            // Strong words are looked up for the hits alone: where hits are few
+            // (`komatsu pc200-8` among 100,000 Komatsu listings) a seek each, in
+            // document order; where they are many, one walk along the word's matches.
+            let hits = &mut found[segment_start..];
+            for (i, class) in self.classes.iter().enumerate() {
+                let bit = 1u8 << i;
+                if shared.ranking_only & bit == 0 {
+                    continue;
+                }
+                for member in &class.cheap {
+                    add_to_matches(member.as_ref(), segment, hits, |t| *t |= u16::from(bit))?;
+                }
+            }
+            for members in &self.strong {
+                add_to_any(members, segment, hits, &mut scratch.held, |t| {
+                    *t += MARKS as u16
+                })?;
+            }
+            match self.ngram.as_ref().filter(|_| shared.ngram_ranks_only) {
+                None => {}
+                Some((NgramMarking::Match(unscored), _)) => {
+                    add_to_matches(unscored.as_ref(), segment, hits, |t| *t |= u16::from(NGRAM))?;
+                }
+                Some((NgramMarking::Count { need, .. }, scored)) => {
+                    add_to_counted(scored, *need, segment, hits, &mut scratch.ngram_scores[ord])?;
+                }
+            }
+        }
+        Ok((total, any_unsure))
     }
 }

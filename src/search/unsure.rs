@@ -114,7 +114,9 @@ mod tests {
     use crate::search::columns::SegmentColumns;
     use crate::search::keyset::KeySet;
     use crate::search::tagged_index::{tagged_index, TaggedIndex};
-    use crate::search::tiers::{TierClass, TierPass, TierPhrase, TierScratch, TieredQuery};
+    use crate::search::tiers::{
+        TierClass, TierHelper, TierPass, TierPhrase, TierScratch, TieredQuery,
+    };
     use std::sync::Arc;
     use tantivy::collector::DocSetCollector;
     use tantivy::query::{EnableScoring, PhraseQuery, Query, TermQuery};
@@ -229,8 +231,18 @@ mod tests {
                 .collect();
             expected.sort_by_key(|e| std::cmp::Reverse(e.0));
             assert!(!expected.is_empty());
-            for page in [1, 5, 400] {
+            // On one thread, and split between two.
+            for (page, split) in [1, 5, 400]
+                .into_iter()
+                .flat_map(|p| [(p, false), (p, true)])
+            {
                 let mut hits = KeySet::default();
+                let (mut their_scratch, mut their_hits) =
+                    (TierScratch::default(), KeySet::default());
+                let helper = split.then_some(TierHelper {
+                    scratch: &mut their_scratch,
+                    hits: &mut their_hits,
+                });
                 let got = query(required)
                     .run(
                         &searcher,
@@ -243,9 +255,14 @@ mod tests {
                             hits: Some(&mut hits),
                         },
                         &mut scratch,
+                        helper,
                     )
                     .unwrap();
-                assert_eq!(got.total, expected.len(), "required {required:b}");
+                assert_eq!(
+                    got.total,
+                    expected.len(),
+                    "required {required:b}, split {split}"
+                );
                 for k in 0..400 {
                     let want = expected.iter().any(|e| e.2 == k);
                     assert_eq!(hits.contains(k), want, "key {k}, required {required:b}");
@@ -253,7 +270,10 @@ mod tests {
                 let ranked: Vec<(u32, f32)> = got.top.iter().map(|r| (r.key, r.score)).collect();
                 let want: Vec<(u32, f32)> =
                     expected.iter().take(page).map(|e| (e.2, e.1)).collect();
-                assert_eq!(ranked, want, "required {required:b}, page {page}");
+                assert_eq!(
+                    ranked, want,
+                    "required {required:b}, page {page}, split {split}"
+                );
             }
         }
     }

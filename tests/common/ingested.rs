@@ -11,6 +11,9 @@ use stockyard::search::LanguageDetector;
 pub fn engine(dir: &Path, detector: Arc<LanguageDetector>, events: &str) -> Arc<Engine> {
     let mut settings = Settings::new(dir);
     settings.max_delay = Duration::from_millis(10);
+    // Every search runs the search path: a repeated one would be answered from the
+    // cache (`tests/search_cache.rs` covers that).
+    settings.search_cache_bytes = 0;
     let engine = Engine::open(settings, detector).unwrap();
     let ingested = engine.ingest(events, Format::Ndjson).unwrap();
     assert!(engine.wait_visible(

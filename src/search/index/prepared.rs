@@ -4,7 +4,7 @@
 use super::super::collect::Pass;
 use super::super::keyset::KeySet;
 use super::super::tiers::{
-    NgramMarking, TierClass, TierPass, TierPhrase, TierScratch, TieredQuery,
+    NgramMarking, TierClass, TierHelper, TierPass, TierPhrase, TierScratch, TieredQuery,
 };
 use super::{stored_listing, Hit, SearchError, SearchRequest, SearchResults, TextIndex};
 use crate::search::language::LangSet;
@@ -259,11 +259,14 @@ impl PreparedSearch<'_> {
 
     /// Runs the search: one pass over the hits (see [`SearchRequest::filter`] and
     /// [`SearchRequest::hit_set`]), then the stored listings of the page, in the
-    /// given buffers (cleared first; they may come from any earlier search).
+    /// given buffers (cleared first; they may come from any earlier search). With a
+    /// `helper`'s buffers, a search ranked by relevance marks and files its hits on
+    /// two threads ([`TierHelper`]); the answer is the same.
     pub fn run(
         self,
         req: &SearchRequest,
         buffers: &mut SearchBuffers,
+        helper: Option<&mut SearchBuffers>,
     ) -> Result<SearchResults, SearchError> {
         let index = self.index;
         let searcher = &self.searcher;
@@ -327,6 +330,10 @@ impl PreparedSearch<'_> {
                         hits: req.hit_set.then_some(&mut *hits),
                     },
                     tiers,
+                    helper.map(|h| TierHelper {
+                        scratch: &mut h.tiers,
+                        hits: &mut h.hits,
+                    }),
                 )?,
             };
             (collected, req.hit_set.then(|| hits.to_roaring()))
