@@ -346,16 +346,13 @@ mod tests {
             let mut listed = Vec::new();
             for (ord, segment) in searcher.segment_readers().iter().enumerate() {
                 // Whole, or in two spans split inside a run of matches.
-                let spans = if split {
-                    vec![0..101, 101..segment.max_doc()]
-                } else {
-                    vec![0..segment.max_doc()]
-                };
-                for span in &spans {
+                let max = segment.max_doc();
+                let cut = if split { 101 } else { max };
+                for span in [0..cut, cut..max] {
                     for_each_of_all(
                         &weights,
                         segment,
-                        span,
+                        &span,
                         |_| {},
                         wanted,
                         |d| listed.push(tantivy::DocAddress::new(ord as u32, d)),
