@@ -48,7 +48,7 @@ pub struct SearchPool {
     /// Searches running now, in either lane.
     running: Arc<AtomicUsize>,
     split_from: u64,
-    /// Searches that split their pass so far.
+    /// Steps of searches (a pass over the hits, facets) that took a second core.
     split: Arc<AtomicU64>,
 }
 
@@ -105,20 +105,37 @@ impl<'a> Lane<'a> {
         &mut self,
         f: impl FnOnce(&mut SearchBuffers, Option<&mut SearchBuffers>) -> T,
     ) -> T {
-        let idle = self.pool.running.load(Ordering::Relaxed) < self.pool.cores;
-        let place = (self.documents >= self.pool.split_from && idle)
-            .then(|| self.pool.heavy.clone().try_acquire_owned().ok())
-            .flatten();
-        let mut helper = place.as_ref().map(|_| {
-            self.pool.split.fetch_add(1, Ordering::Relaxed);
-            lock(&self.pool.heavy_buffers).pop().unwrap_or_default()
-        });
+        let place = self.spare_place();
+        let mut helper = place
+            .as_ref()
+            .map(|_| lock(&self.pool.heavy_buffers).pop().unwrap_or_default());
         let out = f(self.buffers(), helper.as_mut());
         if let Some(buffers) = helper {
             lock(&self.pool.heavy_buffers).push(buffers);
         }
         drop(place);
         out
+    }
+
+    /// Runs `f`, telling it whether a second core is lent to it, as
+    /// [`Lane::with_helper`] lends one (the facets of a broad search count on two
+    /// threads then).
+    pub fn with_spare_core<T>(&mut self, f: impl FnOnce(bool) -> T) -> T {
+        let place = self.spare_place();
+        let out = f(place.is_some());
+        drop(place);
+        out
+    }
+
+    /// A free heavy place for a search weighed at the splitting bound or more, when
+    /// fewer searches run than there are cores.
+    fn spare_place(&self) -> Option<OwnedSemaphorePermit> {
+        let idle = self.pool.running.load(Ordering::Relaxed) < self.pool.cores;
+        let place = (self.documents >= self.pool.split_from && idle)
+            .then(|| self.pool.heavy.clone().try_acquire_owned().ok())
+            .flatten()?;
+        self.pool.split.fetch_add(1, Ordering::Relaxed);
+        Some(place)
     }
 
     /// The buffers to search in: the lane's, lent until the search ends or moves lanes.
@@ -191,8 +208,9 @@ impl SearchPool {
         }
     }
 
-    /// How many searches split their pass between two threads so far.
-    pub fn split_searches(&self) -> u64 {
+    /// How many steps of searches (a pass over the hits, a facet count) took a second
+    /// core so far.
+    pub fn cores_lent(&self) -> u64 {
         self.split.load(Ordering::Relaxed)
     }
 

@@ -336,9 +336,16 @@ impl Engine {
             relaxed = relax;
         }
         let facets = embedded_facets.then(|| {
-            graph.facets(&FacetRequest {
+            let req = FacetRequest {
                 hits: results.hit_set.as_ref(),
                 ..facet_request(plan)
+            };
+            lane.with_spare_core(|two| {
+                if two {
+                    graph.facets_on_two_threads(&req)
+                } else {
+                    graph.facets(&req)
+                }
             })
         });
         Ok(TextStage {

@@ -12,6 +12,13 @@ use roaring::RoaringBitmap;
 use stockyard_schema::domain::SpecValue;
 use stockyard_schema::{CategoryId, Lang};
 
+/// How many threads a facet count may use.
+#[derive(Clone, Copy, PartialEq)]
+enum Threads {
+    One,
+    Two,
+}
+
 /// Hit sets smaller than this are filtered by visiting each machine; larger ones by
 /// bitmap unions and intersections, whose cost does not grow with the hits.
 const SCAN_BELOW: u64 = 16_384;
@@ -186,7 +193,12 @@ impl EmbeddedGraph {
     /// selection is a category, counted for the category group, or a search with no
     /// words and no selection), each model's count is the size of its bitmap: no
     /// intersection of ~200 bitmaps over every machine.
-    fn per_model(&self, base: &RoaringBitmap, needed: impl Fn(usize) -> bool) -> Vec<u64> {
+    fn per_model(
+        &self,
+        base: &RoaringBitmap,
+        needed: impl Fn(usize) -> bool + Sync,
+        threads: Threads,
+    ) -> Vec<u64> {
         debug_assert!(base.is_subset(&self.live), "per_model counts live machines");
         if base.len() == self.live.len() {
             return self.by_model.iter().map(RoaringBitmap::len).collect();
@@ -194,7 +206,7 @@ impl EmbeddedGraph {
         if base.len() < COUNT_BY_SCAN_BELOW {
             self.per_model_by_scan(base)
         } else {
-            self.per_model_by_bitmaps(base, needed)
+            self.per_model_by_bitmaps(base, needed, threads)
         }
     }
 
@@ -210,23 +222,37 @@ impl EmbeddedGraph {
         counts
     }
 
-    /// [`Self::per_model`] by intersecting each needed model's machines.
+    /// [`Self::per_model`] by intersecting each needed model's machines; on
+    /// [`Threads::Two`], the second half of the models on a second thread.
     fn per_model_by_bitmaps(
         &self,
         base: &RoaringBitmap,
-        needed: impl Fn(usize) -> bool,
+        needed: impl Fn(usize) -> bool + Sync,
+        threads: Threads,
     ) -> Vec<u64> {
-        self.by_model
-            .iter()
-            .enumerate()
-            .map(|(m, machines)| {
-                if needed(m) {
-                    machines.intersection_len(base)
-                } else {
-                    0
-                }
-            })
-            .collect()
+        let count = |models: std::ops::Range<usize>| -> Vec<u64> {
+            self.by_model[models.clone()]
+                .iter()
+                .zip(models)
+                .map(|(machines, m)| {
+                    if needed(m) {
+                        machines.intersection_len(base)
+                    } else {
+                        0
+                    }
+                })
+                .collect()
+        };
+        let all = self.by_model.len();
+        if threads == Threads::One {
+            return count(0..all);
+        }
+        let (mut first, second) = std::thread::scope(|s| {
+            let second = s.spawn(|| count(all / 2..all));
+            (count(0..all / 2), second.join())
+        });
+        first.extend(second.unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        first
     }
 
     /// The live machines that pass every selection, whatever the words: what a
@@ -316,12 +342,49 @@ impl EmbeddedGraph {
 
     /// Counts everything a search page needs; see the [graph module docs](crate::graph).
     pub fn facets(&self, req: &FacetRequest<'_>) -> Facets {
-        let sel = &req.selections;
-        let mut base = match req.hits {
+        let unranged = self.live_hits(req);
+        let attributes = req
+            .attribute_facets
+            .then(|| self.attribute_facets(&unranged, &req.selections, req.buckets));
+        self.count(req, unranged, attributes.unwrap_or_default(), Threads::One)
+    }
+
+    /// [`Self::facets`] on two threads, where a second core is free: the year, hours
+    /// and price histograms on the second thread when they are asked for, else half of
+    /// the models' intersections. The same answer.
+    pub fn facets_on_two_threads(&self, req: &FacetRequest<'_>) -> Facets {
+        let unranged = self.live_hits(req);
+        if !req.attribute_facets {
+            return self.count(req, unranged, Vec::new(), Threads::Two);
+        }
+        std::thread::scope(|s| {
+            let attributes =
+                s.spawn(|| self.attribute_facets(&unranged, &req.selections, req.buckets));
+            let mut facets = self.count(req, unranged.clone(), Vec::new(), Threads::One);
+            facets.attributes = attributes
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            facets
+        })
+    }
+
+    /// The live machines of the request's hits (all live machines without hits).
+    fn live_hits(&self, req: &FacetRequest<'_>) -> RoaringBitmap {
+        match req.hits {
             Some(h) => h & &self.live,
             None => self.live.clone(),
-        };
-        let unranged = base.clone();
+        }
+    }
+
+    /// Every facet but the attribute histograms (given) over `base`, the live hits.
+    fn count(
+        &self,
+        req: &FacetRequest<'_>,
+        mut base: RoaringBitmap,
+        attributes: Vec<SpecFacet>,
+        threads: Threads,
+    ) -> Facets {
+        let sel = &req.selections;
         // Machine-level selections: attribute ranges apply to every group; the
         // category selection to every group but the category's own.
         if let Some(in_ranges) = self.in_ranges(sel) {
@@ -346,23 +409,23 @@ impl EmbeddedGraph {
                     .map_or(Except::Nothing, Except::Spec)
             })
             .collect();
-        let counts = self.per_model(filtered, |m| {
-            filters.passes(m, Except::Maker)
-                || filters.passes(m, Except::Model)
-                || spec_groups.iter().any(|g| filters.passes(m, *g))
-        });
+        let counts = self.per_model(
+            filtered,
+            |m| {
+                filters.passes(m, Except::Maker)
+                    || filters.passes(m, Except::Model)
+                    || spec_groups.iter().any(|g| filters.passes(m, *g))
+            },
+            threads,
+        );
         let uncategorised = match &in_category {
-            Some(_) => self.per_model(&base, |m| filters.passes(m, Except::Nothing)),
+            Some(_) => self.per_model(&base, |m| filters.passes(m, Except::Nothing), threads),
             None => counts.clone(),
         };
 
         let matching = self.filter_models(filtered, &filters);
         Facets {
-            attributes: if req.attribute_facets {
-                self.attribute_facets(&unranged, sel, req.buckets)
-            } else {
-                Vec::new()
-            },
+            attributes,
             matching,
             categories: ordered(self.category_counts(&uncategorised, &base, &filters, req.lang)),
             makers: ordered(self.maker_counts(&counts, &filters, req.lang)),

@@ -2,7 +2,7 @@ use super::*;
 use stockyard_schema::{demo, Event, Payload};
 
 /// Counting by model reads `model_of` below the bound, intersects bitmaps above it
-/// and takes the bitmaps' sizes for every live machine: all give the same counts,
+/// (on one thread or two) and takes the bitmaps' sizes for every live machine: all give the same counts,
 /// over the demo log (with its sales) and after machines change model (what keeps
 /// `model_of` in step with `machines`).
 #[test]
@@ -13,15 +13,17 @@ fn every_way_of_counting_by_model_agrees() {
         let every: RoaringBitmap = g.live.clone();
         let some: RoaringBitmap = every.iter().step_by(7).collect();
         for base in [&every, &some, &RoaringBitmap::new()] {
-            assert_eq!(
-                g.per_model_by_scan(base),
-                g.per_model_by_bitmaps(base, |_| true),
-                "{} machines",
-                base.len()
-            );
+            for threads in [Threads::One, Threads::Two] {
+                assert_eq!(
+                    g.per_model_by_scan(base),
+                    g.per_model_by_bitmaps(base, |_| true, threads),
+                    "{} machines",
+                    base.len()
+                );
+            }
             // And the way `per_model` picks (every live machine: the bitmaps' sizes).
             assert_eq!(
-                g.per_model(base, |_| true),
+                g.per_model(base, |_| true, Threads::One),
                 g.per_model_by_scan(base),
                 "{} machines",
                 base.len()
