@@ -89,6 +89,22 @@ pub struct Collected {
     pub top: Vec<Ranked>,
 }
 
+impl Collected {
+    /// The hits of two disjoint parts of the documents as one: the totals added, the
+    /// best `n` of both pages (each part's best `n` holds every hit of that part
+    /// that can be among the best `n` of all).
+    pub fn merge(self, other: Collected, n: usize) -> Collected {
+        let mut top = self.top;
+        top.extend(other.top);
+        top.sort_unstable_by(|a, b| b.cmp(a));
+        top.truncate(n);
+        Collected {
+            total: self.total + other.total,
+            top,
+        }
+    }
+}
+
 /// The best `n` hits seen so far: a heap whose root is the worst of them.
 pub struct Top {
     n: usize,

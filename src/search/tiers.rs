@@ -172,10 +172,11 @@ pub struct TierPass<'a> {
 }
 
 /// A second pair of hands for a broad search: another searching thread's buffers, in
-/// which it marks and files the hits of the second half of every segment while the
-/// caller's thread does the first half. The halves meet before the tiers are ranked
-/// (which visits only the hits that can reach the page). Lent only where a core is
-/// idle (`engine::pool`): on a busy server every core already runs a search.
+/// which it marks, files and ranks the hits of the second half of every segment while
+/// the caller's thread does the first half. The halves meet as two pages: each half's
+/// best `top` holds every hit of its half that can be among the best `top` of all.
+/// Lent only where a core is idle (`engine::pool`): on a busy server every core
+/// already runs a search.
 pub struct TierHelper<'a> {
     /// The helper's marks, tiers and hits found.
     pub scratch: &'a mut TierScratch,
@@ -214,6 +215,9 @@ struct Marking<'q> {
     could_earn: [u8; 16],
     has_phrases: bool,
     phrases: Vec<(u8, &'q TierPhrase)>,
+    /// Whether the marking puts the n-gram scores of the hits it gives the n-gram
+    /// bit in `ngram_scores` (else ranking reads them from the postings).
+    scores_read: bool,
 }
 
 impl TieredQuery {
@@ -285,7 +289,7 @@ impl TieredQuery {
     }
 
     /// Ranks the hits of every segment of `searcher` by relevance. With a `helper`,
-    /// another thread marks and files the second half of every segment meanwhile (see
+    /// another thread finds and ranks the second half of every segment meanwhile (see
     /// [`TierHelper`]); the answer is the same.
     pub fn run(
         &self,
@@ -313,18 +317,18 @@ impl TieredQuery {
             could_earn: could_earn(&phrases),
             has_phrases: !phrases.is_empty(),
             phrases,
+            // Whether giving a listing the n-gram bit also puts its n-gram score in
+            // `ngram_scores`: the walk of every n-gram marks with scores, and the
+            // lookups for the hits count with scores; only a count over every listing
+            // (the n-grams make hits) and a match looked up for the hits read none.
+            scores_read: matches!(
+                (self.ngram.as_ref(), self.required != 0),
+                (Some((NgramMarking::Match(_), _)), false)
+                    | (Some((NgramMarking::Count { .. }, _)), true)
+            ),
         };
-        // Whether giving a listing the n-gram bit also puts its n-gram score in
-        // `ngram_scores`: the walk of every n-gram marks with scores, and the lookups
-        // for the hits count with scores; only a count over every listing (the
-        // n-grams make hits) and a match looked up for the hits read none.
-        let scores_read = matches!(
-            (self.ngram.as_ref(), shared.ngram_ranks_only),
-            (Some((NgramMarking::Match(_), _)), false)
-                | (Some((NgramMarking::Count { .. }, _)), true)
-        );
-        let (total, any_unsure) = match helper {
-            None => self.find(searcher, columns, Half::Whole, &shared, &mut pass, scratch)?,
+        match helper {
+            None => self.half(searcher, columns, Half::Whole, &shared, &mut pass, scratch),
             Some(TierHelper {
                 scratch: their_scratch,
                 hits: their_hits,
@@ -339,7 +343,7 @@ impl TieredQuery {
                 };
                 let (mine, theirs) = std::thread::scope(|s| {
                     let theirs = s.spawn(|| {
-                        self.find(
+                        self.half(
                             searcher,
                             columns,
                             Half::Second,
@@ -349,32 +353,45 @@ impl TieredQuery {
                         )
                     });
                     let mine =
-                        self.find(searcher, columns, Half::First, &shared, &mut pass, scratch);
+                        self.half(searcher, columns, Half::First, &shared, &mut pass, scratch);
                     (mine, theirs.join())
                 });
                 let theirs = theirs.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
                 let mine = mine?;
-                // Their hits follow mine: within a tier, each segment's hits stay in
-                // document order but for one step back (which reopens its postings).
-                scratch.found.extend_from_slice(&their_scratch.found);
                 if let Some(hits) = pass.hits.as_deref_mut() {
                     hits.union_with(their_hits);
                 }
-                if scores_read {
-                    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-                        let span = Half::Second.span(segment.max_doc());
-                        let span = span.start as usize..span.end as usize;
-                        let read = &their_scratch.ngram_scores[ord];
-                        if read.len() >= span.end {
-                            let scores = &mut scratch.ngram_scores[ord];
-                            scores.resize(read.len(), 0.0);
-                            scores[span.clone()].copy_from_slice(&read[span]);
-                        }
-                    }
-                }
-                (mine.0 + theirs.0, mine.1 || theirs.1)
+                Ok(mine.merge(theirs, pass.top))
             }
-        };
+        }
+    }
+
+    /// Finds the hits of `half` of every segment and ranks them: how many there are,
+    /// and the best `pass.top`.
+    fn half(
+        &self,
+        searcher: &Searcher,
+        columns: &[Arc<SegmentColumns>],
+        half: Half,
+        shared: &Marking<'_>,
+        pass: &mut TierPass<'_>,
+        scratch: &mut TierScratch,
+    ) -> tantivy::Result<Collected> {
+        let (total, any_unsure) = self.find(searcher, columns, half, shared, pass, scratch)?;
+        self.rank(searcher, shared, pass, scratch, total, any_unsure)
+    }
+
+    /// Ranks the hits [`TieredQuery::find`] filed in `scratch`, tier by tier, best
+    /// bound first (see the [module docs](self)).
+    fn rank(
+        &self,
+        searcher: &Searcher,
+        shared: &Marking<'_>,
+        pass: &TierPass<'_>,
+        scratch: &mut TierScratch,
+        total: usize,
+        any_unsure: bool,
+    ) -> tantivy::Result<Collected> {
         let mut checks = PhraseChecks::new(shared.phrases.clone());
 
         let TierScratch {
@@ -458,7 +475,7 @@ impl TieredQuery {
                     Some(scored) => {
                         if at.is_none_or(|(seg, doc)| seg != e.segment || doc > e.doc) {
                             let ord = usize::from(e.segment);
-                            read = scores_read.then(|| ngram_scores[ord].as_slice());
+                            read = shared.scores_read.then(|| ngram_scores[ord].as_slice());
                             if read.is_none() {
                                 let segment = searcher.segment_reader(u32::from(e.segment));
                                 terms = scored.segment_terms(segment)?;
