@@ -99,6 +99,10 @@ pub struct SearchConfig {
     /// Megabytes of answers kept for repeated searches, for the serving data only
     /// (any indexed event starts afresh); 0 turns the cache off.
     pub cache_mb: usize,
+    /// Whether a broad search started while a core is idle splits its pass over the
+    /// hits between two threads (see `engine::pool`); off, every search runs on one
+    /// thread (a host shared with other services, or to measure the difference).
+    pub split: bool,
 }
 
 impl Default for SearchConfig {
@@ -106,6 +110,7 @@ impl Default for SearchConfig {
         SearchConfig {
             trade_words: true,
             cache_mb: crate::engine::DEFAULT_SEARCH_CACHE_BYTES >> 20,
+            split: true,
         }
     }
 }
@@ -361,7 +366,7 @@ impl Config {
     /// search keys' searches per second), `STOCKYARD_CORS_ORIGINS` (comma-separated),
     /// `STOCKYARD_GRAPH`, `STOCKYARD_NEO4J_URI`, `…_USER`, `…_PASSWORD`, `…_DATABASE`,
     /// `STOCKYARD_TLS_CERT`, `STOCKYARD_TLS_KEY`, `STOCKYARD_TOKEN_SECRET`,
-    /// `STOCKYARD_LOG_JSON` and `STOCKYARD_SEARCH_CACHE_MB`.
+    /// `STOCKYARD_LOG_JSON`, `STOCKYARD_SEARCH_SPLIT` and `STOCKYARD_SEARCH_CACHE_MB`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("STOCKYARD_LISTEN") {
             self.listen = v.parse().map_err(|_| ConfigError::Invalid {
@@ -432,6 +437,9 @@ impl Config {
         }
         if let Some(v) = var("STOCKYARD_TRADE_WORDS") {
             self.search.trade_words = !matches!(v.as_str(), "0" | "false" | "no" | "off");
+        }
+        if let Some(v) = var("STOCKYARD_SEARCH_SPLIT") {
+            self.search.split = !matches!(v.as_str(), "0" | "false" | "no" | "off");
         }
         if let Some(v) = var("STOCKYARD_SEARCH_CACHE_MB") {
             self.search.cache_mb = v.parse().map_err(|_| ConfigError::Invalid {
@@ -544,6 +552,16 @@ impl Config {
                     .map_err(|_| invalid(format!("{o:?} is not a valid header value")))
             })
             .collect()
+    }
+
+    /// The pool searches run on.
+    pub fn search_pool(&self) -> crate::engine::SearchPool {
+        let pool = crate::engine::SearchPool::default();
+        if self.search.split {
+            pool
+        } else {
+            pool.one_thread_per_search()
+        }
     }
 
     /// The engine settings.

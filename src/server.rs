@@ -125,7 +125,7 @@ pub async fn serve(
             None => crate::engine::GraphSource::Embedded,
             Some(c) => crate::engine::GraphSource::Neo4j(Arc::new(crate::graph::NeoReader::new(c))),
         },
-        pool: crate::engine::SearchPool::default(),
+        pool: config.search_pool(),
         tokens: Arc::new(tokens),
         closing: closing.clone(),
         analytics: analytics.clone(),

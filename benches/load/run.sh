@@ -31,8 +31,10 @@ if [ ! -f "$state/ingested" ]; then
 fi
 
 # The cache of answers is off unless STOCKYARD_BENCH_CACHE_MB says otherwise: the
-# mix repeats twelve searches, which a cache answers without searching.
+# mix repeats twelve searches, which a cache answers without searching. Broad
+# searches use a second idle core unless STOCKYARD_BENCH_SPLIT=off.
 STOCKYARD_SEARCH_CACHE_MB=${STOCKYARD_BENCH_CACHE_MB:-0} \
+STOCKYARD_SEARCH_SPLIT=${STOCKYARD_BENCH_SPLIT:-on} \
   "$bin" serve --data-dir "$state/data" --listen "127.0.0.1:$port" > "$state/serve.log" 2>&1 &
 serve=$!
 trap 'kill $serve 2>/dev/null || true' EXIT

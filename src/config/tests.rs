@@ -147,3 +147,14 @@ fn the_cache_of_answers_in_megabytes() {
         "STOCKYARD_SEARCH_CACHE_MB: not a number of megabytes: \"lots\""
     );
 }
+
+#[test]
+fn searches_split_unless_told_not_to() {
+    assert!(Config::default().search_pool().splits());
+    let c: Config = toml::from_str("[search]\nsplit = false\n").unwrap();
+    assert!(!c.search_pool().splits());
+    let mut c = Config::default();
+    c.apply_env(|k| (k == "STOCKYARD_SEARCH_SPLIT").then(|| "off".into()))
+        .unwrap();
+    assert!(!c.search_pool().splits());
+}

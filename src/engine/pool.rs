@@ -208,6 +208,16 @@ impl SearchPool {
         }
     }
 
+    /// The same pool with every search on one thread.
+    pub fn one_thread_per_search(self) -> SearchPool {
+        self.split_from(u64::MAX)
+    }
+
+    /// Whether a search may take a second core.
+    pub fn splits(&self) -> bool {
+        self.split_from < u64::MAX
+    }
+
     /// How many steps of searches (a pass over the hits, a facet count) took a second
     /// core so far.
     pub fn cores_lent(&self) -> u64 {
