@@ -25,10 +25,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// (README's "model numbers beside broad queries" row).
 const HEAVY_ABOVE: u64 = 80_000;
 
-/// Documents to visit from which a search is worth splitting between two threads
-/// where a core is idle: a second thread costs tens of microseconds to start, and a
-/// search visiting 20,000 documents takes a millisecond or more.
-const SPLIT_FROM: u64 = 20_000;
+/// Documents to visit from which a search splits between two threads where a core
+/// is idle: the heavy lane's bound. Model numbers (`pc200`, `komatsu pc200-8`, hinted
+/// at 20k–80k) gained little from a second thread at one connection and lost 6–8 % of
+/// their throughput at 16 (the idle test counts searches, not the HTTP work beside
+/// them, so short searches found "idle" cores that were not).
+const SPLIT_FROM: u64 = HEAVY_ABOVE + 1;
 
 /// Where searches run: a light lane of four searches per core and a heavy lane of one
 /// per core, so a burst of broad queries waits in its own lane.
