@@ -261,7 +261,7 @@ impl PreparedSearch<'_> {
     /// [`SearchRequest::hit_set`]), then the stored listings of the page, in the
     /// given buffers (cleared first; they may come from any earlier search). With a
     /// `helper`'s buffers, a search ranked by relevance marks and files its hits on
-    /// two threads ([`TierHelper`]); the answer is the same.
+    /// two threads (`search::tiers::TierHelper`); the answer is the same.
     pub fn run(
         self,
         req: &SearchRequest,

@@ -1,0 +1,141 @@
+//! Ranking the hits a search found, tier by tier, best bound first: exact scores only
+//! for the tiers that can still reach the page.
+
+use super::found::{ranked, Entry};
+use super::{Marking, TierPass, TierScratch, TieredQuery, LANG, NGRAM};
+use crate::search::collect::{Collected, Top};
+use crate::search::min_match::SegmentTerms;
+use crate::search::unsure::PhraseChecks;
+use tantivy::{DocId, Score, Searcher};
+
+impl TieredQuery {
+    /// Ranks the hits [`TieredQuery::find`] filed in `scratch`, tier by tier, best
+    /// bound first (see the [module docs](super)).
+    pub(super) fn rank(
+        &self,
+        searcher: &Searcher,
+        shared: &Marking<'_>,
+        pass: &TierPass<'_>,
+        scratch: &mut TierScratch,
+        total: usize,
+        any_unsure: bool,
+    ) -> tantivy::Result<Collected> {
+        let mut checks = PhraseChecks::new(shared.phrases.clone());
+
+        let TierScratch {
+            found,
+            by_tier,
+            moved,
+            starts,
+            next,
+            ngram_scores,
+            ..
+        } = scratch;
+        starts.clear();
+        starts.resize(2 * LANG + 1, 0);
+        for f in found.iter() {
+            starts[usize::from(f.tier) + 1] += 1;
+        }
+        for t in 1..starts.len() {
+            starts[t] += starts[t - 1];
+        }
+        by_tier.clear();
+        by_tier.resize(found.len(), Entry::default());
+        next.clear();
+        next.extend_from_slice(starts);
+        for f in found.iter() {
+            let at = &mut next[usize::from(f.tier)];
+            by_tier[*at] = f.entry();
+            *at += 1;
+        }
+        moved.clear();
+
+        // The tiers by their best possible score, best first: those with hits, or all
+        // where a hit whose phrases fail may move down to a tier of no hits.
+        let mut order: Vec<(Score, Score, usize)> = (0..2 * LANG)
+            .filter(|&t| any_unsure || starts[t] < starts[t + 1])
+            .map(|t| {
+                let bonus = if t >= LANG { pass.lang_bonus } else { 0.0 };
+                let base = self.base(t);
+                let best = if t & usize::from(NGRAM) != 0 {
+                    (base + self.ngram_max) + bonus
+                } else {
+                    base + bonus
+                };
+                (best, bonus, t)
+            })
+            .collect();
+        order.sort_by(|a, b| b.0.total_cmp(&a.0));
+
+        let mut top = Top::new(pass.top);
+        let mut arrived: Vec<Entry> = Vec::new();
+        for (best, bonus, t) in order {
+            if top.is_full() && f64::from(best) < top.floor() {
+                break;
+            }
+            arrived.clear();
+            arrived.extend(
+                moved
+                    .iter()
+                    .filter(|(to, _)| usize::from(*to) == t)
+                    .map(|(_, e)| *e),
+            );
+            arrived.sort_unstable_by_key(|e| (e.segment, e.doc));
+            let base = self.base(t);
+            // A listing of an n-gram tier holds the n-grams the match needs, so its
+            // exact score is the scaled sum of its terms' BM25, each term's postings
+            // seeking forward by their skip lists (opened again where the documents
+            // start over: at a new segment, and at the hits that moved here).
+            let scored = self
+                .ngram
+                .as_ref()
+                .filter(|_| t & usize::from(NGRAM) != 0)
+                .map(|(_, scored)| scored);
+            let mut terms = SegmentTerms::default();
+            // The segment's n-gram scores, where the marking read them on the way.
+            let mut read: Option<&[Score]> = None;
+            let mut at: Option<(u16, DocId)> = None;
+            for &e in by_tier[starts[t]..starts[t + 1]].iter().chain(&arrived) {
+                if top.is_full() && f64::from(best) < top.floor() {
+                    break;
+                }
+                let score = match scored {
+                    Some(scored) => {
+                        if at.is_none_or(|(seg, doc)| seg != e.segment || doc > e.doc) {
+                            let ord = usize::from(e.segment);
+                            read = shared.scores_read.then(|| ngram_scores[ord].as_slice());
+                            if read.is_none() {
+                                let segment = searcher.segment_reader(u32::from(e.segment));
+                                terms = scored.segment_terms(segment)?;
+                            }
+                        }
+                        at = Some((e.segment, e.doc));
+                        let n = match read {
+                            Some(scores) => scores[e.doc as usize],
+                            None => terms.score_at(e.doc),
+                        };
+                        (base + n) + bonus
+                    }
+                    None => base + bonus,
+                };
+                let hit = ranked(score, e.key, u32::from(e.segment), e.doc);
+                if e.unsure != 0 {
+                    // Its phrases are checked only if it would make the page.
+                    if !top.admits(&hit.rank) {
+                        continue;
+                    }
+                    let ord = u32::from(e.segment);
+                    let segment = searcher.segment_reader(ord);
+                    let earned = checks.earned(segment, ord, e.doc, e.unsure & 0x0F)?;
+                    let lost = (e.unsure >> 4) & !earned;
+                    if lost != 0 {
+                        moved.push((t as u16 - u16::from(lost), Entry { unsure: 0, ..e }));
+                        continue;
+                    }
+                }
+                top.offer(hit);
+            }
+        }
+        Ok(top.into_collected(total))
+    }
+}
