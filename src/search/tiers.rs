@@ -164,6 +164,16 @@ pub struct TierScratch {
     next: Vec<usize>,
 }
 
+impl TierScratch {
+    /// Clears what a search that failed half way (a read error) left marked: the next
+    /// search counts on its marks being clear, and would count those as its own.
+    fn forget_marks(&mut self) {
+        self.marks.fill(0);
+        self.unsure.fill(0);
+        self.dirty.fill(0);
+    }
+}
+
 /// What to rank and keep.
 pub struct TierPass<'a> {
     pub lang_bits: u8,
@@ -380,7 +390,9 @@ impl TieredQuery {
         pass: &mut TierPass<'_>,
         scratch: &mut TierScratch,
     ) -> tantivy::Result<Collected> {
-        let (total, any_unsure) = self.find(searcher, columns, half, shared, pass, scratch)?;
+        let (total, any_unsure) = self
+            .find(searcher, columns, half, shared, pass, scratch)
+            .inspect_err(|_| scratch.forget_marks())?;
         self.rank(searcher, shared, pass, scratch, total, any_unsure)
     }
 }

@@ -110,6 +110,7 @@ pub fn could_earn(phrases: &[(u8, &TierPhrase)]) -> [u8; 16] {
 
 #[cfg(test)]
 mod tests {
+    use crate::search::collect::Collected;
     use crate::search::collect::Rank;
     use crate::search::columns::SegmentColumns;
     use crate::search::keyset::KeySet;
@@ -119,9 +120,11 @@ mod tests {
     };
     use std::sync::Arc;
     use tantivy::collector::DocSetCollector;
-    use tantivy::query::{EnableScoring, PhraseQuery, Query, TermQuery};
+    use tantivy::query::{
+        EnableScoring, Explanation, PhraseQuery, Query, Scorer, TermQuery, Weight,
+    };
     use tantivy::schema::IndexRecordOption;
-    use tantivy::{Searcher, Term};
+    use tantivy::{DocId, Score, Searcher, SegmentReader, TantivyError, Term};
 
     /// GIVEN two segments of listings tagged `a` or `b` whose texts hold `wheel
     /// loader` as a phrase, its words apart, or neither, and a query of two classes:
@@ -133,6 +136,7 @@ mod tests {
     /// every hit; THEN totals, hit sets and the ranked keys and scores equal those of
     /// every listing scored by hand. In the second catalog every tagged listing is a
     /// candidate, so those whose phrase fails move down to a tier that had no hits.
+    /// AND a search failing half way leaves its buffers clear for the next one.
     #[test]
     fn putting_phrase_checks_off_changes_no_answer() {
         let mixed = [
@@ -275,6 +279,58 @@ mod tests {
                     "required {required:b}, page {page}, split {split}"
                 );
             }
+        }
+
+        // A search that fails half way (a read error once its classes are marked)
+        // leaves no mark behind: the next search in the same buffers, which marks
+        // only the phrase's class, answers as one in fresh buffers.
+        let all = || TierPass {
+            lang_bits: 0,
+            lang_bonus: 0.0,
+            top: 400,
+            filter: None,
+            hits: None,
+        };
+        let failing = TieredQuery {
+            title: vec![Box::new(FailingRead)],
+            ..query(0)
+        };
+        assert!(failing
+            .run(&searcher, &columns, all(), &mut scratch, None)
+            .is_err());
+        let phrase_only = || {
+            let mut q = query(0);
+            q.classes.truncate(1);
+            q
+        };
+        let ranked = |c: Collected| -> (usize, Vec<(u32, f32)>) {
+            (c.total, c.top.iter().map(|r| (r.key, r.score)).collect())
+        };
+        let reused = phrase_only()
+            .run(&searcher, &columns, all(), &mut scratch, None)
+            .unwrap();
+        let fresh = phrase_only()
+            .run(
+                &searcher,
+                &columns,
+                all(),
+                &mut TierScratch::default(),
+                None,
+            )
+            .unwrap();
+        assert_eq!(ranked(reused), ranked(fresh));
+    }
+
+    /// A weight whose every read fails.
+    struct FailingRead;
+
+    impl Weight for FailingRead {
+        fn scorer(&self, _: &SegmentReader, _: Score) -> tantivy::Result<Box<dyn Scorer>> {
+            Err(TantivyError::InternalError("a failing read".into()))
+        }
+
+        fn explain(&self, _: &SegmentReader, _: DocId) -> tantivy::Result<Explanation> {
+            Err(TantivyError::InternalError("a failing read".into()))
         }
     }
 }
