@@ -253,13 +253,15 @@ impl<'a> SortColumn<'a> {
 impl Pass<'_> {
     /// Browses the listings of `keys` (the buyer's selections) in the requested order,
     /// visiting each through `map` rather than every document of the index. Nothing
-    /// is scored and no hit set is kept (browsing has no words).
+    /// is scored and no hit set is kept (browsing has no words). On `two_threads`,
+    /// each browses half of the keys and the two pages merge.
     pub fn run_keys(
         self,
         searcher: &Searcher,
         keys: &roaring::RoaringBitmap,
         map: &KeyMap,
         arrays: &[Arc<SegmentColumns>],
+        two_threads: bool,
     ) -> tantivy::Result<Collected> {
         let columns = searcher
             .segment_readers()
@@ -267,26 +269,43 @@ impl Pass<'_> {
             .zip(arrays)
             .map(|(s, a)| SortColumn::open(self.sort, self.rates, s, a))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let mut top = Top::new(self.top);
-        let mut total = 0usize;
-        for key in keys {
-            let Some((segment, doc)) = map.get(key) else {
-                continue;
-            };
-            total += 1;
-            let (column, descending) = &columns[segment as usize];
-            let rank = Rank {
-                primary: primary(column.value(doc, 0.0), *descending),
-                key,
-            };
-            top.offer(Ranked {
-                rank,
-                score: 0.0,
-                key,
-                address: DocAddress::new(segment, doc),
-            });
-        }
-        Ok(top.into_collected(total))
+        let n = self.top;
+        let browse = |part: roaring::bitmap::Iter<'_>| -> Collected {
+            let mut top = Top::new(n);
+            let mut total = 0usize;
+            for key in part {
+                let Some((segment, doc)) = map.get(key) else {
+                    continue;
+                };
+                total += 1;
+                let (column, descending) = &columns[segment as usize];
+                let rank = Rank {
+                    primary: primary(column.value(doc, 0.0), *descending),
+                    key,
+                };
+                top.offer(Ranked {
+                    rank,
+                    score: 0.0,
+                    key,
+                    address: DocAddress::new(segment, doc),
+                });
+            }
+            top.into_collected(total)
+        };
+        let middle = keys.select((keys.len() / 2) as u32).filter(|_| two_threads);
+        Ok(match middle {
+            None => browse(keys.iter()),
+            Some(middle) => {
+                let (first, second) = std::thread::scope(|s| {
+                    let second = s.spawn(|| browse(keys.range(middle..)));
+                    (browse(keys.range(..middle)), second.join())
+                });
+                first.merge(
+                    second.unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    n,
+                )
+            }
+        })
     }
 
     fn scores(&self) -> bool {

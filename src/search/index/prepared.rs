@@ -260,8 +260,9 @@ impl PreparedSearch<'_> {
     /// Runs the search: one pass over the hits (see [`SearchRequest::filter`] and
     /// [`SearchRequest::hit_set`]), then the stored listings of the page, in the
     /// given buffers (cleared first; they may come from any earlier search). With a
-    /// `helper`'s buffers, a search ranked by relevance marks and files its hits on
-    /// two threads (`search::tiers::TierHelper`); the answer is the same.
+    /// `helper`'s buffers, a search ranked by relevance finds and ranks its hits on
+    /// two threads (`search::tiers::TierHelper`), and a browse of a selection visits
+    /// half of its keys on each; the answer is the same.
     pub fn run(
         self,
         req: &SearchRequest,
@@ -306,7 +307,13 @@ impl PreparedSearch<'_> {
                         filter: None,
                         hits: None,
                     }
-                    .run_keys(searcher, keys, &map, &columns)?
+                    .run_keys(
+                        searcher,
+                        keys,
+                        &map,
+                        &columns,
+                        helper.is_some(),
+                    )?
                 }
                 Evaluation::Whole(weight) => Pass {
                     sort: self.sort,
