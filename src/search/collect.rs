@@ -13,6 +13,7 @@ use super::columns::{KeyMap, Prices, SegmentColumns, SortNumber, NO_CURRENCY};
 use super::keyset::{record_hit, KeySet};
 use super::query::{Order, Sort};
 use crate::currency::Rates;
+use crate::two_threads::both;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -296,14 +297,11 @@ impl Pass<'_> {
         Ok(match middle {
             None => browse(keys.iter()),
             Some(middle) => {
-                let (first, second) = std::thread::scope(|s| {
-                    let second = s.spawn(|| browse(keys.range(middle..)));
-                    (browse(keys.range(..middle)), second.join())
-                });
-                first.merge(
-                    second.unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    n,
-                )
+                let (first, second) = both(
+                    || browse(keys.range(..middle)),
+                    || browse(keys.range(middle..)),
+                );
+                first.merge(second, n)
             }
         })
     }

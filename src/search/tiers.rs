@@ -45,6 +45,7 @@ use super::keyset::KeySet;
 use super::min_match::MinMatchWeight;
 use super::unsure::could_earn;
 use super::words::MAX_STRONG_WORDS;
+use crate::two_threads::both;
 use found::{Entry, Found};
 use std::ops::Range;
 use std::sync::Arc;
@@ -354,23 +355,21 @@ impl TieredQuery {
                     filter: pass.filter,
                     ..pass
                 };
-                let (mine, theirs) = std::thread::scope(|s| {
-                    let theirs = s.spawn(|| {
+                let (mine, theirs) = both(
+                    || self.half(searcher, columns, Half::First, &shared, &mut pass, scratch),
+                    || {
+                        let half = Half::Second;
                         self.half(
                             searcher,
                             columns,
-                            Half::Second,
+                            half,
                             &shared,
                             &mut their_pass,
                             their_scratch,
                         )
-                    });
-                    let mine =
-                        self.half(searcher, columns, Half::First, &shared, &mut pass, scratch);
-                    (mine, theirs.join())
-                });
-                let theirs = theirs.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-                let mine = mine?;
+                    },
+                );
+                let (mine, theirs) = (mine?, theirs?);
                 if let Some(hits) = pass.hits.as_deref_mut() {
                     hits.union_with(their_hits);
                 }

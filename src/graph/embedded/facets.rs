@@ -8,6 +8,7 @@ use crate::graph::contract::{
     Selections, SpecFacet, ATTRIBUTES,
 };
 use crate::keys::{fetch, for_each_key_ahead};
+use crate::two_threads::both;
 use roaring::RoaringBitmap;
 use stockyard_schema::domain::SpecValue;
 use stockyard_schema::{CategoryId, Lang};
@@ -247,11 +248,8 @@ impl EmbeddedGraph {
         if threads == Threads::One {
             return count(0..all);
         }
-        let (mut first, second) = std::thread::scope(|s| {
-            let second = s.spawn(|| count(all / 2..all));
-            (count(0..all / 2), second.join())
-        });
-        first.extend(second.unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        let (mut first, second) = both(|| count(0..all / 2), || count(all / 2..all));
+        first.extend(second);
         first
     }
 
@@ -357,15 +355,12 @@ impl EmbeddedGraph {
         if !req.attribute_facets {
             return self.count(req, unranged, Vec::new(), Threads::Two);
         }
-        std::thread::scope(|s| {
-            let attributes =
-                s.spawn(|| self.attribute_facets(&unranged, &req.selections, req.buckets));
-            let mut facets = self.count(req, unranged.clone(), Vec::new(), Threads::One);
-            facets.attributes = attributes
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            facets
-        })
+        let (mut facets, attributes) = both(
+            || self.count(req, unranged.clone(), Vec::new(), Threads::One),
+            || self.attribute_facets(&unranged, &req.selections, req.buckets),
+        );
+        facets.attributes = attributes;
+        facets
     }
 
     /// The live machines of the request's hits (all live machines without hits).
