@@ -16,4 +16,4 @@ pub mod projections;
 pub mod search;
 pub mod server;
 pub mod sources;
-mod two_threads;
+pub mod two_threads;

@@ -4,6 +4,16 @@
 //! facets, a browse of a selection) into two halves; this runs them side by side and
 //! hands back both answers, or the panic of either half as the caller's own.
 
+/// How many threads a step of a search may use: two where the search was lent a
+/// second core (`engine::pool`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    /// The caller's thread alone.
+    One,
+    /// The caller's and a second one ([`both`]).
+    Two,
+}
+
 /// Runs `there` on a second thread while `here` runs on this one; both answers, in
 /// that order. A panic on the second thread is raised again here.
 pub fn both<A, B>(here: impl FnOnce() -> A, there: impl FnOnce() -> B + Send) -> (A, B)

@@ -14,6 +14,7 @@
 //! go: at a million listings that kept several hundred megabytes more resident.)
 
 use crate::search::SearchBuffers;
+use crate::two_threads::Threads;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -119,14 +120,16 @@ impl<'a> Lane<'a> {
         out
     }
 
-    /// Runs `f`, telling it whether a second core is lent to it, as
-    /// [`Lane::with_helper`] lends one (the facets of a broad search count on two
-    /// threads then).
-    pub fn with_spare_core<T>(&mut self, f: impl FnOnce(bool) -> T) -> T {
+    /// Runs `f` on the threads it may use: two where a second core is lent to it, as
+    /// [`Lane::with_helper`] lends one (the facets of a broad search).
+    pub fn with_spare_core<T>(&mut self, f: impl FnOnce(Threads) -> T) -> T {
+        // The place is held until `f` returns.
         let place = self.spare_place();
-        let out = f(place.is_some());
-        drop(place);
-        out
+        f(if place.is_some() {
+            Threads::Two
+        } else {
+            Threads::One
+        })
     }
 
     /// A free heavy place for a search weighed at the splitting bound or more, when

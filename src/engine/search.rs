@@ -340,13 +340,7 @@ impl Engine {
                 hits: results.hit_set.as_ref(),
                 ..facet_request(plan)
             };
-            lane.with_spare_core(|two| {
-                if two {
-                    graph.facets_on_two_threads(&req)
-                } else {
-                    graph.facets(&req)
-                }
-            })
+            lane.with_spare_core(|threads| graph.facets_on(&req, threads))
         });
         Ok(TextStage {
             relaxed: if unmatched(&results) {

@@ -13,7 +13,7 @@ use super::columns::{KeyMap, Prices, SegmentColumns, SortNumber, NO_CURRENCY};
 use super::keyset::{record_hit, KeySet};
 use super::query::{Order, Sort};
 use crate::currency::Rates;
-use crate::two_threads::both;
+use crate::two_threads::{both, Threads};
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -254,7 +254,7 @@ impl<'a> SortColumn<'a> {
 impl Pass<'_> {
     /// Browses the listings of `keys` (the buyer's selections) in the requested order,
     /// visiting each through `map` rather than every document of the index. Nothing
-    /// is scored and no hit set is kept (browsing has no words). On `two_threads`,
+    /// is scored and no hit set is kept (browsing has no words). On two `threads`,
     /// each browses half of the keys and the two pages merge.
     pub fn run_keys(
         self,
@@ -262,7 +262,7 @@ impl Pass<'_> {
         keys: &roaring::RoaringBitmap,
         map: &KeyMap,
         arrays: &[Arc<SegmentColumns>],
-        two_threads: bool,
+        threads: Threads,
     ) -> tantivy::Result<Collected> {
         let columns = searcher
             .segment_readers()
@@ -293,7 +293,9 @@ impl Pass<'_> {
             }
             top.into_collected(total)
         };
-        let middle = keys.select((keys.len() / 2) as u32).filter(|_| two_threads);
+        let middle = keys
+            .select((keys.len() / 2) as u32)
+            .filter(|_| threads == Threads::Two);
         Ok(match middle {
             None => browse(keys.iter()),
             Some(middle) => {

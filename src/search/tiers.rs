@@ -217,8 +217,11 @@ impl Half {
     }
 }
 
-/// What the marking of every half of every segment shares, worked out once per search.
-struct Marking<'q> {
+/// What both halves of a search share: the index read, and what is worked out once.
+struct Shared<'q> {
+    searcher: &'q Searcher,
+    /// The segments' arrays (keys, languages), in segment order.
+    columns: &'q [Arc<SegmentColumns>],
     /// [`TieredQuery::ranking_only`].
     ranking_only: u8,
     /// Whether the n-gram match only ranks hits (looked up for them after the scan).
@@ -227,7 +230,6 @@ struct Marking<'q> {
     tiers: [u16; 256],
     /// Per set of unsure class bits, the class bits its phrases could earn.
     could_earn: [u8; 16],
-    has_phrases: bool,
     phrases: Vec<(u8, &'q TierPhrase)>,
     /// Whether the marking puts the n-gram scores of the hits it gives the n-gram
     /// bit in `ngram_scores` (else ranking reads them from the postings).
@@ -321,77 +323,65 @@ impl TieredQuery {
             )));
         }
         let phrases = self.phrases();
-        let shared = Marking {
+        // Where a class is required, an n-gram match makes no hit, it only ranks one:
+        // it is looked up for the hits after the scan too, rather than counted over
+        // every listing holding one of its n-grams.
+        let ngram_ranks_only = self.required != 0;
+        let shared = Shared {
+            searcher,
+            columns,
             ranking_only: self.ranking_only(),
-            // Where a class is required, an n-gram match makes no hit, it only ranks
-            // one: it is looked up for the hits after the scan too, rather than counted
-            // over every listing holding one of its n-grams.
-            ngram_ranks_only: self.required != 0,
+            ngram_ranks_only,
             tiers: self.tier_of_marks(),
             could_earn: could_earn(&phrases),
-            has_phrases: !phrases.is_empty(),
             phrases,
             // Whether giving a listing the n-gram bit also puts its n-gram score in
             // `ngram_scores`: the walk of every n-gram marks with scores, and the
             // lookups for the hits count with scores; only a count over every listing
             // (the n-grams make hits) and a match looked up for the hits read none.
             scores_read: matches!(
-                (self.ngram.as_ref(), self.required != 0),
+                (self.ngram.as_ref(), ngram_ranks_only),
                 (Some((NgramMarking::Match(_), _)), false)
                     | (Some((NgramMarking::Count { .. }, _)), true)
             ),
         };
-        match helper {
-            None => self.half(searcher, columns, Half::Whole, &shared, &mut pass, scratch),
-            Some(TierHelper {
-                scratch: their_scratch,
-                hits: their_hits,
-            }) => {
-                if pass.hits.is_some() {
-                    their_hits.reset();
-                }
-                let mut their_pass = TierPass {
-                    hits: pass.hits.is_some().then_some(&mut *their_hits),
-                    filter: pass.filter,
-                    ..pass
-                };
-                let (mine, theirs) = both(
-                    || self.half(searcher, columns, Half::First, &shared, &mut pass, scratch),
-                    || {
-                        let half = Half::Second;
-                        self.half(
-                            searcher,
-                            columns,
-                            half,
-                            &shared,
-                            &mut their_pass,
-                            their_scratch,
-                        )
-                    },
-                );
-                let (mine, theirs) = (mine?, theirs?);
-                if let Some(hits) = pass.hits.as_deref_mut() {
-                    hits.union_with(their_hits);
-                }
-                Ok(mine.merge(theirs, pass.top))
-            }
+        let Some(TierHelper {
+            scratch: their_scratch,
+            hits: their_hits,
+        }) = helper
+        else {
+            return self.half(&shared, Half::Whole, &mut pass, scratch);
+        };
+        let mut their_pass = TierPass {
+            hits: pass.hits.is_some().then(|| {
+                their_hits.reset();
+                &mut *their_hits
+            }),
+            ..pass
+        };
+        let (mine, theirs) = both(
+            || self.half(&shared, Half::First, &mut pass, scratch),
+            || self.half(&shared, Half::Second, &mut their_pass, their_scratch),
+        );
+        let (mine, theirs) = (mine?, theirs?);
+        if let Some(hits) = pass.hits.as_deref_mut() {
+            hits.union_with(their_hits);
         }
+        Ok(mine.merge(theirs, pass.top))
     }
 
     /// Finds the hits of `half` of every segment and ranks them: how many there are,
     /// and the best `pass.top`.
     fn half(
         &self,
-        searcher: &Searcher,
-        columns: &[Arc<SegmentColumns>],
+        shared: &Shared<'_>,
         half: Half,
-        shared: &Marking<'_>,
         pass: &mut TierPass<'_>,
         scratch: &mut TierScratch,
     ) -> tantivy::Result<Collected> {
         let (total, any_unsure) = self
-            .find(searcher, columns, half, shared, pass, scratch)
+            .find(shared, half, pass, scratch)
             .inspect_err(|_| scratch.forget_marks())?;
-        self.rank(searcher, shared, pass, scratch, total, any_unsure)
+        self.rank(shared, pass, scratch, total, any_unsure)
     }
 }

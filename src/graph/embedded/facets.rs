@@ -8,17 +8,10 @@ use crate::graph::contract::{
     Selections, SpecFacet, ATTRIBUTES,
 };
 use crate::keys::{fetch, for_each_key_ahead};
-use crate::two_threads::both;
+use crate::two_threads::{both, Threads};
 use roaring::RoaringBitmap;
 use stockyard_schema::domain::SpecValue;
 use stockyard_schema::{CategoryId, Lang};
-
-/// How many threads a facet count may use.
-#[derive(Clone, Copy, PartialEq)]
-enum Threads {
-    One,
-    Two,
-}
 
 /// Hit sets smaller than this are filtered by visiting each machine; larger ones by
 /// bitmap unions and intersections, whose cost does not grow with the hits.
@@ -340,27 +333,32 @@ impl EmbeddedGraph {
 
     /// Counts everything a search page needs; see the [graph module docs](crate::graph).
     pub fn facets(&self, req: &FacetRequest<'_>) -> Facets {
-        let unranged = self.live_hits(req);
-        let attributes = req
-            .attribute_facets
-            .then(|| self.attribute_facets(&unranged, &req.selections, req.buckets));
-        self.count(req, unranged, attributes.unwrap_or_default(), Threads::One)
+        self.facets_on(req, Threads::One)
     }
 
-    /// [`Self::facets`] on two threads, where a second core is free: the year, hours
-    /// and price histograms on the second thread when they are asked for, else half of
-    /// the models' intersections. The same answer.
-    pub fn facets_on_two_threads(&self, req: &FacetRequest<'_>) -> Facets {
+    /// [`Self::facets`] on `threads`: on two, the year, hours and price histograms on
+    /// the second thread when they are asked for, else half of the models'
+    /// intersections. The same answer.
+    pub fn facets_on(&self, req: &FacetRequest<'_>, threads: Threads) -> Facets {
         let unranged = self.live_hits(req);
-        if !req.attribute_facets {
-            return self.count(req, unranged, Vec::new(), Threads::Two);
+        let attributes = |unranged: &RoaringBitmap| {
+            self.attribute_facets(unranged, &req.selections, req.buckets)
+        };
+        match (req.attribute_facets, threads) {
+            (false, _) => self.count(req, unranged, Vec::new(), threads),
+            (true, Threads::One) => {
+                let attributes = attributes(&unranged);
+                self.count(req, unranged, attributes, Threads::One)
+            }
+            (true, Threads::Two) => {
+                let (mut facets, attributes) = both(
+                    || self.count(req, unranged.clone(), Vec::new(), Threads::One),
+                    || attributes(&unranged),
+                );
+                facets.attributes = attributes;
+                facets
+            }
         }
-        let (mut facets, attributes) = both(
-            || self.count(req, unranged.clone(), Vec::new(), Threads::One),
-            || self.attribute_facets(&unranged, &req.selections, req.buckets),
-        );
-        facets.attributes = attributes;
-        facets
     }
 
     /// The live machines of the request's hits (all live machines without hits).

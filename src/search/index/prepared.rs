@@ -9,6 +9,7 @@ use super::super::tiers::{
 use super::{stored_listing, Hit, SearchError, SearchRequest, SearchResults, TextIndex};
 use crate::search::language::LangSet;
 use crate::search::query::{ListingQuery, Sort};
+use crate::two_threads::Threads;
 use std::cell::RefCell;
 use tantivy::query::{BooleanQuery, EnableScoring, Query, TermQuery, Weight};
 use tantivy::schema::{IndexRecordOption, Value};
@@ -271,6 +272,11 @@ impl PreparedSearch<'_> {
     ) -> Result<SearchResults, SearchError> {
         let index = self.index;
         let searcher = &self.searcher;
+        let threads = if helper.is_some() {
+            Threads::Two
+        } else {
+            Threads::One
+        };
         let columns = index.columns.for_searcher(searcher)?;
         let (collected, hit_set) = {
             let SearchBuffers {
@@ -307,13 +313,7 @@ impl PreparedSearch<'_> {
                         filter: None,
                         hits: None,
                     }
-                    .run_keys(
-                        searcher,
-                        keys,
-                        &map,
-                        &columns,
-                        helper.is_some(),
-                    )?
+                    .run_keys(searcher, keys, &map, &columns, threads)?
                 }
                 Evaluation::Whole(weight) => Pass {
                     sort: self.sort,

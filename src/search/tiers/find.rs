@@ -6,14 +6,12 @@ use super::marking::{
     add_to_any, add_to_counted, add_to_matches, count_terms, for_each_of_all, mark, note,
 };
 use super::{
-    Half, Marking, NgramMarking, TierPass, TierScratch, TieredQuery, MARKS, NAMED, NGRAM, NO_HIT,
+    Half, NgramMarking, Shared, TierPass, TierScratch, TieredQuery, MARKS, NAMED, NGRAM, NO_HIT,
     TITLE,
 };
 use crate::keys::{fetch, fetch_at};
-use crate::search::columns::SegmentColumns;
 use crate::search::unsure::PhraseChecks;
-use std::sync::Arc;
-use tantivy::{DocId, Searcher};
+use tantivy::DocId;
 
 impl TieredQuery {
     /// Marks and files the hits of `half` of every segment in `scratch.found`, their
@@ -21,13 +19,12 @@ impl TieredQuery {
     /// on trust (then it may move to a tier of no hits).
     pub(super) fn find(
         &self,
-        searcher: &Searcher,
-        columns: &[Arc<SegmentColumns>],
+        shared: &Shared<'_>,
         half: Half,
-        shared: &Marking<'_>,
         pass: &mut TierPass<'_>,
         scratch: &mut TierScratch,
     ) -> tantivy::Result<(usize, bool)> {
+        let searcher = shared.searcher;
         scratch.found.clear();
         scratch
             .ngram_scores
@@ -35,7 +32,7 @@ impl TieredQuery {
         let mut checks = PhraseChecks::new(shared.phrases.clone());
         let (mut total, mut any_unsure) = (0usize, false);
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            let cols = &columns[ord];
+            let cols = &shared.columns[ord];
             let span = half.span(segment.max_doc());
             let segment_start = scratch.found.len();
             // Marks are all zero between uses (the scan below clears what it reads):
@@ -45,7 +42,11 @@ impl TieredQuery {
                 scratch.marks.resize(span_len, 0);
             }
             // A query without phrases has nothing unsure: no array to read.
-            let unsure_span = if shared.has_phrases { span_len } else { 0 };
+            let unsure_span = if shared.phrases.is_empty() {
+                0
+            } else {
+                span_len
+            };
             if scratch.unsure.len() < unsure_span {
                 scratch.unsure.resize(unsure_span, 0);
             }

@@ -2,26 +2,25 @@
 //! for the tiers that can still reach the page.
 
 use super::found::{ranked, Entry};
-use super::{Marking, TierPass, TierScratch, TieredQuery, LANG, NGRAM};
+use super::{Shared, TierPass, TierScratch, TieredQuery, LANG, NGRAM};
 use crate::search::collect::{Collected, Top};
 use crate::search::min_match::SegmentTerms;
 use crate::search::unsure::PhraseChecks;
-use tantivy::{DocId, Score, Searcher};
+use tantivy::{DocId, Score};
 
 impl TieredQuery {
     /// Ranks the hits [`TieredQuery::find`] filed in `scratch`, tier by tier, best
     /// bound first (see the [module docs](super)).
     pub(super) fn rank(
         &self,
-        searcher: &Searcher,
-        shared: &Marking<'_>,
+        shared: &Shared<'_>,
         pass: &TierPass<'_>,
         scratch: &mut TierScratch,
         total: usize,
         any_unsure: bool,
     ) -> tantivy::Result<Collected> {
+        let searcher = shared.searcher;
         let mut checks = PhraseChecks::new(shared.phrases.clone());
-
         let TierScratch {
             found,
             by_tier,

@@ -105,3 +105,36 @@ fn testing_each_machine_selects_what_the_bitmaps_select() {
     }
     assert!(kept >= 3, "the selections keep some machines, not all");
 }
+
+/// GIVEN the demo log, WHEN facets are counted on one thread and on two, with and
+/// without the year, hours and price histograms, over every live machine and over a
+/// third of them with a year selected, THEN the answers are equal.
+#[test]
+fn facets_on_two_threads_equal_facets_on_one() {
+    let mut g = EmbeddedGraph::new();
+    g.apply(&demo::generate(3, 3_000).collect::<Vec<Event>>());
+    let some: RoaringBitmap = g.live.iter().step_by(3).collect();
+    let since_2015 = Selections {
+        year: Range {
+            min: Some(2015),
+            max: None,
+        },
+        ..Selections::default()
+    };
+    for (hits, selections) in [(None, Selections::default()), (Some(&some), since_2015)] {
+        for attribute_facets in [false, true] {
+            let req = FacetRequest {
+                hits,
+                selections: selections.clone(),
+                lang: Lang::EN,
+                spec_facets: Vec::new(),
+                buckets: 10,
+                attribute_facets,
+                rates: Default::default(),
+            };
+            let one = g.facets_on(&req, Threads::One);
+            assert_eq!(g.facets_on(&req, Threads::Two), one);
+            assert_eq!(one.attributes.is_empty(), !attribute_facets);
+        }
+    }
+}
