@@ -2,9 +2,7 @@
 //! scanned into hits filed by tier, then what only ranks them looked up for the hits.
 
 use super::found::{resolve, Found};
-use super::marking::{
-    add_to_any, add_to_counted, add_to_matches, count_terms, for_each_of_all, mark, note,
-};
+use super::marking::{add_to_any, add_to_matches, count_terms, for_each_of_all, mark, note};
 use super::{
     Half, NgramMarking, Shared, TierPass, TierScratch, TieredQuery, MARKS, NAMED, NGRAM, NO_HIT,
     TITLE,
@@ -227,8 +225,11 @@ impl TieredQuery {
                 Some((NgramMarking::Match(unscored), _)) => {
                     add_to_matches(unscored.as_ref(), segment, hits, |t| *t |= u16::from(NGRAM))?;
                 }
-                Some((NgramMarking::Count { need, .. }, scored)) => {
-                    add_to_counted(scored, *need, segment, hits, &mut scratch.ngram_scores[ord])?;
+                // Counted only for the hits ranking reaches (`Shared::ngram_on_trust`).
+                Some((NgramMarking::Count { .. }, _)) => {
+                    for hit in hits.iter_mut() {
+                        hit.tier |= u16::from(NGRAM);
+                    }
                 }
             }
         }

@@ -1,12 +1,10 @@
 //! Marking: each class's matches set a bit in a byte per document, and the hits'
 //! tiers are raised by what ranking alone needs, looked up for the hits only.
 
-use super::super::min_match::MinMatchWeight;
 use super::found::Found;
-use super::NGRAM;
 use std::ops::Range;
 use tantivy::query::{Scorer, Weight};
-use tantivy::{DocId, DocSet, Score, SegmentReader, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
+use tantivy::{DocId, DocSet, SegmentReader, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
 
 /// A strong word is looked up by a seek per hit when its matches outnumber the hits
 /// this many times, else by scanning its matches.
@@ -240,33 +238,6 @@ fn for_each_matched(
             return;
         }
     }
-}
-
-/// Adds the n-gram bit to the tier of each of `hits` (one segment's, in document
-/// order) that holds at least `need` of the n-gram terms of `scored`, and puts its
-/// n-gram score in `scores` (by document), read on the way: ranking would seek the
-/// same postings again for it. A seek per hit and term, each term's postings only
-/// moving forward: where a term's list is sparse beside the hits, most seeks find
-/// it already past the hit and cost a comparison. (Counting over the terms' whole
-/// lists instead cost `air conditioning` 27M instructions for its 99,000 hits, and
-/// its top tier's 197,000 scores 38M more; seeking both costs 44M.)
-pub(super) fn add_to_counted(
-    scored: &MinMatchWeight,
-    need: u8,
-    segment: &SegmentReader,
-    hits: &mut [Found],
-    scores: &mut Vec<Score>,
-) -> tantivy::Result<()> {
-    let mut terms = scored.segment_terms(segment)?;
-    scores.resize(segment.max_doc() as usize, 0.0);
-    for hit in hits.iter_mut() {
-        let (held, score) = terms.count_and_score_at(hit.doc);
-        if held >= usize::from(need) {
-            hit.tier |= u16::from(NGRAM);
-            scores[hit.doc as usize] = score;
-        }
-    }
-    Ok(())
 }
 
 /// Counts in `counts` (zeroed first), per document of `span` in `segment`, how many of

@@ -25,6 +25,7 @@ impl TieredQuery {
             found,
             by_tier,
             moved,
+            moved_to,
             starts,
             next,
             ngram_scores,
@@ -48,11 +49,16 @@ impl TieredQuery {
             *at += 1;
         }
         moved.clear();
+        moved_to.clear();
+        moved_to.resize(2 * LANG, 0);
+        // Hits may move down to a tier that holds none yet: a phrase failed, or n-grams
+        // filed on trust were too few.
+        let may_move = any_unsure || shared.ngram_on_trust.is_some();
 
         // The tiers by their best possible score, best first: those with hits, or all
         // where a hit whose phrases fail may move down to a tier of no hits.
         let mut order: Vec<(Score, Score, usize)> = (0..2 * LANG)
-            .filter(|&t| any_unsure || starts[t] < starts[t + 1])
+            .filter(|&t| may_move || starts[t] < starts[t + 1])
             .map(|t| {
                 let bonus = if t >= LANG { pass.lang_bonus } else { 0.0 };
                 let base = self.base(t);
@@ -64,7 +70,8 @@ impl TieredQuery {
                 (best, bonus, t)
             })
             .collect();
-        order.sort_by(|a, b| b.0.total_cmp(&a.0));
+        // Of equal bounds, the higher tier first: hits only move to lower tiers.
+        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.2.cmp(&a.2)));
 
         let mut top = Top::new(pass.top);
         let mut arrived: Vec<Entry> = Vec::new();
@@ -73,13 +80,15 @@ impl TieredQuery {
                 break;
             }
             arrived.clear();
-            arrived.extend(
-                moved
-                    .iter()
-                    .filter(|(to, _)| usize::from(*to) == t)
-                    .map(|(_, e)| *e),
-            );
-            arrived.sort_unstable_by_key(|e| (e.segment, e.doc));
+            if moved_to[t] != 0 {
+                arrived.extend(
+                    moved
+                        .iter()
+                        .filter(|(to, _)| usize::from(*to) == t)
+                        .map(|(_, e)| *e),
+                );
+                arrived.sort_unstable_by_key(|e| (e.segment, e.doc));
+            }
             let base = self.base(t);
             // A listing of an n-gram tier holds the n-grams the match needs, so its
             // exact score is the scaled sum of its terms' BM25, each term's postings
@@ -109,9 +118,19 @@ impl TieredQuery {
                             }
                         }
                         at = Some((e.segment, e.doc));
-                        let n = match read {
-                            Some(scores) => scores[e.doc as usize],
-                            None => terms.score_at(e.doc),
+                        let n = match (read, shared.ngram_on_trust) {
+                            (Some(scores), _) => scores[e.doc as usize],
+                            (None, None) => terms.score_at(e.doc),
+                            (None, Some(need)) => {
+                                let (held, n) = terms.count_and_score_at(e.doc);
+                                if held < usize::from(need) {
+                                    let to = t - usize::from(NGRAM);
+                                    moved.push((to as u16, e));
+                                    moved_to[to] += 1;
+                                    continue;
+                                }
+                                n
+                            }
                         };
                         (base + n) + bonus
                     }
@@ -128,7 +147,9 @@ impl TieredQuery {
                     let earned = checks.earned(segment, ord, e.doc, e.unsure & 0x0F)?;
                     let lost = (e.unsure >> 4) & !earned;
                     if lost != 0 {
-                        moved.push((t as u16 - u16::from(lost), Entry { unsure: 0, ..e }));
+                        let to = t - usize::from(lost);
+                        moved.push((to as u16, Entry { unsure: 0, ..e }));
+                        moved_to[to] += 1;
                         continue;
                     }
                 }
