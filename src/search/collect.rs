@@ -170,6 +170,58 @@ fn primary(value: Option<f64>, descending: bool) -> f64 {
     }
 }
 
+/// The order of a page by a value (price, year, hours, newest) rather than by
+/// relevance: what a search with words sorted by a value ranks the hits of the
+/// tiered pass by (`super::tiers`), which then only finds them.
+#[derive(Clone, Copy)]
+pub struct ValueOrder<'a> {
+    /// Not [`Sort::Relevance`].
+    pub sort: Sort,
+    /// The rates a price sort converts with.
+    pub rates: &'a Rates,
+}
+
+impl ValueOrder<'_> {
+    /// The best `n` in this order of `hits` (segment ordinal, document, key and
+    /// whether the listing is in the buyer's language, segment by segment), each
+    /// scored as a pass that does not score scores it: the language bonus or
+    /// nothing. `total` is passed through.
+    pub fn top_of(
+        &self,
+        searcher: &Searcher,
+        columns: &[Arc<SegmentColumns>],
+        lang_bonus: Score,
+        n: usize,
+        total: usize,
+        hits: impl Iterator<Item = (u32, DocId, u32, bool)>,
+    ) -> tantivy::Result<Collected> {
+        let mut top = Top::new(n);
+        let mut open: Option<(u32, SortColumn<'_>, bool)> = None;
+        for (segment, doc, key, in_lang) in hits {
+            let (_, column, descending) = match &mut open {
+                Some(o) if o.0 == segment => o,
+                o => {
+                    let (column, descending) = SortColumn::open(
+                        self.sort,
+                        self.rates,
+                        searcher.segment_reader(segment),
+                        &columns[segment as usize],
+                    )?;
+                    o.insert((segment, column, descending))
+                }
+            };
+            let score = if in_lang { 0.0 + lang_bonus } else { 0.0 };
+            top.offer(Ranked {
+                rank: Rank::new(primary(column.value(doc, score), *descending), key),
+                score,
+                key,
+                address: DocAddress::new(segment, doc),
+            });
+        }
+        Ok(top.into_collected(total))
+    }
+}
+
 /// How to rank and what to keep; see the [module docs](self).
 pub struct Pass<'a> {
     pub sort: Sort,

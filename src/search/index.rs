@@ -551,7 +551,9 @@ impl TextIndex {
             } else {
                 self.relaxed(text, req.relax)?
             };
-            if sort == Sort::Relevance && req.min_score.is_none() && !req.exhaustive {
+            // In tiers whatever the order: finding the hits is the same work; only
+            // scoring every hit (a minimum score) needs the whole query.
+            if req.min_score.is_none() && !req.exhaustive {
                 Evaluation::Tiered(tiered(&query, &searcher)?)
             } else {
                 Evaluation::Whole(query.boolean().weight(enable)?)

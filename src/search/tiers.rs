@@ -42,7 +42,7 @@ mod found;
 mod marking;
 mod rank;
 
-use super::collect::Collected;
+use super::collect::{Collected, ValueOrder};
 use super::columns::SegmentColumns;
 use super::keyset::KeySet;
 use super::min_match::MinMatchWeight;
@@ -190,6 +190,10 @@ pub struct TierPass<'a> {
     pub top: usize,
     pub filter: Option<&'a KeySet>,
     pub hits: Option<&'a mut KeySet>,
+    /// A page by a value rather than by relevance: the hits are found as ever
+    /// (exactly: only their tiers may be taken on trust), then the best by the
+    /// value kept; no tier is ranked.
+    pub order: Option<ValueOrder<'a>>,
 }
 
 /// A second pair of hands for a broad search: another searching thread's buffers, in
@@ -398,6 +402,19 @@ impl TieredQuery {
         let (total, any_unsure) = self
             .find(shared, half, pass, scratch)
             .inspect_err(|_| scratch.forget_marks())?;
-        self.rank(shared, pass, scratch, total, any_unsure)
+        match pass.order {
+            None => self.rank(shared, pass, scratch, total, any_unsure),
+            Some(order) => order.top_of(
+                shared.searcher,
+                shared.columns,
+                pass.lang_bonus,
+                pass.top,
+                total,
+                scratch
+                    .found
+                    .iter()
+                    .map(|f| (f.segment, f.doc, f.key, usize::from(f.tier) >= LANG)),
+            ),
+        }
     }
 }

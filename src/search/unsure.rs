@@ -257,6 +257,7 @@ mod tests {
                             top: page,
                             filter: None,
                             hits: Some(&mut hits),
+                            order: None,
                         },
                         &mut scratch,
                         helper,
@@ -290,6 +291,7 @@ mod tests {
             top: 400,
             filter: None,
             hits: None,
+            order: None,
         };
         let failing = TieredQuery {
             title: vec![Box::new(FailingRead)],

@@ -1,7 +1,7 @@
 //! A search whose query is built: its cost estimate, and the one pass over its hits
 //! in buffers the caller lends.
 
-use super::super::collect::Pass;
+use super::super::collect::{Pass, ValueOrder};
 use super::super::keyset::KeySet;
 use super::super::tiers::{
     NgramMarking, TierClass, TierHelper, TierPass, TierPhrase, TierScratch, TieredQuery,
@@ -335,6 +335,10 @@ impl PreparedSearch<'_> {
                         top,
                         filter,
                         hits: req.hit_set.then_some(&mut *hits),
+                        order: (self.sort != Sort::Relevance).then_some(ValueOrder {
+                            sort: self.sort,
+                            rates: &req.rates,
+                        }),
                     },
                     tiers,
                     helper.map(|h| TierHelper {

@@ -202,6 +202,10 @@ impl TieredQuery {
                 }
             }
             total += resolve(pass, cols, found, segment_start);
+            if pass.order.is_some() {
+                // A page in a value order: what only ranks hits is not looked up.
+                continue;
+            }
             // Strong words are looked up for the hits alone: where hits are few
             // (`komatsu pc200-8` among 100,000 Komatsu listings) a seek each, in
             // document order; where they are many, one walk along the word's matches.
