@@ -44,9 +44,10 @@ thread_local! {
 /// How a search visits its hits.
 pub(super) enum Evaluation {
     /// One query, every hit scored when the order or a minimum score needs it
-    /// (browsing, sorting by a value, a minimum score, or asked for).
+    /// (browsing, a minimum score, or asked for).
     Whole(Box<dyn Weight>),
-    /// By relevance, in tiers: exact scores only where they can reach the page.
+    /// In tiers: by relevance, exact scores only where they can reach the page; by
+    /// a value, the hits found the same way, then the best by the value.
     Tiered(TieredQuery),
 }
 
