@@ -11,7 +11,7 @@
 use super::{EmbeddedGraph, MachineNode};
 use crate::graph::contract::{histogram, Bars, Range, Selections, SpecFacet};
 use crate::keys::for_each_key;
-use roaring::RoaringBitmap;
+use roaring::{MultiOps, RoaringBitmap};
 use std::collections::BTreeMap;
 
 /// Hours per bucket: a range cuts two buckets of a few thousand machines at most.
@@ -134,24 +134,27 @@ impl RangeIndex {
         inner: impl Fn(i32) -> bool,
         exact: impl Fn(u32) -> bool,
     ) -> RoaringBitmap {
-        let mut out = RoaringBitmap::new();
         if let (Some(lo), Some(hi)) = (lo, hi) {
             if lo > hi {
-                return out;
+                return RoaringBitmap::new();
             }
         }
         let range = (
             lo.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Included),
             hi.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Included),
         );
-        for (&b, set) in self.buckets.range(range) {
-            if inner(b) {
-                out |= set;
-            } else {
-                let cut = RoaringBitmap::from_sorted_iter(set.iter().filter(|&k| exact(k)))
-                    .expect("a bitmap iterates in order");
-                out |= cut;
-            }
+        // The buckets inside the range as one many-way union (a `price=..30000`
+        // spans a hundred buckets: unioned one by one into a growing bitmap, they
+        // cost ~1 ms at 1M listings), then the machines of the cut ones.
+        let mut out = self
+            .buckets
+            .range(range)
+            .filter_map(|(&b, set)| inner(b).then_some(set))
+            .union();
+        for (_, set) in self.buckets.range(range).filter(|(&b, _)| !inner(b)) {
+            let cut = RoaringBitmap::from_sorted_iter(set.iter().filter(|&k| exact(k)))
+                .expect("a bitmap iterates in order");
+            out |= cut;
         }
         out
     }
