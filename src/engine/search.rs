@@ -291,7 +291,9 @@ impl Engine {
     ) -> Result<TextStage, SearchFailure> {
         let generation = self.current();
         let graph = generation.graph().get();
-        let selected = graph.selected(&plan.selections).map(Arc::new);
+        // Worked out once, for the filter and the facets.
+        let ranges = graph.range_sets(&plan.selections);
+        let selected = graph.selected(&plan.selections, &ranges).map(Arc::new);
         let browse = !plan.has_words();
         let request = SearchRequest {
             text: plan.words.clone(),
@@ -340,7 +342,7 @@ impl Engine {
                 hits: results.hit_set.as_ref(),
                 ..facet_request(plan)
             };
-            lane.with_spare_core(|threads| graph.facets_on(&req, threads))
+            lane.with_spare_core(|threads| graph.facets_on(&req, &ranges, threads))
         });
         Ok(TextStage {
             relaxed: if unmatched(&results) {

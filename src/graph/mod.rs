@@ -20,7 +20,9 @@ pub use contract::{
     CategoryTree, FacetCount, FacetRequest, Facets, GraphError, ModelView, NumberFilter, Placement,
     Range, Selections, SpecCategoryView, SpecFacet, SpecView,
 };
-pub use embedded::{EmbeddedGraph, EntityKind, MachineFacts, NamedEntity, SnapshotError};
+pub use embedded::{
+    EmbeddedGraph, EntityKind, MachineFacts, NamedEntity, RangeSets, SnapshotError,
+};
 pub use neo4j::{Neo4jConfig, Neo4jGraph, Neo4jWriter};
 pub use reader::{NeoReader, ReadError};
 

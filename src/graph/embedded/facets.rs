@@ -1,7 +1,7 @@
 //! Facet counting over a hit set: disjunctive counts per group, spec and attribute
 //! histograms, and the filtered hit set.
 
-use super::ranges::attribute;
+use super::ranges::{attribute, RangeSets};
 use super::{EmbeddedGraph, MachineNode};
 use crate::graph::contract::{
     histogram, name_of, ordered, Except, FacetCount, FacetRequest, Facets, NumberFilter, Range,
@@ -113,6 +113,7 @@ impl EmbeddedGraph {
         &self,
         unranged: &RoaringBitmap,
         sel: &Selections,
+        ranges: &RangeSets,
         buckets: usize,
     ) -> Vec<SpecFacet> {
         // The machines every selection but the three ranges lets through; then each
@@ -129,7 +130,7 @@ impl EmbeddedGraph {
                 .filter(|&k| self.passes(k, &but_ranges))
                 .collect()
         } else {
-            match self.selected(&but_ranges) {
+            match self.selected(&but_ranges, &RangeSets::default()) {
                 Some(s) => s & unranged,
                 None => unranged.clone(),
             }
@@ -161,7 +162,7 @@ impl EmbeddedGraph {
                 })
                 .collect();
         }
-        let ranged = self.range_sets(sel);
+        let ranged = ranges.each();
         ATTRIBUTES
             .iter()
             .enumerate()
@@ -249,8 +250,9 @@ impl EmbeddedGraph {
     /// The live machines that pass every selection, whatever the words: what a
     /// search ranks among, known before its text pass runs. `None` when nothing is
     /// selected (every live machine passes). Equal to the `matching` set of
-    /// [`EmbeddedGraph::facets`] over all live machines.
-    pub fn selected(&self, sel: &Selections) -> Option<RoaringBitmap> {
+    /// [`EmbeddedGraph::facets`] over all live machines. `ranges` are
+    /// [`EmbeddedGraph::range_sets`] of `sel`.
+    pub fn selected(&self, sel: &Selections, ranges: &RangeSets) -> Option<RoaringBitmap> {
         let filters = self.model_filters(sel);
         let mut set: Option<RoaringBitmap> = None;
         if filters.any() {
@@ -263,11 +265,10 @@ impl EmbeddedGraph {
                 None => in_category,
             });
         }
-        if let Some(in_ranges) = self.in_ranges(sel) {
-            set = Some(match set {
-                Some(s) => s & in_ranges,
-                None => in_ranges,
-            });
+        if !ranges.is_open() {
+            let mut within = set.unwrap_or_else(|| self.live.clone());
+            ranges.narrow(&mut within);
+            set = Some(within);
         }
         set.map(|s| s & &self.live)
     }
@@ -333,26 +334,32 @@ impl EmbeddedGraph {
 
     /// Counts everything a search page needs; see the [graph module docs](crate::graph).
     pub fn facets(&self, req: &FacetRequest<'_>) -> Facets {
-        self.facets_on(req, Threads::One)
+        self.facets_on(req, &self.range_sets(&req.selections), Threads::One)
     }
 
     /// [`Self::facets`] on `threads`: on two, the year, hours and price histograms on
     /// the second thread when they are asked for, else half of the models'
-    /// intersections. The same answer.
-    pub fn facets_on(&self, req: &FacetRequest<'_>, threads: Threads) -> Facets {
+    /// intersections. The same answer. `ranges` are [`EmbeddedGraph::range_sets`] of
+    /// the request's selections, as the search's filter used them.
+    pub fn facets_on(
+        &self,
+        req: &FacetRequest<'_>,
+        ranges: &RangeSets,
+        threads: Threads,
+    ) -> Facets {
         let unranged = self.live_hits(req);
         let attributes = |unranged: &RoaringBitmap| {
-            self.attribute_facets(unranged, &req.selections, req.buckets)
+            self.attribute_facets(unranged, &req.selections, ranges, req.buckets)
         };
         match (req.attribute_facets, threads) {
-            (false, _) => self.count(req, unranged, Vec::new(), threads),
+            (false, _) => self.count(req, unranged, Vec::new(), ranges, threads),
             (true, Threads::One) => {
                 let attributes = attributes(&unranged);
-                self.count(req, unranged, attributes, Threads::One)
+                self.count(req, unranged, attributes, ranges, Threads::One)
             }
             (true, Threads::Two) => {
                 let (mut facets, attributes) = both(
-                    || self.count(req, unranged.clone(), Vec::new(), Threads::One),
+                    || self.count(req, unranged.clone(), Vec::new(), ranges, Threads::One),
                     || attributes(&unranged),
                 );
                 facets.attributes = attributes;
@@ -375,14 +382,13 @@ impl EmbeddedGraph {
         req: &FacetRequest<'_>,
         mut base: RoaringBitmap,
         attributes: Vec<SpecFacet>,
+        ranges: &RangeSets,
         threads: Threads,
     ) -> Facets {
         let sel = &req.selections;
         // Machine-level selections: attribute ranges apply to every group; the
         // category selection to every group but the category's own.
-        if let Some(in_ranges) = self.in_ranges(sel) {
-            base &= in_ranges;
-        }
+        ranges.narrow(&mut base);
         let in_category =
             (!sel.categories.is_empty()).then(|| self.filter_categories(&base, &sel.categories));
         let filtered = in_category.as_ref().unwrap_or(&base);

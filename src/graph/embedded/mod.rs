@@ -9,6 +9,7 @@ mod snapshot;
 
 pub use machine::MachineFacts;
 pub use names::{EntityKind, NamedEntity};
+pub use ranges::RangeSets;
 pub use snapshot::SnapshotError;
 
 use crate::currency::Rates;

@@ -257,6 +257,37 @@ fn price_buckets(r: &Range<f64>) -> Option<(Option<i32>, Option<i32>)> {
     Some((lo, hi))
 }
 
+/// The live machines inside each attribute range a search selected (year, hours,
+/// price, in [`ATTRIBUTES`] order; `None` for a range left open), from
+/// [`EmbeddedGraph::range_sets`]. A price range below 30,000 USD spans a hundred
+/// buckets at 1M listings: worked out once, not for each of the filter, the facet
+/// groups and the histograms.
+///
+/// [`ATTRIBUTES`]: crate::graph::contract::ATTRIBUTES
+#[derive(Debug, Default)]
+pub struct RangeSets([Option<RoaringBitmap>; 3]);
+
+impl RangeSets {
+    /// Each range's machines, in [`ATTRIBUTES`] order.
+    ///
+    /// [`ATTRIBUTES`]: crate::graph::contract::ATTRIBUTES
+    pub(crate) fn each(&self) -> &[Option<RoaringBitmap>; 3] {
+        &self.0
+    }
+
+    /// `set` narrowed to the machines inside every range.
+    pub(crate) fn narrow(&self, set: &mut RoaringBitmap) {
+        for range in self.0.iter().flatten() {
+            *set &= range;
+        }
+    }
+
+    /// Whether no range is selected.
+    pub(crate) fn is_open(&self) -> bool {
+        self.0.iter().all(Option::is_none)
+    }
+}
+
 /// The three attribute indexes of the graph.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Ranges {
@@ -293,20 +324,9 @@ impl Ranges {
 }
 
 impl EmbeddedGraph {
-    /// The live machines inside every attribute range selected (year, hours,
-    /// price); `None` when none is.
-    pub(crate) fn in_ranges(&self, sel: &Selections) -> Option<RoaringBitmap> {
-        self.range_sets(sel)
-            .into_iter()
-            .flatten()
-            .reduce(|all, set| all & set)
-    }
-
-    /// The live machines inside each attribute range selected, in [`ATTRIBUTES`]
-    /// order; `None` for a range left open.
-    ///
-    /// [`ATTRIBUTES`]: crate::graph::contract::ATTRIBUTES
-    pub(crate) fn range_sets(&self, sel: &Selections) -> [Option<RoaringBitmap>; 3] {
+    /// The live machines inside each attribute range selected: a search works them
+    /// out once, for the filter of its text pass and again for its facets.
+    pub fn range_sets(&self, sel: &Selections) -> RangeSets {
         let year = (!sel.year.is_open()).then(|| {
             let r = &sel.year;
             let b = (year_bucket(r.min), year_bucket(r.max));
@@ -336,7 +356,7 @@ impl EmbeddedGraph {
                 None => RoaringBitmap::new(),
             }
         });
-        [year, hours, price]
+        RangeSets([year, hours, price])
     }
 
     /// The histogram of attribute `a` (in [`ATTRIBUTES`] order) over `set`, from
@@ -444,9 +464,13 @@ mod tests {
         // THEN the bitmaps hold exactly the machines a test of each would let through
         for sel in &cases {
             let expected = by_scan(&g, sel);
-            assert_eq!(g.in_ranges(sel), Some(expected), "{sel:?}");
+            let ranges = g.range_sets(sel);
+            let mut within = g.live.clone();
+            ranges.narrow(&mut within);
+            assert!(!ranges.is_open());
+            assert_eq!(within, expected, "{sel:?}");
         }
-        assert!(g.in_ranges(&Selections::default()).is_none());
+        assert!(g.range_sets(&Selections::default()).is_open());
         let priced = selections(open(), open(), some(Some(20_000.0), Some(60_000.0)));
         assert!(
             !by_scan(&g, &priced).is_empty(),

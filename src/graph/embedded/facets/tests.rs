@@ -98,7 +98,9 @@ fn testing_each_machine_selects_what_the_bitmaps_select() {
     ];
     let mut kept = 0;
     for sel in &cases {
-        let by_bitmaps = g.selected(sel).unwrap_or_else(|| g.live.clone());
+        let by_bitmaps = g
+            .selected(sel, &g.range_sets(sel))
+            .unwrap_or_else(|| g.live.clone());
         let one_by_one: RoaringBitmap = g.live.iter().filter(|&k| g.passes(k, sel)).collect();
         assert_eq!(one_by_one, by_bitmaps, "{sel:?}");
         kept += usize::from(!by_bitmaps.is_empty() && by_bitmaps != g.live);
@@ -132,8 +134,10 @@ fn facets_on_two_threads_equal_facets_on_one() {
                 attribute_facets,
                 rates: Default::default(),
             };
-            let one = g.facets_on(&req, Threads::One);
-            assert_eq!(g.facets_on(&req, Threads::Two), one);
+            let ranges = g.range_sets(&req.selections);
+            let one = g.facets_on(&req, &ranges, Threads::One);
+            assert_eq!(g.facets_on(&req, &ranges, Threads::Two), one);
+            assert_eq!(g.facets(&req), one);
             assert_eq!(one.attributes.is_empty(), !attribute_facets);
         }
     }
