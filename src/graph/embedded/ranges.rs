@@ -258,12 +258,10 @@ fn price_buckets(r: &Range<f64>) -> Option<(Option<i32>, Option<i32>)> {
 }
 
 /// The live machines inside each attribute range a search selected (year, hours,
-/// price, in [`ATTRIBUTES`] order; `None` for a range left open), from
+/// price, in that order; `None` for a range left open), from
 /// [`EmbeddedGraph::range_sets`]. A price range below 30,000 USD spans a hundred
 /// buckets at 1M listings: worked out once, not for each of the filter, the facet
 /// groups and the histograms.
-///
-/// [`ATTRIBUTES`]: crate::graph::contract::ATTRIBUTES
 #[derive(Debug, Default)]
 pub struct RangeSets([Option<RoaringBitmap>; 3]);
 
