@@ -210,13 +210,8 @@ impl ValueOrder<'_> {
                     o.insert((segment, column, descending))
                 }
             };
-            let score = if in_lang { 0.0 + lang_bonus } else { 0.0 };
-            top.offer(Ranked {
-                rank: Rank::new(primary(column.value(doc, score), *descending), key),
-                score,
-                key,
-                address: DocAddress::new(segment, doc),
-            });
+            let score = if in_lang { lang_bonus } else { 0.0 };
+            top.offer(column.ranked(*descending, segment, doc, key, score));
         }
         Ok(top.into_collected(total))
     }
@@ -285,6 +280,18 @@ impl<'a> SortColumn<'a> {
         Ok((column, order == Order::Desc))
     }
 
+    /// `doc` (key `key`, in segment `segment`, scored `score`) ranked by this column:
+    /// its value, larger first where `descending`, then its key.
+    #[inline]
+    fn ranked(&self, descending: bool, segment: u32, doc: DocId, key: u32, score: Score) -> Ranked {
+        Ranked {
+            rank: Rank::new(primary(self.value(doc, score), descending), key),
+            score,
+            key,
+            address: DocAddress::new(segment, doc),
+        }
+    }
+
     #[inline]
     fn value(&self, doc: DocId, score: Score) -> Option<f64> {
         let d = doc as usize;
@@ -332,16 +339,7 @@ impl Pass<'_> {
                 };
                 total += 1;
                 let (column, descending) = &columns[segment as usize];
-                let rank = Rank {
-                    primary: primary(column.value(doc, 0.0), *descending),
-                    key,
-                };
-                top.offer(Ranked {
-                    rank,
-                    score: 0.0,
-                    key,
-                    address: DocAddress::new(segment, doc),
-                });
+                top.offer(column.ranked(*descending, segment, doc, key, 0.0));
             }
             top.into_collected(total)
         };
@@ -397,16 +395,7 @@ impl Pass<'_> {
                     return;
                 }
                 total += 1;
-                let rank = Rank {
-                    primary: primary(sort_column.value(doc, score), descending),
-                    key,
-                };
-                top.offer(Ranked {
-                    rank,
-                    score,
-                    key,
-                    address: DocAddress::new(ord as u32, doc),
-                });
+                top.offer(sort_column.ranked(descending, ord as u32, doc, key, score));
             };
             if scores {
                 weight.for_each(segment, &mut on_hit)?;

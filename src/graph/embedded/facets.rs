@@ -273,11 +273,13 @@ impl EmbeddedGraph {
                 None => in_category,
             });
         }
-        if !ranges.is_open() {
-            let mut within = set.unwrap_or_else(|| self.live.clone());
-            ranges.narrow(&mut within);
-            set = Some(within);
-        }
+        set = match set {
+            Some(mut s) => {
+                ranges.narrow(&mut s);
+                Some(s)
+            }
+            None => ranges.all(),
+        };
         set.map(|s| s & &self.live)
     }
 

@@ -280,9 +280,14 @@ impl RangeSets {
         }
     }
 
-    /// Whether no range is selected.
-    pub(crate) fn is_open(&self) -> bool {
-        self.0.iter().all(Option::is_none)
+    /// The machines inside every range; `None` when no range is selected.
+    pub(crate) fn all(&self) -> Option<RoaringBitmap> {
+        let mut ranges = self.0.iter().flatten();
+        let mut all = ranges.next()?.clone();
+        for range in ranges {
+            all &= range;
+        }
+        Some(all)
     }
 }
 
@@ -463,12 +468,12 @@ mod tests {
         for sel in &cases {
             let expected = by_scan(&g, sel);
             let ranges = g.range_sets(sel);
+            assert_eq!(ranges.all(), Some(expected.clone()), "{sel:?}");
             let mut within = g.live.clone();
             ranges.narrow(&mut within);
-            assert!(!ranges.is_open());
             assert_eq!(within, expected, "{sel:?}");
         }
-        assert!(g.range_sets(&Selections::default()).is_open());
+        assert!(g.range_sets(&Selections::default()).all().is_none());
         let priced = selections(open(), open(), some(Some(20_000.0), Some(60_000.0)));
         assert!(
             !by_scan(&g, &priced).is_empty(),

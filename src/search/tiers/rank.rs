@@ -90,10 +90,12 @@ impl TieredQuery {
                 arrived.sort_unstable_by_key(|e| (e.segment, e.doc));
             }
             let base = self.base(t);
-            // A listing of an n-gram tier holds the n-grams the match needs, so its
-            // exact score is the scaled sum of its terms' BM25, each term's postings
-            // seeking forward by their skip lists (opened again where the documents
-            // start over: at a new segment, and at the hits that moved here).
+            // A listing of an n-gram tier holds the n-grams the match needs (filed
+            // there on trust, it is counted first and moves down if it holds too
+            // few), so its exact score is the scaled sum of its terms' BM25, each
+            // term's postings seeking forward by their skip lists (opened again where
+            // the documents start over: at a new segment, and at the hits that moved
+            // here).
             let scored = self
                 .ngram
                 .as_ref()
@@ -124,9 +126,7 @@ impl TieredQuery {
                             (None, Some(need)) => {
                                 let (held, n) = terms.count_and_score_at(e.doc);
                                 if held < usize::from(need) {
-                                    let to = t - usize::from(NGRAM);
-                                    moved.push((to as u16, e));
-                                    moved_to[to] += 1;
+                                    move_down(moved, moved_to, t - usize::from(NGRAM), e);
                                     continue;
                                 }
                                 n
@@ -147,9 +147,12 @@ impl TieredQuery {
                     let earned = checks.earned(segment, ord, e.doc, e.unsure & 0x0F)?;
                     let lost = (e.unsure >> 4) & !earned;
                     if lost != 0 {
-                        let to = t - usize::from(lost);
-                        moved.push((to as u16, Entry { unsure: 0, ..e }));
-                        moved_to[to] += 1;
+                        move_down(
+                            moved,
+                            moved_to,
+                            t - usize::from(lost),
+                            Entry { unsure: 0, ..e },
+                        );
                         continue;
                     }
                 }
@@ -158,4 +161,10 @@ impl TieredQuery {
         }
         Ok(top.into_collected(total))
     }
+}
+
+/// Files `e` to be ranked again in tier `to`, below the one it was filed in.
+fn move_down(moved: &mut Vec<(u16, Entry)>, moved_to: &mut [u32], to: usize, e: Entry) {
+    moved.push((to as u16, e));
+    moved_to[to] += 1;
 }
