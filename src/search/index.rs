@@ -399,12 +399,11 @@ impl TextIndex {
                     self.expansions_once(word, seen)?
                 };
                 if one_word {
-                    single_title = Some(own.title.iter().map(|q| q.box_clone()).collect());
+                    single_title = Some(own.title.clone());
                 }
                 if t == 0 && i < MAX_STRONG_WORDS {
                     let strong_of_word: Vec<Box<dyn Query>> = own
-                        .title
-                        .into_iter()
+                        .title_queries()
                         .chain(named.phrase.iter().map(|q| q.box_clone()))
                         .chain(named.prefix.iter().map(|q| q.box_clone()))
                         .chain(

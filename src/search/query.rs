@@ -429,8 +429,9 @@ pub struct ListingQuery {
     pub strong: Vec<Vec<Box<dyn Query>>>,
     /// For a query of one word, the title part of its strong match alone: its
     /// catalog part is the classes' `named` entities (`search/tiers.rs` marks them
-    /// once for both). Its members: a listing holding any one has the word in its title.
-    pub single_title: Option<Vec<Box<dyn Query>>>,
+    /// once for both). Per language group, the word's terms in that group's title: a
+    /// listing holding all the terms of any one has the word in its title.
+    pub single_title: Option<Vec<Vec<Term>>>,
     /// What each word in `strong` adds.
     pub field_unit: f32,
     /// The listing's own n-grams, BM25 already scaled.

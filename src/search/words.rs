@@ -113,8 +113,16 @@ pub struct OwnMatch {
     /// Anywhere in the text, per language group: the members of that union (terms,
     /// prefixes, all the terms of a word of several; no phrase).
     pub anywhere: Vec<Box<dyn Query>>,
-    /// In the title (a term query, or all the word's terms), per language group.
-    pub title: Vec<Box<dyn Query>>,
+    /// In the title, per language group: the word's terms there (a listing must hold
+    /// all of them; one for most words, several for CJK bigrams or `pc200-8`).
+    pub title: Vec<Vec<Term>>,
+}
+
+impl OwnMatch {
+    /// The title match as queries, one per language group (any one will do).
+    pub fn title_queries(&self) -> impl Iterator<Item = Box<dyn Query>> + '_ {
+        self.title.iter().map(|terms| all_of(terms))
+    }
 }
 
 /// The own-text match of `word`; `last` makes a one-term word a prefix (unless CJK).
@@ -141,7 +149,7 @@ pub fn own_match(
                 .map(|t| Term::from_field_text(field, t))
                 .collect()
         };
-        title.push(all_of(&in_field(fields.title(*group))));
+        title.push(in_field(fields.title(*group)));
         let mut terms = in_field(fields.text(*group));
         if terms.len() == 1 {
             let term = terms.remove(0);
@@ -171,8 +179,8 @@ pub struct WordLevel {
     /// of that union (any one will do).
     pub strong: Vec<Vec<Box<dyn Query>>>,
     /// For a query of one word: its title match alone (the catalog part of its strong
-    /// match is what the match classes name), as the members of that union.
-    pub single_title: Option<Vec<Box<dyn Query>>>,
+    /// match is what the match classes name), as [`OwnMatch::title`].
+    pub single_title: Option<Vec<Vec<Term>>>,
 }
 
 #[cfg(test)]

@@ -135,10 +135,17 @@ pub(super) fn tiered(
             costly,
         });
     }
-    let title = match &query.single_title {
-        Some(members) => weights(members.iter().collect())?,
-        None => Vec::new(),
-    };
+    let title = query
+        .single_title
+        .iter()
+        .flatten()
+        .map(|terms| {
+            terms
+                .iter()
+                .map(|t| TermQuery::new(t.clone(), IndexRecordOption::Basic).weight(unscored))
+                .collect::<tantivy::Result<Vec<_>>>()
+        })
+        .collect::<tantivy::Result<Vec<_>>>()?;
     let (ngram, ngram_max) = match &query.ngram {
         None => (None, 0.0),
         Some(n) => {

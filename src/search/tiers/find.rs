@@ -4,11 +4,12 @@
 use super::found::{resolve, Found};
 use super::marking::{add_to_any, add_to_matches, count_terms, for_each_of_all, mark, note};
 use super::{
-    Half, NgramMarking, Shared, TierPass, TierScratch, TieredQuery, MARKS, NAMED, NGRAM, NO_HIT,
-    TITLE,
+    Half, NgramMarking, Shared, TierPass, TierScratch, TieredQuery, ANY_NAMED, MARKS, NAMED, NGRAM,
+    NO_HIT, TITLE,
 };
 use crate::keys::{fetch, fetch_at};
 use crate::search::unsure::PhraseChecks;
+use std::cell::Cell;
 use tantivy::DocId;
 
 impl TieredQuery {
@@ -95,8 +96,28 @@ impl TieredQuery {
                     )?;
                 }
             }
-            for weight in &self.title {
-                mark(weight.as_ref(), segment, &span, marks, dirty, TITLE)?;
+            // A title of one term is a walk of its list, as cheap as testing each
+            // listing; one of several terms is sought only for listings no named
+            // entity made strong (see `TieredQuery::title`).
+            for terms in &self.title {
+                match terms.as_slice() {
+                    [one] => mark(one.as_ref(), segment, &span, marks, dirty, TITLE)?,
+                    all => {
+                        let cells = Cell::from_mut(&mut *marks).as_slice_of_cells();
+                        for_each_of_all(
+                            all,
+                            segment,
+                            &span,
+                            |d| fetch(&cells[d as usize]),
+                            |d| cells[d as usize].get() & ANY_NAMED == 0,
+                            |d| {
+                                let mark = &cells[d as usize];
+                                mark.set(mark.get() | TITLE);
+                                note(dirty, d);
+                            },
+                        )?;
+                    }
+                }
             }
             match self.ngram.as_ref().filter(|_| !shared.ngram_ranks_only) {
                 None => {}
