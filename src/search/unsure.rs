@@ -294,7 +294,7 @@ mod tests {
             order: None,
         };
         let failing = TieredQuery {
-            title: vec![Box::new(FailingRead)],
+            title: vec![vec![Box::new(FailingRead)]],
             ..query(0)
         };
         assert!(failing
