@@ -373,7 +373,7 @@ impl TextIndex {
         analyzers: &mut [TextAnalyzer],
         seen: &mut Named,
     ) -> Result<WordLevel, SearchError> {
-        let mut all_words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut all_words: Vec<Box<dyn Query>> = Vec::new();
         let mut strong = Vec::new();
         let mut single_title = None;
         let mut several = false;
@@ -425,11 +425,11 @@ impl TextIndex {
                 }
             }
             if several && !each.is_empty() {
-                all_words.push((Occur::Should, Box::new(AllWordsQuery::new(each))));
+                all_words.push(Box::new(AllWordsQuery::new(each)) as Box<dyn Query>);
             }
         }
         Ok(WordLevel {
-            all: several.then(|| Box::new(BooleanQuery::new(all_words)) as Box<dyn Query>),
+            all: several.then_some(all_words),
             strong,
             single_title,
         })

@@ -553,10 +553,9 @@ pub fn listing_query(
     let mut required = 0u8;
     let mut prefix_bit = 0u8;
     let several = words.all.is_some();
-    let all_words = words.all.map(|q| {
-        let mut m = Members::default();
-        m.cheap.push(q);
-        m
+    let all_words = words.all.map(|alternatives| Members {
+        cheap: alternatives,
+        costly: Vec::new(),
     });
     for (k, (own, named, score, suffices, strong)) in [
         (own.phrase, entities.phrase, tuning.phrase, true, true),

@@ -172,8 +172,10 @@ pub fn own_match(
 #[derive(Default)]
 pub struct WordLevel {
     /// Listings matching every word of the query, or of one of its alternatives (trade
-    /// words, synonyms); `None` for a query of one word, whose match classes say all.
-    pub all: Option<Box<dyn Query>>,
+    /// words, synonyms): one query each, the class's members, each marked on its own
+    /// rather than merged into one stream; `None` for a query of one word, whose
+    /// match classes say all.
+    pub all: Option<Vec<Box<dyn Query>>>,
     /// For each of the first [`MAX_STRONG_WORDS`] words as typed: the listings holding
     /// it in the title or in the name of one of their catalog entities, as the members
     /// of that union (any one will do).
