@@ -33,6 +33,8 @@ const CATALOG: &str = r#"
 {"id":"l6","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"EC220E-ac","model_id":"ec220e","title":{"en":"Volvo EC220E with air conditioning"},"description":"Hammer lines."}}
 {"id":"l7","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"EC220E-plain","model_id":"ec220e","title":{"en":"Volvo EC220E"},"description":"Hammer lines, no cab heater."}}
 {"id":"l8","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"EC220E-de","model_id":"ec220e","title":{"de":"Volvo EC220E Kettenbagger mit Klimaanlage"},"description":"Hammerleitung."}}
+{"id":"l9","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"A30G-ja-described","model_id":"a30g","title":{"ja":"ボルボ A30G"},"description":"エアコン"}}
+{"id":"l10","type":"MachineListed","at":"2026-01-02T00:00:00Z","data":{"machine_id":"A30G-ja-titled","model_id":"a30g","title":{"ja":"ボルボ A30G エアコン付き"},"description":"整備記録あり、足回り良好、タイヤ残り七割、荷台の補修歴なし。"}}
 "#;
 
 fn engine() -> &'static (Arc<Engine>, tokio::runtime::Runtime, SearchPool) {
@@ -126,6 +128,22 @@ fn catalog_names_count_as_the_words_in_any_language() {
     // A phrase ranks above the same words apart.
     let r = search("wheel loader", Lang::EN);
     assert_eq!(ids(&r), ["WA380-8"]);
+}
+
+/// WHEN a buyer types one word that no catalog name holds (`エアコン`, three bigrams)
+/// THEN the listing whose title holds it outranks the one whose description alone
+/// does, though that one's text is shorter: the title makes the word strong even
+/// where no named entity does. (The listings with air conditioning in other
+/// languages follow, through the bundled equipment words.)
+#[test]
+fn a_word_of_several_terms_in_the_title_is_strong_without_a_catalog_name() {
+    let r = search("エアコン", Lang::JA);
+    assert_eq!(
+        ids(&r)[..2],
+        ["A30G-ja-titled", "A30G-ja-described"],
+        "{:?}",
+        r.hits.iter().map(|h| h.score).collect::<Vec<_>>()
+    );
 }
 
 /// WHEN one word of several matches nowhere THEN the search relaxes (and says so)
