@@ -11,11 +11,11 @@
 //! word is asked member by member, by their skip lists, stopping at the first that
 //! holds the document.
 //!
-//! Where every word is common (`air conditioning`: 250,000 listings each), the lead is
-//! as long as the others and asking them costs a seek per member at nearly every one
-//! of its documents. There each word's members are walked once instead, a bit per word
+//! Where every word is common (`air conditioning`: each word in at least its 248,000
+//! hits at 1M listings), the lead is as long as the others and asking them costs a
+//! seek per member at nearly every one of its documents. There each word's members are walked once instead, a bit per word
 //! set in a byte per document, and the documents holding every bit become a bitset:
-//! a few nanoseconds per posting rather than a union's window and seeks per document.
+//! a byte written per posting rather than a union's window and seeks per document.
 //! The bitset is worked out once per segment and search, shared by the cost estimate,
 //! the pass and its second thread.
 
@@ -31,7 +31,7 @@ use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, COLLECT_BLOCK_BUFFER_
 
 /// The words' lists are walked whole (see the [module docs](self)) when together they
 /// hold at most this many times the lead's documents: asking the others costs a
-/// union's step and a seek or more per lead document, a walk a few nanoseconds per
+/// union's step and a seek or more per lead document, a walk a byte written per
 /// posting.
 const WALK_WHOLE_WITHIN: u64 = 8;
 

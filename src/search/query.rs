@@ -270,7 +270,7 @@ impl Members {
 }
 
 /// Documents holding `term`, unscored.
-fn term_query(term: &Term) -> Box<dyn Query> {
+pub(super) fn term_query(term: &Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic))
 }
 

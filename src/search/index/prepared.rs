@@ -8,12 +8,12 @@ use super::super::tiers::{
 };
 use super::{stored_listing, Hit, SearchError, SearchRequest, SearchResults, TextIndex};
 use crate::search::language::LangSet;
-use crate::search::query::{ListingQuery, Sort};
+use crate::search::query::{term_query, ListingQuery, Sort};
 use crate::two_threads::Threads;
 use std::cell::RefCell;
-use tantivy::query::{BooleanQuery, EnableScoring, Query, TermQuery, Weight};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{Searcher, TantivyDocument};
+use tantivy::query::{BooleanQuery, EnableScoring, Query, Weight};
+use tantivy::schema::Value;
+use tantivy::{Searcher, TantivyDocument, Term};
 
 /// The buffers of a search: the selections and the hits as bit arrays, and the tiered
 /// evaluation's marks and tiers — a few bytes per indexed document, and a dozen per hit
@@ -135,16 +135,18 @@ pub(super) fn tiered(
             costly,
         });
     }
+    // Each of `terms` on its own, unscored.
+    let term_weights = |terms: &[Term]| -> tantivy::Result<Vec<Box<dyn Weight>>> {
+        terms
+            .iter()
+            .map(|t| term_query(t).weight(unscored))
+            .collect()
+    };
     let title = query
         .single_title
         .iter()
         .flatten()
-        .map(|terms| {
-            terms
-                .iter()
-                .map(|t| TermQuery::new(t.clone(), IndexRecordOption::Basic).weight(unscored))
-                .collect::<tantivy::Result<Vec<_>>>()
-        })
+        .map(|terms| term_weights(terms))
         .collect::<tantivy::Result<Vec<_>>>()?;
     let (ngram, ngram_max) = match &query.ngram {
         None => (None, 0.0),
@@ -153,24 +155,11 @@ pub(super) fn tiered(
             // intersection, which skips through the rarest list block by block.
             let marking = if n.need < n.terms.len() {
                 NgramMarking::Count {
-                    terms: n
-                        .terms
-                        .iter()
-                        .map(|t| {
-                            TermQuery::new(t.clone(), IndexRecordOption::Basic).weight(unscored)
-                        })
-                        .collect::<tantivy::Result<Vec<_>>>()?,
+                    terms: term_weights(&n.terms)?,
                     need: n.need as u8,
                 }
             } else {
-                let all: Vec<Box<dyn Query>> = n
-                    .terms
-                    .iter()
-                    .map(|t| {
-                        Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic))
-                            as Box<dyn Query>
-                    })
-                    .collect();
+                let all = n.terms.iter().map(term_query).collect();
                 NgramMarking::Match(BooleanQuery::intersection(all).weight(unscored)?)
             };
             let scoring = EnableScoring::enabled_from_searcher(searcher);
