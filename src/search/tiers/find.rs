@@ -1,11 +1,11 @@
 //! Finding a search's hits in a span of every segment: each class marked, the marks
 //! scanned into hits filed by tier, then what only ranks them looked up for the hits.
 
-use super::found::{resolve, Found};
+use super::found::{file, resolve, resolve_into, Found};
 use super::marking::{add_to_any, add_to_matches, count_terms, for_each_of_all, mark, note};
 use super::{
-    Half, NgramMarking, Shared, TierPass, TierScratch, TieredQuery, ANY_NAMED, MARKS, NAMED, NGRAM,
-    NO_HIT, TITLE,
+    Half, NgramMarking, Shared, TierPass, TierScratch, TieredQuery, ANY_NAMED, BATCH, MARKS, NAMED,
+    NGRAM, NO_HIT, TITLE,
 };
 use crate::keys::{fetch, fetch_at};
 use crate::search::unsure::PhraseChecks;
@@ -13,9 +13,10 @@ use std::cell::Cell;
 use tantivy::DocId;
 
 impl TieredQuery {
-    /// Marks and files the hits of `half` of every segment in `scratch.found`, their
-    /// keys in `pass.hits`; returns how many pass the filter, and whether any is filed
-    /// on trust (then it may move to a tier of no hits).
+    /// Marks and files the hits of `half` of every segment, by tier in
+    /// `scratch.filed` (or, for a value order, in `scratch.found`), their keys in
+    /// `pass.hits`; returns how many pass the filter, and whether any is filed on
+    /// trust (then it may move to a tier of no hits).
     pub(super) fn find(
         &self,
         shared: &Shared<'_>,
@@ -25,6 +26,13 @@ impl TieredQuery {
     ) -> tantivy::Result<(usize, bool)> {
         let searcher = shared.searcher;
         scratch.found.clear();
+        scratch.clear_filed(searcher.num_docs() as usize);
+        // Where nothing after the scan raises hits' tiers (strong words, classes that
+        // only rank), each batch of hits is filed as soon as it is resolved.
+        let direct = pass.order.is_none()
+            && self.strong.is_empty()
+            && shared.ranking_only == 0
+            && !(self.ngram.is_some() && shared.ngram_ranks_only);
         scratch
             .ngram_scores
             .resize_with(searcher.segment_readers().len(), Vec::new);
@@ -143,6 +151,7 @@ impl TieredQuery {
             }
             let alive = segment.alive_bitset();
             let found = &mut scratch.found;
+            let filed = &mut scratch.filed;
             // First the marked documents alone, in document order, marks cleared as
             // they are read: eight at a time, only the words the summary names. Their
             // keys are read after, in a loop of independent loads (`resolve`): read
@@ -164,18 +173,26 @@ impl TieredQuery {
                         }
                         None => 0,
                     };
+                    if direct && found.len() >= BATCH {
+                        total += resolve_into(pass, cols, found, segment_start, filed);
+                    }
                     if doubts == 0 {
                         if word == 0 {
                             continue;
                         }
                         chunk.fill(0);
+                        // Written whether a hit or not, kept by the count: one growth
+                        // check per eight documents, not a branch per document.
+                        let mut eight = [Found::sure(NO_HIT, 0, 0); 8];
+                        let mut kept = 0;
                         for (j, raw) in word.to_le_bytes().into_iter().enumerate() {
                             let tier = shared.tiers[usize::from(raw)];
                             let d = (w * 8 + j) as DocId;
-                            if tier != NO_HIT && alive.is_none_or(|a| a.is_alive(d)) {
-                                found.push(Found::sure(tier, ord as u32, d));
-                            }
+                            eight[kept] = Found::sure(tier, ord as u32, d);
+                            kept +=
+                                usize::from(tier != NO_HIT && alive.is_none_or(|a| a.is_alive(d)));
                         }
+                        found.extend_from_slice(&eight[..kept]);
                         continue;
                     }
                     chunk.fill(0);
@@ -222,9 +239,14 @@ impl TieredQuery {
                     }
                 }
             }
+            if direct {
+                total += resolve_into(pass, cols, found, segment_start, filed);
+                continue;
+            }
             total += resolve(pass, cols, found, segment_start);
             if pass.order.is_some() {
-                // A page in a value order: what only ranks hits is not looked up.
+                // A page in a value order: what only ranks hits is not looked up, and
+                // every hit is kept in `found` for the order to choose from.
                 continue;
             }
             // Strong words are looked up for the hits alone: where hits are few
@@ -257,6 +279,7 @@ impl TieredQuery {
                     }
                 }
             }
+            file(found, segment_start, filed);
         }
         Ok((total, any_unsure))
     }

@@ -47,7 +47,7 @@ impl Found {
 /// A hit filed in its tier.
 #[derive(Clone, Copy, Default)]
 pub(super) struct Entry {
-    /// Its segment's ordinal: the by-tier buffer holds every hit of a broad query
+    /// Its segment's ordinal: the tiers' lists hold every hit of a broad query
     /// (470,000 for `油圧ショベル` at 1M), so twelve bytes an entry, not sixteen.
     pub(super) segment: u16,
     pub(super) doc: DocId,
@@ -63,17 +63,52 @@ pub(super) const FETCH_AHEAD: usize = 16;
 
 /// Gives the hits of one segment (`found[from..]`, tiers without the language) their
 /// keys and languages: puts each key in the hit set, drops the hits outside the filter
-/// and those of no machine, and returns how many are left. The arrays are read in
-/// document order, each read independent of the last, so that reads from memory
-/// overlap (a hit's key read in the scan of the marks waited ~130 ns at 1M listings).
+/// and those of no machine, and returns how many are left.
 pub(super) fn resolve(
     pass: &mut TierPass<'_>,
     cols: &SegmentColumns,
     found: &mut Vec<Found>,
     from: usize,
 ) -> usize {
-    let mut kept = from;
-    for i in from..found.len() {
+    let mut kept = 0;
+    each_resolved(pass, cols, &mut found[from..], |found, hit| {
+        // Never ahead of the hit being read: `kept` counts those read and kept.
+        found[kept] = hit;
+        kept += 1;
+    });
+    found.truncate(from + kept);
+    kept
+}
+
+/// As [`resolve`], and files the hits left in their tiers' lists, taking them out
+/// of `found`.
+pub(super) fn resolve_into(
+    pass: &mut TierPass<'_>,
+    cols: &SegmentColumns,
+    found: &mut Vec<Found>,
+    from: usize,
+    filed: &mut [Vec<Entry>],
+) -> usize {
+    let mut kept = 0;
+    each_resolved(pass, cols, &mut found[from..], |_, hit| {
+        filed[usize::from(hit.tier)].push(hit.entry());
+        kept += 1;
+    });
+    found.truncate(from);
+    kept
+}
+
+/// Calls `keep` with each of `found` that has a machine and passes the filter, its
+/// key and language read, its key put in the hit set. The arrays are read in document
+/// order, each read independent of the last, so that reads from memory overlap (a
+/// hit's key read in the scan of the marks waited ~130 ns at 1M listings).
+fn each_resolved(
+    pass: &mut TierPass<'_>,
+    cols: &SegmentColumns,
+    found: &mut [Found],
+    mut keep: impl FnMut(&mut [Found], Found),
+) {
+    for i in 0..found.len() {
         if let Some(ahead) = found.get(i + FETCH_AHEAD) {
             fetch(&cols.keys[ahead.doc as usize]);
             fetch(&cols.langs[ahead.doc as usize]);
@@ -89,15 +124,21 @@ pub(super) fn resolve(
         } else {
             0
         };
-        found[kept] = Found {
+        let resolved = Found {
             tier: hit.tier + lang,
             key,
             ..hit
         };
-        kept += 1;
+        keep(found, resolved);
     }
-    found.truncate(kept);
-    kept - from
+}
+
+/// Files the resolved hits `found[from..]` in their tiers' lists, taking them out of
+/// `found`.
+pub(super) fn file(found: &mut Vec<Found>, from: usize, filed: &mut [Vec<Entry>]) {
+    for hit in found.drain(from..) {
+        filed[usize::from(hit.tier)].push(hit.entry());
+    }
 }
 
 pub(super) fn ranked(score: Score, key: u32, segment: u32, doc: DocId) -> Ranked {

@@ -22,32 +22,12 @@ impl TieredQuery {
         let searcher = shared.searcher;
         let mut checks = PhraseChecks::new(shared.phrases.clone());
         let TierScratch {
-            found,
-            by_tier,
+            filed,
             moved,
             moved_to,
-            starts,
-            next,
             ngram_scores,
             ..
         } = scratch;
-        starts.clear();
-        starts.resize(2 * LANG + 1, 0);
-        for f in found.iter() {
-            starts[usize::from(f.tier) + 1] += 1;
-        }
-        for t in 1..starts.len() {
-            starts[t] += starts[t - 1];
-        }
-        by_tier.clear();
-        by_tier.resize(found.len(), Entry::default());
-        next.clear();
-        next.extend_from_slice(starts);
-        for f in found.iter() {
-            let at = &mut next[usize::from(f.tier)];
-            by_tier[*at] = f.entry();
-            *at += 1;
-        }
         moved.clear();
         moved_to.clear();
         moved_to.resize(2 * LANG, 0);
@@ -58,7 +38,7 @@ impl TieredQuery {
         // The tiers by their best possible score, best first: those with hits, or all
         // where a hit whose phrases fail may move down to a tier of no hits.
         let mut order: Vec<(Score, Score, usize)> = (0..2 * LANG)
-            .filter(|&t| may_move || starts[t] < starts[t + 1])
+            .filter(|&t| may_move || !filed[t].is_empty())
             .map(|t| {
                 let bonus = if t >= LANG { pass.lang_bonus } else { 0.0 };
                 let base = self.base(t);
@@ -105,7 +85,7 @@ impl TieredQuery {
             // The segment's n-gram scores, where the marking read them on the way.
             let mut read: Option<&[Score]> = None;
             let mut at: Option<(u16, DocId)> = None;
-            for &e in by_tier[starts[t]..starts[t + 1]].iter().chain(&arrived) {
+            for &e in filed[t].iter().chain(&arrived) {
                 if top.is_full() && f64::from(best) < top.floor() {
                     break;
                 }
