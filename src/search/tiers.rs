@@ -443,3 +443,26 @@ impl TieredQuery {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{TierScratch, LANG};
+
+    /// GIVEN tiers' lists left with room by earlier searches,
+    /// WHEN a search clears them,
+    /// THEN they keep their room while it is at most twice the documents searched, and
+    /// give it back beyond that (each search may fill other tiers).
+    #[test]
+    fn the_tiers_lists_keep_at_most_twice_the_documents_of_room() {
+        let mut scratch = TierScratch::default();
+        scratch.clear_filed(100);
+        assert_eq!(scratch.filed.len(), 2 * LANG);
+        scratch.filed[3].reserve_exact(150);
+        scratch.filed[3].push(Default::default());
+        scratch.clear_filed(100);
+        assert!(scratch.filed[3].is_empty() && scratch.filed[3].capacity() >= 150);
+        scratch.filed[7].reserve_exact(100);
+        scratch.clear_filed(100);
+        assert!(scratch.filed.iter().all(|t| t.capacity() == 0));
+    }
+}
