@@ -166,7 +166,7 @@ pub struct TierScratch {
     /// Per tier, its hits in document order, filed as they are resolved: a broad
     /// query's 470,000 hits are written once, twelve bytes each, rather than kept in
     /// `found` and sorted by tier after (sixteen bytes each, written, read back and
-    /// moved three times: the memory traffic was most of the scan's time).
+    /// moved three times: in a profile of `油圧ショベル`, most of the scan's time).
     filed: Vec<Vec<Entry>>,
     /// Hits whose phrases failed, or that lacked the n-grams their tier was filed
     /// on trust of, with the tier they moved down to.

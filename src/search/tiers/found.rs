@@ -33,6 +33,11 @@ impl Found {
         }
     }
 
+    /// Files the hit, resolved, in its tier's list.
+    fn file_in(self, filed: &mut [Vec<Entry>]) {
+        filed[usize::from(self.tier)].push(self.entry());
+    }
+
     pub(super) fn entry(&self) -> Entry {
         Entry {
             // `run` refuses more segments than fit.
@@ -91,7 +96,7 @@ pub(super) fn resolve_into(
 ) -> usize {
     let mut kept = 0;
     each_resolved(pass, cols, &mut found[from..], |_, hit| {
-        filed[usize::from(hit.tier)].push(hit.entry());
+        hit.file_in(filed);
         kept += 1;
     });
     found.truncate(from);
@@ -136,9 +141,7 @@ fn each_resolved(
 /// Files the resolved hits `found[from..]` in their tiers' lists, taking them out of
 /// `found`.
 pub(super) fn file(found: &mut Vec<Found>, from: usize, filed: &mut [Vec<Entry>]) {
-    for hit in found.drain(from..) {
-        filed[usize::from(hit.tier)].push(hit.entry());
-    }
+    found.drain(from..).for_each(|hit| hit.file_in(filed));
 }
 
 pub(super) fn ranked(score: Score, key: u32, segment: u32, doc: DocId) -> Ranked {
