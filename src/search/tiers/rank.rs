@@ -3,10 +3,14 @@
 
 use super::found::{ranked, Entry};
 use super::{Shared, TierPass, TierScratch, TieredQuery, LANG, NGRAM};
+use crate::keys::fetch;
 use crate::search::collect::{Collected, Top};
 use crate::search::min_match::SegmentTerms;
 use crate::search::unsure::PhraseChecks;
 use tantivy::{DocId, Score};
+
+/// How many listings of a tier ahead an n-gram score is fetched.
+const AHEAD: usize = 16;
 
 impl TieredQuery {
     /// Ranks the hits [`TieredQuery::find`] filed in `scratch`, tier by tier, best
@@ -85,9 +89,21 @@ impl TieredQuery {
             // The segment's n-gram scores, where the marking read them on the way.
             let mut read: Option<&[Score]> = None;
             let mut at: Option<(u16, DocId)> = None;
-            for &e in filed[t].iter().chain(&arrived) {
+            let listed = &filed[t];
+            for (i, &e) in listed.iter().chain(&arrived).enumerate() {
                 if top.is_full() && f64::from(best) < top.floor() {
                     break;
+                }
+                // A tier's listings are spread over the segment: each score read is
+                // a cache miss, asked for `AHEAD` listings before it is needed.
+                if scored.is_some() && shared.scores_read {
+                    if let Some(later) = listed.get(i + AHEAD) {
+                        if let Some(s) =
+                            ngram_scores[usize::from(later.segment)].get(later.doc as usize)
+                        {
+                            fetch(s);
+                        }
+                    }
                 }
                 let score = match scored {
                     Some(scored) => {
