@@ -13,12 +13,16 @@ use super::columns::{KeyMap, Prices, SegmentColumns, SortNumber, NO_CURRENCY};
 use super::keyset::{record_hit, KeySet};
 use super::query::{Order, Sort};
 use crate::currency::Rates;
+use crate::keys::fetch;
 use crate::two_threads::{both, Threads};
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
+
+/// Keys ahead of the one browsed whose sort value is asked for early.
+const AHEAD: usize = 16;
 
 /// Where a hit stands in the requested order: a primary value where larger is better
 /// (missing values rank last whatever the direction), then the key ascending so that
@@ -292,6 +296,26 @@ impl<'a> SortColumn<'a> {
         }
     }
 
+    /// Asks for the cache lines of `doc`'s value without waiting for them.
+    #[inline]
+    fn fetch(&self, doc: DocId) {
+        let d = doc as usize;
+        match self {
+            SortColumn::Score => {}
+            SortColumn::Number(values) => {
+                if let Some(v) = values.get(d) {
+                    fetch(v);
+                }
+            }
+            // Its currencies are two bytes a document, read in step with the amounts.
+            SortColumn::Price { prices, .. } => {
+                if let Some(a) = prices.amount.get(d) {
+                    fetch(a);
+                }
+            }
+        }
+    }
+
     #[inline]
     fn value(&self, doc: DocId, score: Score) -> Option<f64> {
         let d = doc as usize;
@@ -330,16 +354,28 @@ impl Pass<'_> {
             .map(|(s, a)| SortColumn::open(self.sort, self.rates, s, a))
             .collect::<tantivy::Result<Vec<_>>>()?;
         let n = self.top;
-        let browse = |part: roaring::bitmap::Iter<'_>| -> Collected {
+        // A selection's listings are spread over the documents: each value read is a
+        // cache miss, asked for `AHEAD` keys before it is needed.
+        let browse = |mut part: roaring::bitmap::Iter<'_>| -> Collected {
             let mut top = Top::new(n);
             let mut total = 0usize;
-            for key in part {
-                let Some((segment, doc)) = map.get(key) else {
-                    continue;
-                };
-                total += 1;
-                let (column, descending) = &columns[segment as usize];
-                top.offer(column.ranked(*descending, segment, doc, key, 0.0));
+            let mut batch = [0u32; 256];
+            loop {
+                let keys = part.next_many(&mut batch);
+                if keys.is_empty() {
+                    break;
+                }
+                for (i, &key) in keys.iter().enumerate() {
+                    if let Some((segment, doc)) = keys.get(i + AHEAD).and_then(|&k| map.get(k)) {
+                        columns[segment as usize].0.fetch(doc);
+                    }
+                    let Some((segment, doc)) = map.get(key) else {
+                        continue;
+                    };
+                    total += 1;
+                    let (column, descending) = &columns[segment as usize];
+                    top.offer(column.ranked(*descending, segment, doc, key, 0.0));
+                }
             }
             top.into_collected(total)
         };

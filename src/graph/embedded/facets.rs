@@ -514,19 +514,25 @@ impl EmbeddedGraph {
                 direct[cat as usize] += c;
             }
         }
-        for key in &(&self.overridden & base) {
-            let machine = &self.machines[key as usize];
-            let m = machine.model as usize;
-            if !filters.passes(m, Except::Nothing) {
-                continue;
-            }
-            if let Some(model_cat) = self.models[m].category {
-                direct[model_cat as usize] -= 1;
-            }
-            if let Some(own) = machine.category {
-                direct[own as usize] += 1;
-            }
-        }
+        // A browse counts every overridden machine of the catalog (tens of thousands
+        // at 1M listings), each a cache miss: the machine sixteen on is asked for early.
+        for_each_key_ahead(
+            &(&self.overridden & base),
+            |later| fetch(&self.machines[later as usize]),
+            |key| {
+                let machine = &self.machines[key as usize];
+                let m = machine.model as usize;
+                if !filters.passes(m, Except::Nothing) {
+                    return;
+                }
+                if let Some(model_cat) = self.models[m].category {
+                    direct[model_cat as usize] -= 1;
+                }
+                if let Some(own) = machine.category {
+                    direct[own as usize] += 1;
+                }
+            },
+        );
         let mut rolled = vec![0u64; self.categories.len()];
         for (c, &n) in direct.iter().enumerate() {
             let mut cur = Some(c as u32);

@@ -10,7 +10,7 @@
 
 use super::{EmbeddedGraph, MachineNode};
 use crate::graph::contract::{histogram, Bars, Range, Selections, SpecFacet};
-use crate::keys::for_each_key;
+use crate::keys::{fetch, for_each_key, for_each_key_ahead};
 use roaring::{MultiOps, RoaringBitmap};
 use std::collections::BTreeMap;
 
@@ -95,6 +95,19 @@ impl RangeIndex {
         }
     }
 
+    /// Asks for the cache line of `key`'s value without waiting for it.
+    #[inline]
+    fn fetch_value(&self, key: u32) {
+        let k = key as usize;
+        if self.exact.is_empty() {
+            if let Some(b) = self.of.get(k) {
+                fetch(b);
+            }
+        } else if let Some(v) = self.exact.get(k) {
+            fetch(v);
+        }
+    }
+
     /// How many of `set`'s machines each bucket holds, for the buckets holding any,
     /// in bucket order.
     fn counts<'a>(&'a self, set: &RoaringBitmap) -> Vec<(i32, &'a RoaringBitmap, u64)> {
@@ -176,11 +189,17 @@ impl RangeIndex {
         bars: usize,
     ) -> SpecFacet {
         let counted = self.counts(set);
+        // The set's machines of a bucket are spread over the keys: each value read
+        // is a cache miss, asked for sixteen machines early.
         let values = |bucket: &RoaringBitmap| {
             let held = bucket & set;
-            held.iter()
-                .filter_map(|k| self.value(k))
-                .collect::<Vec<f64>>()
+            let mut values = Vec::with_capacity(held.len() as usize);
+            for_each_key_ahead(
+                &held,
+                |k| self.fetch_value(k),
+                |k| values.extend(self.value(k)),
+            );
+            values
         };
         let lo = counted
             .first()
