@@ -182,7 +182,10 @@ impl TieredQuery {
                         }
                         chunk.fill(0);
                         // Written whether a hit or not, kept by the count: one growth
-                        // check per eight documents, not a branch per document.
+                        // check per eight documents, not a branch per document. All
+                        // eight are appended, then cut to those kept: a copy of a
+                        // known size is a few moves, where one of `kept` is a call
+                        // to `memcpy` (6 % of `挖掘机`'s time).
                         let mut eight = [Found::sure(NO_HIT, 0, 0); 8];
                         let mut kept = 0;
                         for (j, raw) in word.to_le_bytes().into_iter().enumerate() {
@@ -192,7 +195,9 @@ impl TieredQuery {
                             kept +=
                                 usize::from(tier != NO_HIT && alive.is_none_or(|a| a.is_alive(d)));
                         }
-                        found.extend_from_slice(&eight[..kept]);
+                        let len = found.len();
+                        found.extend_from_slice(&eight);
+                        found.truncate(len + kept);
                         continue;
                     }
                     chunk.fill(0);
