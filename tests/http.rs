@@ -289,11 +289,29 @@ fn bad_requests_are_clear_4xx() {
         ("/search?colour=red", "unknown_parameter", "colour"),
         ("/search?q=a&q=b", "repeated_parameter", "q"),
         ("/search?maker=a%20b", "bad_id", "maker"),
+        // Beyond 1000 though it rounds to 1000 as a single-precision score.
+        (
+            "/search?min_score=1000.0000000000002",
+            "out_of_range",
+            "min_score",
+        ),
+        ("/search?min_score=-0.5", "out_of_range", "min_score"),
     ] {
         let v = s.json(path, 400);
         assert_eq!(error_code(&v), (code, Some(field)), "{path}");
         assert!(!v["error"]["message"].as_str().unwrap().is_empty());
     }
+    let r = s
+        .client()
+        .post(format!("{}/search", s.base))
+        .json(&json!({"q": "pc200", "min_score": 1000.0000000000002}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400, "min_score past 1000 in a body");
+    assert_eq!(
+        error_code(&r.json::<Value>().unwrap()),
+        ("out_of_range", Some("min_score"))
+    );
     let long = "x".repeat(201);
     let v = s.json(&format!("/search?q={long}"), 400);
     assert_eq!(error_code(&v), ("out_of_range", Some("q")));

@@ -169,10 +169,12 @@ pub struct SearchBody {
     #[param(minimum = 1, maximum = 100)]
     #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
-    /// Drop hits scoring below this.
+    /// Drop hits scoring below this. Read as a double, so that the range is checked
+    /// on the number sent (`1000.0000000000002` is out of range, though it rounds to
+    /// 1000 as a score).
     #[param(minimum = 0, maximum = 1000)]
     #[schema(minimum = 0, maximum = 1000)]
-    pub min_score: Option<f32>,
+    pub min_score: Option<f64>,
 }
 
 impl SearchBody {

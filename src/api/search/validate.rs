@@ -267,7 +267,8 @@ pub fn validate(
         offset: b.offset.unwrap_or(0),
         limit: b.limit.unwrap_or(20),
         sort,
-        min_score: b.min_score,
+        // Scores are single precision; the range is checked on the number sent, below.
+        min_score: b.min_score.map(|m| m as f32),
         ..SearchRequest::default()
     };
     if b.min_score.is_some_and(|m| !(0.0..=1000.0).contains(&m)) {
