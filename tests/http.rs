@@ -385,18 +385,18 @@ fn operations_endpoints() {
     s.json("/search?q=pc200", 200);
     s.json("/search?maker=komatsu", 200);
     let metrics = s.get("/metrics").text().unwrap();
-    // Prometheus text: every sample line is `name{labels} value`.
+    // Prometheus text: every sample line is `name{labels} value`. The sum over the
+    // lines whose labels begin with `labels`: other tests share the server, and
+    // their requests to a route are lines of their own (another method or status).
     let sample = |name: &str, labels: &str| -> f64 {
         let prefix = format!("{name}{{{labels}");
-        metrics
+        let values: Vec<f64> = metrics
             .lines()
-            .find(|l| l.starts_with(&prefix))
-            .unwrap_or_else(|| panic!("{prefix} in\n{metrics}"))
-            .rsplit(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
+            .filter(|l| l.starts_with(&prefix))
+            .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+            .collect();
+        assert!(!values.is_empty(), "{prefix} in\n{metrics}");
+        values.iter().sum()
     };
     assert!(
         sample(
