@@ -33,12 +33,17 @@ const AHEAD: usize = 16;
 /// As [`for_each_key`], first calling `ahead` with the key sixteen places on (see
 /// [`fetch`]), so that `f`'s reads of arrays indexed by key overlap: for a sparse set
 /// (a model number's ten thousand of a million machines) each read is a cache miss.
-pub fn for_each_key_ahead(
-    keys: &RoaringBitmap,
+pub fn for_each_key_ahead(keys: &RoaringBitmap, ahead: impl FnMut(u32), f: impl FnMut(u32)) {
+    for_each_ahead(keys.iter(), ahead, f);
+}
+
+/// As [`for_each_key_ahead`], over the keys an iterator of a bitmap gives (a range of
+/// them: the half of a selection one thread browses).
+pub fn for_each_ahead(
+    mut iter: roaring::bitmap::Iter<'_>,
     mut ahead: impl FnMut(u32),
     mut f: impl FnMut(u32),
 ) {
-    let mut iter = keys.iter();
     let mut batch = [0u32; BATCH];
     loop {
         let some = iter.next_many(&mut batch);

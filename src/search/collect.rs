@@ -13,16 +13,13 @@ use super::columns::{KeyMap, Prices, SegmentColumns, SortNumber, NO_CURRENCY};
 use super::keyset::{record_hit, KeySet};
 use super::query::{Order, Sort};
 use crate::currency::Rates;
-use crate::keys::fetch;
+use crate::keys::{fetch, for_each_ahead};
 use crate::two_threads::{both, Threads};
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
-
-/// Keys ahead of the one browsed whose sort value is asked for early.
-const AHEAD: usize = 16;
 
 /// Where a hit stands in the requested order: a primary value where larger is better
 /// (missing values rank last whatever the direction), then the key ascending so that
@@ -355,28 +352,26 @@ impl Pass<'_> {
             .collect::<tantivy::Result<Vec<_>>>()?;
         let n = self.top;
         // A selection's listings are spread over the documents: each value read is a
-        // cache miss, asked for `AHEAD` keys before it is needed.
-        let browse = |mut part: roaring::bitmap::Iter<'_>| -> Collected {
+        // cache miss, asked for sixteen keys before it is needed.
+        let browse = |part: roaring::bitmap::Iter<'_>| -> Collected {
             let mut top = Top::new(n);
             let mut total = 0usize;
-            let mut batch = [0u32; 256];
-            loop {
-                let keys = part.next_many(&mut batch);
-                if keys.is_empty() {
-                    break;
-                }
-                for (i, &key) in keys.iter().enumerate() {
-                    if let Some((segment, doc)) = keys.get(i + AHEAD).and_then(|&k| map.get(k)) {
+            for_each_ahead(
+                part,
+                |later| {
+                    if let Some((segment, doc)) = map.get(later) {
                         columns[segment as usize].0.fetch(doc);
                     }
+                },
+                |key| {
                     let Some((segment, doc)) = map.get(key) else {
-                        continue;
+                        return;
                     };
                     total += 1;
                     let (column, descending) = &columns[segment as usize];
                     top.offer(column.ranked(*descending, segment, doc, key, 0.0));
-                }
-            }
+                },
+            );
             top.into_collected(total)
         };
         let middle = keys

@@ -1,16 +1,13 @@
 //! Ranking the hits a search found, tier by tier, best bound first: exact scores only
 //! for the tiers that can still reach the page.
 
-use super::found::{ranked, Entry};
+use super::found::{ranked, Entry, FETCH_AHEAD};
 use super::{Shared, TierPass, TierScratch, TieredQuery, LANG, NGRAM};
 use crate::keys::fetch;
 use crate::search::collect::{Collected, Top};
 use crate::search::min_match::SegmentTerms;
 use crate::search::unsure::PhraseChecks;
 use tantivy::{DocId, Score};
-
-/// How many listings of a tier ahead an n-gram score is fetched.
-const AHEAD: usize = 16;
 
 impl TieredQuery {
     /// Ranks the hits [`TieredQuery::find`] filed in `scratch`, tier by tier, best
@@ -95,9 +92,9 @@ impl TieredQuery {
                     break;
                 }
                 // A tier's listings are spread over the segment: each score read is
-                // a cache miss, asked for `AHEAD` listings before it is needed.
+                // a cache miss, asked for `FETCH_AHEAD` listings before it is needed.
                 if scored.is_some() && shared.scores_read {
-                    if let Some(later) = listed.get(i + AHEAD) {
+                    if let Some(later) = listed.get(i + FETCH_AHEAD) {
                         if let Some(s) =
                             ngram_scores[usize::from(later.segment)].get(later.doc as usize)
                         {
